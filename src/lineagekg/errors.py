@@ -1,0 +1,116 @@
+"""The one exception hierarchy of lineagekg.
+
+Every error carries a message that says what and where, and optionally a ``hint`` (what to do
+next). Library code raises these; the CLI and the API translate them once, at their boundary.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lineagekg.validation import ShapeReport
+
+
+class LineageKGError(Exception):
+    """Base of every error lineagekg raises on purpose."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+# --- configuration and resources ---------------------------------------------------------------
+
+class ConfigError(LineageKGError, ValueError):
+    """A setting (environment variable, option) has a value that cannot be used."""
+
+
+class ResourceError(LineageKGError):
+    """The ontology, shapes or SPARQL folders are missing or cannot be parsed."""
+
+    def __init__(self, message: str, *, path: str | None = None, hint: str | None = None) -> None:
+        super().__init__(f"{path}: {message}" if path else message, hint=hint)
+        self.path = path
+
+
+# --- queries -----------------------------------------------------------------------------------
+
+class QueryError(LineageKGError):
+    """A problem with a SPARQL query of the library or of a user."""
+
+
+class QueryNotFoundError(QueryError, LookupError):
+    """No query of that name in the library (``suggestions`` lists close names)."""
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        hint = f"did you mean: {', '.join(suggestions)}?" if suggestions else "run `lineagekg query --list`"
+        super().__init__(f"no query named {name!r}", hint=hint)
+        self.name = name
+        self.suggestions = suggestions
+
+
+class QueryParameterError(QueryError, ValueError):
+    """A query was given a parameter it does not declare, lacks a required one, or a bad value."""
+
+    def __init__(self, query: str, param: str, problem: str) -> None:
+        super().__init__(f"query {query!r}, parameter {param!r}: {problem}")
+        self.query = query
+        self.param = param
+
+
+class QuerySyntaxError(QueryError):
+    """SPARQL text that does not parse (wraps the parser's message)."""
+
+
+# --- store -------------------------------------------------------------------------------------
+
+class StoreError(LineageKGError):
+    """The store cannot be opened, read or written."""
+
+
+class UnknownDatasetError(LineageKGError, LookupError):
+    """A dataset identifier that is not in the store."""
+
+    def __init__(self, identifier: str, suggestions: list[str] | None = None) -> None:
+        hint = f"did you mean: {', '.join(suggestions)}?" if suggestions else (
+            "import a lineage graph first, or check the id with `lineagekg stats`")
+        super().__init__(f"no dataset {identifier!r} in the store", hint=hint)
+        self.identifier = identifier
+
+
+# --- input data --------------------------------------------------------------------------------
+
+class InputError(LineageKGError, ValueError):
+    """Input data that cannot be read: names the file, line and field."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 field: str | None = None, hint: str | None = None) -> None:
+        where = ":".join(str(p) for p in (file, line) if p is not None)
+        at = f" (field {field!r})" if field else ""
+        super().__init__(f"{where}: {message}{at}" if where else f"{message}{at}", hint=hint)
+        self.file = file
+        self.line = line
+        self.field = field
+
+
+class LineageCycleError(InputError):
+    """The edges given (with what the store holds) would make a derivation cycle."""
+
+    def __init__(self, cycle: list[str], *, file: str | None = None) -> None:
+        super().__init__("derivation cycle: " + " -> ".join(cycle), file=file,
+                         hint="a dataset cannot (transitively) derive from itself; fix the edges")
+        self.cycle = cycle
+
+
+class ShapeValidationError(LineageKGError):
+    """A batch of triples violates the SHACL shapes; ``report`` says where and how."""
+
+    def __init__(self, report: ShapeReport, *, what: str = "batch") -> None:
+        first = "; ".join(r.describe() for r in report.violations[:3])
+        more = len(report.violations) - 3
+        tail = f" (and {more} more)" if more > 0 else ""
+        super().__init__(f"{what} rejected by SHACL: {len(report.violations)} violation(s): {first}{tail}",
+                         hint="nothing was written; run `lineagekg validate FILE` for the full report")
+        self.report = report

@@ -1,0 +1,1 @@
+"""Reading and writing other systems' lineage formats (the paper's JSONL, PROV, DPI, ...)."""

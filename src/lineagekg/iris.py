@@ -1,0 +1,88 @@
+"""Minting IRIs: Hub datasets get their Hub URL, everything else a deterministic project IRI.
+
+Deterministic IRIs make imports and traces idempotent: the same edge from the same document
+always gets the same derivation IRI, so a re-run adds nothing.
+
+>>> dataset_iri("openai/gsm8k", on_hub=True)
+'https://huggingface.co/datasets/openai/gsm8k'
+>>> dataset_iri("OPUS collection", on_hub=False)
+'https://w3id.org/lineagekg/id/dataset/opus-collection'
+>>> split_iri("https://huggingface.co/datasets/openai/gsm8k", "test")
+'https://huggingface.co/datasets/openai/gsm8k#split-test'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import urllib.parse
+
+HUB_DATASET_BASE = "https://huggingface.co/datasets/"
+ID_BASE = "https://w3id.org/lineagekg/id/"
+ONTOLOGY_GRAPH = "urn:lineagekg:graph:ontology"
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
+
+
+def looks_like_hub_id(identifier: str) -> bool:
+    """True for ``org/name`` (and legacy ``name``) ids that the Hub could hold.
+
+    >>> looks_like_hub_id("openai/gsm8k"), looks_like_hub_id("OPUS collection")
+    (True, False)
+    """
+    return bool(_HUB_ID.match(identifier))
+
+
+def slug(text: str) -> str:
+    """A readable, IRI-safe token for ``text`` (lower case, dashes).
+
+    >>> slug("Big-Math (RL)")
+    'big-math-rl'
+    """
+    token = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return token or digest(text)
+
+
+def digest(*parts: str, length: int = 16) -> str:
+    """A short stable hash of ``parts`` (joined with a separator no part can forge)."""
+    h = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return h[:length]
+
+
+def dataset_iri(identifier: str, *, on_hub: bool) -> str:
+    """The IRI of a dataset: its Hub page when on the Hub, else a project IRI."""
+    if on_hub and looks_like_hub_id(identifier):
+        return HUB_DATASET_BASE + urllib.parse.quote(identifier, safe="/._-")
+    return f"{ID_BASE}dataset/{slug(identifier)}"
+
+
+def split_iri(dataset: str, split: str) -> str:
+    """The IRI of a named split of a dataset (``dataset`` is the dataset's IRI)."""
+    return f"{dataset}#split-{slug(split)}"
+
+
+def derivation_iri(target: str, source: str, relation: str, graph: str) -> str:
+    """One qualified derivation per (target, source, relation) in one named graph."""
+    return f"{ID_BASE}derivation/{digest(target, source, relation, graph)}"
+
+
+def document_iri(kind: str, about: str) -> str:
+    """A project IRI for a document known only by its kind (a cited 'Blog' with no URL)."""
+    return f"{ID_BASE}document/{slug(kind)}/{digest(kind, about)}"
+
+
+def graph_iri(kind: str, key: str) -> str:
+    """A named graph per source: ``kind`` (import, trace, review) and a content key."""
+    return f"{ID_BASE}graph/{slug(kind)}/{key}"
+
+
+def activity_iri(kind: str, key: str) -> str:
+    return f"{ID_BASE}activity/{slug(kind)}/{key}"
+
+
+def agent_iri(name: str, version: str) -> str:
+    return f"{ID_BASE}agent/{slug(name)}/{slug(version)}"
+
+
+def model_iri(name: str) -> str:
+    return f"{ID_BASE}model/{slug(name)}"

@@ -1,0 +1,197 @@
+"""Turn lineage value objects into W3C PROV-O quads, in one named graph per source.
+
+Every edge is written twice, as PROV-O asks: the plain ``prov:wasDerivedFrom`` with the typed
+relation and every relation above it (materialised: Oxigraph does not reason), and a qualified
+``lk:LineageDerivation`` with its own IRI, carrying relation, confidence, evidence, primary
+source documents and the activity that found it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from lineagekg import iris, taxonomy
+from lineagekg.errors import InputError
+from lineagekg.model import AgentRun, Dataset, Derivation, DocumentRef
+from lineagekg.namespaces import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, XSD, ox
+from lineagekg.vocab import LK
+
+
+@dataclass(frozen=True)
+class LineageBatch:
+    """What one import or trace adds to the store: datasets, edges, and the run that found them."""
+
+    graph: str
+    datasets: tuple[Dataset, ...]
+    derivations: tuple[Derivation, ...]
+    run: AgentRun
+
+    def iri_map(self) -> dict[str, str]:
+        """Dataset identifier -> IRI for every dataset of the batch (splits included)."""
+        mapping: dict[str, str] = {}
+        for ds in self.datasets:
+            if ds.split_of is None:
+                mapping[ds.identifier] = iris.dataset_iri(ds.identifier, on_hub=ds.on_hub)
+        for ds in self.datasets:
+            if ds.split_of is not None:
+                parent = mapping.get(ds.split_of) or iris.dataset_iri(ds.split_of, on_hub=True)
+                mapping[ds.identifier] = iris.split_iri(parent, ds.split_name or ds.identifier)
+        return mapping
+
+
+def _lit(value: object, datatype: NamedNode | None = None) -> Literal:
+    if datatype is not None:
+        return Literal(str(value), datatype=datatype)
+    if isinstance(value, bool):
+        return Literal("true" if value else "false", datatype=XSD.boolean)
+    if isinstance(value, int):
+        return Literal(str(value), datatype=XSD.integer)
+    return Literal(str(value))
+
+
+def _decimal(value: float) -> Literal:
+    """An xsd:decimal with at most four places (``0.9``, ``1``)."""
+    return Literal(f"{value:.4f}".rstrip("0").rstrip(".") or "0", datatype=XSD.decimal)
+
+
+def _year(year: int) -> Literal:
+    return Literal(f"{year:04d}", datatype=XSD.gYear)
+
+
+def dataset_quads(ds: Dataset, iri: str, graph: NamedNode, iri_of: dict[str, str]) -> Iterator[Quad]:
+    s = NamedNode(iri)
+    q = lambda p, o: Quad(s, p, o, graph)  # noqa: E731 -- a local shorthand keeps the list readable
+    yield q(RDF.type, ox(LK.Dataset))
+    yield q(RDF.type, ox(PROV.Entity))
+    yield q(RDF.type, DCAT.Dataset)
+    if ds.is_benchmark:
+        yield q(RDF.type, ox(LK.Benchmark))
+    yield q(DCTERMS.identifier, _lit(ds.identifier))
+    yield q(RDFS.label, _lit(ds.label or ds.identifier))
+    if ds.on_hub and ds.split_of is None and iris.looks_like_hub_id(ds.identifier):
+        yield q(ox(LK.hubId), _lit(ds.identifier))
+    yield q(ox(LK.existsOnHub), _lit(bool(ds.on_hub)))
+    for alias in ds.aliases:
+        if alias != ds.identifier:
+            yield q(SKOS.altLabel, _lit(alias))
+    for domain in ds.domains:
+        yield q(ox(LK.domain), ox(LK[domain]))
+    if ds.origin:
+        yield q(ox(LK.origin), ox(LK[ds.origin]))
+    if ds.year is not None:
+        yield q(DCTERMS.issued, _year(ds.year))
+    if ds.hub_year is not None:
+        yield q(ox(LK.hubYear), _year(ds.hub_year))
+    if ds.paper_year is not None:
+        yield q(ox(LK.paperYear), _year(ds.paper_year))
+    if ds.summary:
+        yield q(DCTERMS.description, _lit(ds.summary))
+    if ds.data_type:
+        yield q(ox(LK.dataType), _lit(ds.data_type))
+    if ds.paper_url:
+        yield q(ox(LK.paperUrl), _lit(ds.paper_url, XSD.anyURI))
+    if ds.license:
+        yield q(DCTERMS.license, _lit(ds.license))
+    if ds.downloads is not None:
+        yield q(ox(LK.downloads), _lit(int(ds.downloads)))
+    if ds.is_terminal is not None:
+        yield q(ox(LK.isTerminal), _lit(bool(ds.is_terminal)))
+    if ds.terminal_reason:
+        yield q(ox(LK.terminalReason), ox(LK[ds.terminal_reason]))
+    if ds.terminal_note:
+        yield q(ox(LK.terminalNote), _lit(ds.terminal_note))
+    if ds.split_of is not None:
+        yield q(RDF.type, ox(LK.DatasetSplit))
+        yield q(DCTERMS.isPartOf, NamedNode(iri_of[ds.split_of]))
+        yield q(ox(LK.splitName), _lit(ds.split_name or ds.identifier))
+
+
+def derivation_quads(d: Derivation, iri_of: dict[str, str], graph: NamedNode,
+                     activity: NamedNode) -> Iterator[Quad]:
+    relation = taxonomy.relations().get(d.relation)
+    if relation is None:
+        raise InputError(f"unknown relation {d.relation!r}", field="relation")
+    target, source = NamedNode(iri_of[d.target]), NamedNode(iri_of[d.source])
+    yield Quad(target, ox(PROV.wasDerivedFrom), source, graph)
+    for prop in (relation.iri, *relation.supers):
+        yield Quad(target, NamedNode(prop), source, graph)
+    qd = NamedNode(iris.derivation_iri(target.value, source.value, relation.name, graph.value))
+    yield Quad(target, ox(PROV.qualifiedDerivation), qd, graph)
+    yield Quad(qd, RDF.type, ox(LK.LineageDerivation), graph)
+    yield Quad(qd, RDF.type, ox(PROV.Derivation), graph)
+    yield Quad(qd, ox(PROV.entity), source, graph)
+    yield Quad(qd, ox(LK.relation), NamedNode(relation.iri), graph)
+    yield Quad(qd, ox(LK.confidence), _decimal(d.confidence), graph)
+    if d.evidence:
+        yield Quad(qd, ox(LK.evidence), Literal(d.evidence), graph)
+    for kind in d.source_kinds:
+        yield Quad(qd, ox(LK.evidenceSourceKind), Literal(kind), graph)
+    for doc in d.documents:
+        yield Quad(qd, ox(PROV.hadPrimarySource), NamedNode(doc), graph)
+    yield Quad(qd, ox(PROV.hadActivity), activity, graph)
+    yield Quad(qd, ox(LK.reviewStatus), ox(LK[d.review_status]), graph)
+    if d.teacher_model:
+        model = NamedNode(iris.model_iri(d.teacher_model))
+        yield Quad(qd, ox(LK.teacherModel), model, graph)
+        yield Quad(model, RDF.type, ox(LK.LanguageModel), graph)
+        yield Quad(model, RDFS.label, Literal(d.teacher_model), graph)
+
+
+def document_quads(doc: DocumentRef, graph: NamedNode) -> Iterator[Quad]:
+    s = NamedNode(doc.iri)
+    yield Quad(s, RDF.type, ox(LK.Document), graph)
+    yield Quad(s, RDF.type, ox(PROV.Entity), graph)
+    if doc.title:
+        yield Quad(s, DCTERMS.title, Literal(doc.title), graph)
+    if doc.sha256:
+        yield Quad(s, ox(LK.sha256), Literal(doc.sha256), graph)
+    if doc.retrieved_at:
+        yield Quad(s, ox(LK.retrievedAt), Literal(doc.retrieved_at, datatype=XSD.dateTime), graph)
+    if doc.kind:
+        yield Quad(s, DCTERMS.type, Literal(doc.kind), graph)
+
+
+def run_quads(run: AgentRun, graph: NamedNode) -> Iterator[Quad]:
+    a, agent = NamedNode(run.iri), NamedNode(run.agent_iri)
+    yield Quad(a, RDF.type, ox(LK[run.kind]), graph)
+    yield Quad(a, RDF.type, ox(PROV.Activity), graph)
+    yield Quad(a, ox(PROV.wasAssociatedWith), agent, graph)
+    yield Quad(a, ox(PROV.startedAtTime), Literal(run.started_at, datatype=XSD.dateTime), graph)
+    if run.ended_at:
+        yield Quad(a, ox(PROV.endedAtTime), Literal(run.ended_at, datatype=XSD.dateTime), graph)
+    yield Quad(agent, RDF.type, ox(LK.LineageAgent), graph)
+    yield Quad(agent, RDF.type, ox(PROV.SoftwareAgent), graph)
+    yield Quad(agent, RDFS.label, Literal(run.agent_label), graph)
+    if run.prompt_version:
+        yield Quad(agent, ox(LK.promptVersion), Literal(run.prompt_version), graph)
+    if run.model:
+        model = NamedNode(iris.model_iri(run.model))
+        yield Quad(agent, ox(LK.usedModel), model, graph)
+        yield Quad(model, RDF.type, ox(LK.LanguageModel), graph)
+        yield Quad(model, RDFS.label, Literal(run.model), graph)
+    if run.input_tokens is not None:
+        yield Quad(a, ox(LK.inputTokens), _lit(run.input_tokens), graph)
+    if run.output_tokens is not None:
+        yield Quad(a, ox(LK.outputTokens), _lit(run.output_tokens), graph)
+    for doc in run.used:
+        yield Quad(a, ox(PROV.used), NamedNode(doc.iri), graph)
+        yield from document_quads(doc, graph)
+
+
+def batch_quads(batch: LineageBatch, extra_documents: Iterable[DocumentRef] = ()) -> list[Quad]:
+    """Every quad of a batch, deduplicated, in a stable order."""
+    graph = NamedNode(batch.graph)
+    activity = NamedNode(batch.run.iri)
+    iri_of = batch.iri_map()
+    quads: dict[Quad, None] = {}
+    for ds in batch.datasets:
+        quads.update(dict.fromkeys(dataset_quads(ds, iri_of[ds.identifier], graph, iri_of)))
+    for d in batch.derivations:
+        quads.update(dict.fromkeys(derivation_quads(d, iri_of, graph, activity)))
+    quads.update(dict.fromkeys(run_quads(batch.run, graph)))
+    for doc in extra_documents:
+        quads.update(dict.fromkeys(document_quads(doc, graph)))
+    return list(quads)

@@ -1,0 +1,102 @@
+"""The lineagekg ontology's terms as a closed rdflib namespace.
+
+Generated from ontology/lineage.ttl by `python -m lineagekg.vocab_gen`: do not edit.
+A misspelt term raises AttributeError at once (``_fail = True``).
+"""
+
+from rdflib import URIRef
+from rdflib.namespace import DefinedNamespace, Namespace
+
+
+class LK(DefinedNamespace):
+    """Terms of <https://w3id.org/lineagekg/ns#>."""
+
+    _fail = True
+    _NS = Namespace("https://w3id.org/lineagekg/ns#")
+
+    Accepted: URIRef
+    AgentRun: URIRef
+    AggregationRun: URIRef
+    BeforeCutoff: URIRef
+    Benchmark: URIRef
+    ClassificationRun: URIRef
+    Code: URIRef
+    Dataset: URIRef
+    DatasetSplit: URIRef
+    DepthReached: URIRef
+    Document: URIRef
+    Domain: URIRef
+    DomainScheme: URIRef
+    ExtractionRun: URIRef
+    General: URIRef
+    HumanMade: URIRef
+    ImportRun: URIRef
+    LanguageModel: URIRef
+    LineageAgent: URIRef
+    LineageDerivation: URIRef
+    Math: URIRef
+    Medical: URIRef
+    Mixed: URIRef
+    Multilingual: URIRef
+    NoSourceFound: URIRef
+    NotOnHub: URIRef
+    Origin: URIRef
+    OriginScheme: URIRef
+    PendingReview: URIRef
+    Reasoning: URIRef
+    Rejected: URIRef
+    ReviewDecision: URIRef
+    ReviewStatus: URIRef
+    ReviewStatusScheme: URIRef
+    Safety: URIRef
+    Science: URIRef
+    SourcingRun: URIRef
+    Synthetic: URIRef
+    TerminalReason: URIRef
+    TerminalReasonScheme: URIRef
+    ToolUse: URIRef
+    TracingRun: URIRef
+    Unreviewed: URIRef
+    annotatedFrom: URIRef
+    augmentedFrom: URIRef
+    confidence: URIRef
+    dataType: URIRef
+    decontaminatedFrom: URIRef
+    deduplicatedFrom: URIRef
+    distilledFrom: URIRef
+    domain: URIRef
+    downloads: URIRef
+    evidence: URIRef
+    evidenceSourceKind: URIRef
+    evolvedFrom: URIRef
+    existsOnHub: URIRef
+    extractedFrom: URIRef
+    filteredFrom: URIRef
+    fineLabel: URIRef
+    fusedFrom: URIRef
+    generatedFrom: URIRef
+    hubId: URIRef
+    hubYear: URIRef
+    includedFrom: URIRef
+    inputTokens: URIRef
+    isTerminal: URIRef
+    origin: URIRef
+    outputTokens: URIRef
+    paperLabel: URIRef
+    paperUrl: URIRef
+    paperYear: URIRef
+    preferenceLabelledFrom: URIRef
+    promptVersion: URIRef
+    relation: URIRef
+    retrievedAt: URIRef
+    reviewStatus: URIRef
+    rewrittenFrom: URIRef
+    seededFrom: URIRef
+    sha256: URIRef
+    splitName: URIRef
+    subsetOf: URIRef
+    teacherModel: URIRef
+    terminalNote: URIRef
+    terminalReason: URIRef
+    translatedFrom: URIRef
+    usedModel: URIRef
