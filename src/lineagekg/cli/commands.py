@@ -1,0 +1,354 @@
+"""The commands of ``lineagekg``: parse arguments, call the library, render the answer."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lineagekg import __version__
+from lineagekg.analyses import Lineage
+from lineagekg.cli import EXIT_NEGATIVE, EXIT_OK
+from lineagekg.cli import render as out
+from lineagekg.errors import InputError, QueryParameterError
+from lineagekg.queries import SPARQLQuery, library
+from lineagekg.store import OxigraphStore, default_store_path, open_store
+from lineagekg.store.oxigraph import EXPORT_FORMATS
+
+app = typer.Typer(name="lineagekg", no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False,
+                  help="Trace, store and query the lineage of LLM post-training datasets (W3C PROV-O).")
+import_app = typer.Typer(no_args_is_help=True, help="Import published lineage graphs.")
+app.add_typer(import_app, name="import")
+
+
+class Format(str, enum.Enum):
+    table = "table"
+    json = "json"
+
+
+StoreOpt = Annotated[Optional[Path], typer.Option(
+    "--store", envvar="LINEAGEKG_STORE", show_default=False,
+    help=f"Store directory (default: LINEAGEKG_STORE or {default_store_path()}).")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people, json for scripts.")]
+IdArg = Annotated[str, typer.Argument(help="Dataset id as imported (a Hub id such as openai/gsm8k), alias or IRI.")]
+
+
+def _store(path: Path | None) -> OxigraphStore:
+    return open_store(path)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"lineagekg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """lineagekg: where did this training data come from?"""
+
+
+# --- import ------------------------------------------------------------------------------------
+
+@import_app.command("lineage-jsonl")
+def import_lineage_jsonl(
+    nodes: Annotated[Path, typer.Argument(help="Node file (JSON Lines, the paper's format).")],
+    edges: Annotated[Path, typer.Argument(help="Edge file (JSON Lines, meta_info as a JSON string).")],
+    store: StoreOpt = None, fmt: FormatOpt = Format.table,
+) -> int:
+    """Import a lineage graph in the paper's JSONL format: validated with SHACL, all or nothing."""
+    from lineagekg.importing import import_lineage_jsonl as run_import
+
+    summary = run_import(_store(store), nodes, edges)
+    outcome = summary.outcome
+    report = outcome.report
+    result = {
+        "graph": outcome.graph, "accepted": outcome.accepted, "already_present": outcome.already_present,
+        "datasets": summary.datasets, "edges": summary.edges, "quads_written": outcome.quads_written,
+        "warnings": list(summary.warnings),
+        "violations": [r.as_dict() for r in report.violations] if report else [],
+        "shacl_warnings": [r.as_dict() for r in report.warnings] if report else [],
+    }
+    if fmt is Format.json:
+        out.emit_json(result)
+    elif outcome.already_present:
+        out.stdout.print(f"already imported as {outcome.graph}: nothing written")
+    elif outcome.accepted:
+        out.stdout.print(f"imported {summary.datasets} datasets and {summary.edges} edges "
+                         f"({outcome.quads_written} quads) into {outcome.graph}")
+        for w in summary.warnings:
+            out.stderr.print(f"[yellow]warning:[/yellow] {w}")
+        if report and report.warnings:
+            out.stderr.print(f"[yellow]{len(report.warnings)} SHACL warning(s)[/yellow] kept in "
+                             f"{outcome.graph}/validation, for example:")
+            for r in report.warnings[:5]:
+                out.stderr.print(f"  {r.describe()}", highlight=False)
+    else:
+        out.stderr.print(f"[bold red]rejected:[/bold red] {len(report.violations) if report else 0} "
+                         "SHACL violation(s); nothing was written")
+        for r in (report.violations if report else [])[:20]:
+            out.stderr.print(f"  {r.describe()}", highlight=False)
+    return EXIT_OK if outcome.accepted else EXIT_NEGATIVE
+
+
+# --- lineage questions -------------------------------------------------------------------------
+
+@app.command()
+def ancestors(dataset: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table,
+              tree: Annotated[bool, typer.Option(help="Show the lineage as a tree.")] = True) -> int:
+    """Every dataset DATASET was derived from, directly or transitively."""
+    lineage = Lineage(_store(store))
+    found = lineage.ancestors(dataset)
+    if fmt is Format.json:
+        out.emit_json({"dataset": dataset, "ancestors": [a.id for a in found],
+                       "details": found})
+        return EXIT_OK
+    if tree:
+        out.lineage_tree(dataset, lineage.upstream_edges(dataset))
+    out.related_table(f"{len(found)} ancestor(s) of {dataset}", found, extra="root")
+    return EXIT_OK
+
+
+@app.command()
+def descendants(dataset: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
+    """Every dataset derived from DATASET, directly or transitively."""
+    found = Lineage(_store(store)).descendants(dataset)
+    if fmt is Format.json:
+        out.emit_json({"dataset": dataset, "descendants": [d.id for d in found], "details": found})
+        return EXIT_OK
+    out.related_table(f"{len(found)} descendant(s) of {dataset}", found, extra="leaf")
+    return EXIT_OK
+
+
+@app.command()
+def roots(dataset: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
+    """The upstream roots of DATASET (datasets with no known source), with why each is terminal."""
+    found = Lineage(_store(store)).roots(dataset)
+    if fmt is Format.json:
+        out.emit_json({"dataset": dataset, "roots": [r.id for r in found], "details": found})
+        return EXIT_OK
+    out.table(f"{len(found)} root(s) of {dataset}", ["root", "terminal reason"],
+              [[r.id, r.terminal_reason or r.terminal_note or ""] for r in found])
+    return EXIT_OK
+
+
+@app.command("shared-roots")
+def shared_roots(datasets: Annotated[list[str], typer.Argument(help="Two or more dataset ids.")],
+                 store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
+    """Roots that all of the given datasets share."""
+    found = Lineage(_store(store)).shared_roots(datasets)
+    if fmt is Format.json:
+        out.emit_json({"datasets": datasets, "shared_roots": [r.id for r in found], "details": found})
+        return EXIT_OK
+    out.table(f"{len(found)} root(s) shared by {', '.join(datasets)}", ["root", "terminal reason"],
+              [[r.id, r.terminal_reason or ""] for r in found])
+    return EXIT_OK
+
+
+@app.command()
+def path(source: Annotated[str, typer.Argument(metavar="FROM")], target: Annotated[str, typer.Argument(metavar="TO")],
+         store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
+    """A shortest lineage path between two datasets (exit 1 when they are not related)."""
+    found = Lineage(_store(store)).path(source, target)
+    if fmt is Format.json:
+        out.emit_json({"from": source, "to": target,
+                       "direction": found[0] if found else None,
+                       "path": list(found[1].nodes) if found else None,
+                       "relations": list(found[1].relations) if found else None})
+    elif found is None:
+        out.stdout.print(f"no lineage path between {source} and {target}")
+    else:
+        direction, witness = found
+        what = "derives from" if direction == "upstream" else "is an ancestor of"
+        out.stdout.print(f"{source} {what} {target} in {witness.length} hop(s):")
+        out.stdout.print("  " + out.path_text(witness.nodes, witness.relations), highlight=False)
+    return EXIT_OK if found else EXIT_NEGATIVE
+
+
+@app.command()
+def contamination(benchmark: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
+    """Every dataset that reaches BENCHMARK (or one of its splits), each with a witness path."""
+    hits = Lineage(_store(store)).contamination(benchmark)
+    if fmt is Format.json:
+        out.emit_json({"benchmark": benchmark, "datasets": [h.dataset for h in hits],
+                       "hits": [{"dataset": h.dataset, "reached": h.reached, "hops": h.path.length,
+                                 "path": list(h.path.nodes), "relations": list(h.path.relations)}
+                                for h in hits]})
+        return EXIT_OK
+    out.table(f"{len(hits)} dataset(s) reach {benchmark}", ["dataset", "hops", "witness path"],
+              [[h.dataset, h.path.length, out.path_text(h.path.nodes, h.path.relations)] for h in hits])
+    return EXIT_OK
+
+
+@app.command()
+def redundancy(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
+    """Implicit intersections: datasets built from X and from something already derived from X."""
+    hits = Lineage(_store(store)).redundancy()
+    if fmt is Format.json:
+        out.emit_json({"hits": hits})
+        return EXIT_OK
+    out.table(f"{len(hits)} implicit intersection(s)", ["dataset", "takes", "and again via"],
+              [[h.dataset, f"{h.upstream} ({h.upstream_relation})", f"{h.via} ({h.via_relation})"]
+               for h in hits])
+    return EXIT_OK
+
+
+@app.command()
+def structure(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
+    """Per domain: nodes, average depth, in-degree, out-degree and leaf share (the paper's Table 1)."""
+    rows = Lineage(_store(store)).structure()
+    if fmt is Format.json:
+        out.emit_json({"domains": rows})
+        return EXIT_OK
+    out.table("Domain structure", ["domain", "nodes", "avg depth", "in-degree", "out-degree", "leaf %"],
+              [[r.domain, r.nodes, f"{r.avg_depth:.2f}", f"{r.avg_in_degree:.2f}",
+                f"{r.avg_out_degree:.2f}", f"{r.leaf_share:.2f}"] for r in rows])
+    return EXIT_OK
+
+
+@app.command()
+def stats(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
+    """Size of the lineage graph: datasets, edges, derivations by relation, terminal reasons, graphs."""
+    st = Lineage(_store(store)).statistics()
+    if fmt is Format.json:
+        out.emit_json(st)
+        return EXIT_OK
+    out.table("Lineage graph", ["what", "count"], [[k, v] for k, v in st.counts.items()])
+    out.table("Derivations by relation", ["relation", "count"], [[k, v] for k, v in st.relations.items()])
+    if st.terminal_reasons:
+        out.table("Terminal datasets by reason", ["reason", "count"],
+                  [[k, v] for k, v in st.terminal_reasons.items()])
+    return EXIT_OK
+
+
+# --- SPARQL, validation, export ----------------------------------------------------------------
+
+def _parse_params(pairs: list[str], query: SPARQLQuery, lineage: Lineage) -> dict[str, object]:
+    values: dict[str, object] = {}
+    kinds = {p.name: p.type for p in query.params}
+    for pair in pairs:
+        if "=" not in pair:
+            raise QueryParameterError(query.name, pair, "expected NAME=VALUE")
+        key, value = pair.split("=", 1)
+        if kinds.get(key) == "iri" and not (value.startswith(("http://", "https://", "urn:"))):
+            value = lineage.resolve(value)   # a dataset id stands for its IRI
+        values[key] = value
+    return values
+
+
+@app.command()
+def query(
+    name_or_file: Annotated[str, typer.Argument(metavar="NAME_OR_FILE.rq",
+                                                help="A library query name (ancestors, analyses/roots) or a .rq file.")] = "",
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE (repeatable).")] = None,
+    results: Annotated[str, typer.Option("--results", help="SELECT: table, json, csv, tsv, xml. CONSTRUCT: turtle, ntriples.")] = "table",
+    list_queries: Annotated[bool, typer.Option("--list", help="List the library's queries.")] = False,
+    store: StoreOpt = None,
+) -> int:
+    """Run a SPARQL query of the library or from a file, parameters bound (never spliced).
+
+    Caution: a query from a file may use SERVICE, which reaches the network.
+    """
+    if list_queries or not name_or_file:
+        out.table("SPARQL library", ["name", "parameters", "summary"],
+                  [[q.name, ", ".join(p.name for p in q.params), q.summary] for q in library()])
+        return EXIT_OK
+    path_ = Path(name_or_file)
+    if name_or_file.endswith(".rq") or path_.is_file():
+        if not path_.is_file():
+            raise InputError("no such query file", file=name_or_file)
+        q = SPARQLQuery.from_text(path_.stem, path_.read_text(encoding="utf-8"), path_)
+    else:
+        q = library().get(name_or_file)
+    st = _store(store)
+    values = _parse_params(param or [], q, Lineage(st))
+    result = st.raw_query(q, **values)
+    import pyoxigraph as ox
+
+    if q.kind == "ASK":
+        answer = bool(result)
+        typer.echo("true" if answer else "false")
+        return EXIT_OK if answer else EXIT_NEGATIVE
+    if q.kind in ("CONSTRUCT", "DESCRIBE"):
+        fmt = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}.get(
+            results if results != "table" else "turtle")
+        if fmt is None:
+            raise QueryParameterError(q.name, "--results", "use turtle or ntriples for a graph")
+        sys.stdout.write((ox.serialize(list(result), format=fmt) or b"").decode("utf-8"))
+        return EXIT_OK
+    formats = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+               "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
+    if results in formats:
+        sys.stdout.write(result.serialize(format=formats[results]).decode("utf-8"))
+        return EXIT_OK
+    if results != "table":
+        raise QueryParameterError(q.name, "--results", f"unknown format {results!r}")
+    names = [v.value for v in result.variables]
+    rows = [[("" if s[n] is None else s[n].value) for n in names] for s in result]
+    out.table(f"{q.name}: {len(rows)} row(s)", names, rows)
+    return EXIT_OK
+
+
+_RDF_FORMATS = {".ttl": "turtle", ".trig": "trig", ".nt": "nt", ".nq": "nquads", ".jsonld": "json-ld",
+                ".json": "json-ld", ".rdf": "xml", ".owl": "xml", ".xml": "xml"}
+
+
+@app.command()
+def validate(file: Annotated[Path, typer.Argument(help="An RDF file (.ttl, .trig, .nt, .nq, .jsonld, .rdf).")],
+             fmt: FormatOpt = Format.table) -> int:
+    """Check an RDF file against the lineagekg SHACL shapes (exit 1 when it does not conform)."""
+    from rdflib import Dataset, Graph
+
+    from lineagekg.validation import validate as shacl_validate
+
+    if not file.is_file():
+        raise InputError("no such file", file=str(file))
+    rdf_format = _RDF_FORMATS.get(file.suffix.lower())
+    if rdf_format is None:
+        raise InputError(f"unknown RDF file extension {file.suffix!r}", file=str(file),
+                         hint="use one of: " + ", ".join(sorted(_RDF_FORMATS)))
+    data = Dataset()
+    try:
+        data.parse(file, format=rdf_format)
+    except Exception as exc:  # rdflib raises many unrelated types for bad syntax
+        raise InputError(f"cannot parse as {rdf_format}: {exc}", file=str(file)) from exc
+    union = Graph()
+    for triple in data.triples((None, None, None)):
+        union.add(triple)
+    report = shacl_validate(union)
+    if fmt is Format.json:
+        out.emit_json({"file": str(file), "conforms": report.conforms,
+                       "results": [r.as_dict() for r in report.results]})
+    else:
+        verdict = "[green]conforms[/green]" if report.conforms else "[red]does not conform[/red]"
+        out.stdout.print(f"{file}: {verdict} ({len(report.violations)} violation(s), "
+                         f"{len(report.warnings)} warning(s))")
+        for r in report.results:
+            out.stdout.print(f"  {r.severity.value}: {r.describe()}", highlight=False)
+    return EXIT_OK if report.conforms else EXIT_NEGATIVE
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="turtle, trig, nquads, jsonld (also ntriples, rdfxml).")] = "trig",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+    include_ontology: Annotated[bool, typer.Option(help="Also export the ontology graph.")] = False,
+    store: StoreOpt = None,
+) -> int:
+    """Export the store: TriG, N-Quads and JSON-LD keep the named graphs; Turtle holds their union."""
+    if fmt not in EXPORT_FORMATS:
+        raise QueryParameterError("export", "--format", f"{fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    data = _store(store).export(fmt, include_ontology=include_ontology)
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        tmp = output.with_name(output.name + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(output)    # no half-written export on failure
+        out.stderr.print(f"wrote {len(data)} bytes to {output}")
+    return EXIT_OK
