@@ -2,7 +2,8 @@
 
 Two JSON Lines files: nodes (``name``, ``categories``, ``hf_year``, ``paper_year``, ``year``,
 ``summary``, ``data_type``, ``exists_on_hf``, ``is_terminal_node``, ``terminal_reason``,
-``paper_url``, ``downloads``) and edges (``target``, ``source``, ``meta_info``: a JSON *string*
+``paper_url``, ``downloads``; and, as lineagekg extensions, ``is_benchmark``, ``synthetic``, and
+``split_of`` + ``split`` for a named split of a dataset) and edges (``target``, ``source``, ``meta_info``: a JSON *string*
 holding ``source``, ``confidence``, ``relationship``, ``evidence``, ``exists``). Every problem is
 reported with its file, line and field; nothing is returned half-read.
 """
@@ -145,8 +146,13 @@ def _node(number: int, row: dict[str, Any], path: Path) -> Dataset:
     paper_url = _opt_str(row.get("paper_url"), where, "paper_url")
     if paper_url and not paper_url.startswith(("http://", "https://")):
         raise InputError(f"not an http(s) URL: {paper_url!r}", field="paper_url", **where)
+    split_of = _opt_str(row.get("split_of"), where, "split_of")
+    split_name = _opt_str(row.get("split"), where, "split")
+    if bool(split_of) != bool(split_name):
+        raise InputError("a split node needs both split_of and split", field="split_of" if not split_of
+                         else "split", **where)
     return Dataset(
-        identifier=name, label=name,
+        identifier=name, label=name, split_of=split_of, split_name=split_name,
         on_hub=on_hub if on_hub is not None else iris.looks_like_hub_id(name) and "/" in name,
         is_benchmark=is_benchmark, domains=tuple(domains),
         year=_opt_int(row.get("year"), where, "year", low=1900, high=2100),
@@ -233,6 +239,11 @@ def read(nodes_path: Path, edges_path: Path) -> PaperGraph:
                              file=str(nodes_path), line=number, field="name")
         datasets[ds.identifier] = ds
         first_line[ds.identifier] = number
+
+    for ds in list(datasets.values()):
+        if ds.split_of and ds.split_of not in datasets:
+            datasets[ds.split_of] = Dataset(identifier=ds.split_of, label=ds.split_of,
+                                            on_hub=ds.on_hub, is_benchmark=ds.is_benchmark)
 
     derivations: list[Derivation] = []
     documents: dict[str, DocumentRef] = {}

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Dataset as RDFDataset
 from rdflib import Graph
 
 from lineagekg.errors import ConfigError, QueryError, QuerySyntaxError, StoreError
@@ -157,13 +156,11 @@ class OxigraphStore:
 
     def check(self, quads: list[ox.Quad], *, with_context: bool = True) -> ShapeReport:
         """SHACL report for ``quads`` as they would stand in this store (nothing is written)."""
-        data = RDFDataset()
-        nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-        if nquads:
-            data.parse(data=nquads, format="nquads")
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
         union = Graph()
-        for triple in data.triples((None, None, None)):
-            union.add(triple)
+        ntriples = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        if ntriples:
+            union.parse(data=ntriples, format="nt")
         if with_context:
             ctx = ox.serialize(self.validation_context(quads), format=ox.RdfFormat.N_TRIPLES)
             if ctx:

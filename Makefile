@@ -1,0 +1,29 @@
+# make demo: import the shipped lineage graph into a fresh embedded store and print the analyses.
+# make test: the test suite. Both create .venv (Python 3.11+) and install what they need.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTHON ?= python3
+
+.PHONY: demo test bench vocab clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	@bash scripts/demo.sh
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_queries.py --sizes 10000 100000
+
+vocab: $(STAMP)
+	$(PY) -m lineagekg.vocab_gen
+
+clean:
+	rm -rf $(VENV) .lineagekg .pytest_cache build dist

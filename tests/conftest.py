@@ -1,0 +1,33 @@
+"""Shared fixtures: an in-memory store (with the ontology), and the small lineage graph whose
+answers are known (tests/data/lineage/small_*.jsonl, drawn in tests/data/lineage/README.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lineagekg.analyses import Lineage
+from lineagekg.importing import import_lineage_jsonl
+from lineagekg.store import OxigraphStore, open_store
+
+DATA = Path(__file__).parent / "data"
+LINEAGE = DATA / "lineage"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture
+def store() -> OxigraphStore:
+    return open_store(memory=True)
+
+
+@pytest.fixture
+def small_store(store: OxigraphStore) -> OxigraphStore:
+    summary = import_lineage_jsonl(store, LINEAGE / "small_nodes.jsonl", LINEAGE / "small_edges.jsonl")
+    assert summary.outcome.accepted, summary.outcome.report
+    return store
+
+
+@pytest.fixture
+def small(small_store: OxigraphStore) -> Lineage:
+    return Lineage(small_store)
