@@ -18,7 +18,7 @@ EXIT_OK, EXIT_NEGATIVE, EXIT_USAGE, EXIT_KNOWN_ERROR, EXIT_BUG = 0, 1, 2, 3, 4
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return (and, as a console script, exit with) its exit code."""
-    from lineagekg.cli.commands import app
+    from lineagekg.cli.commands import app, close_stores
     from lineagekg.cli.render import stderr
 
     try:
@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         stderr.print("[bold red]This is a bug in lineagekg[/bold red]; please report it with the traceback above.")
         code = EXIT_BUG
+    finally:
+        close_stores()
     if argv is None:
         sys.exit(code)
     return code

@@ -37,8 +37,20 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table for peo
 IdArg = Annotated[str, typer.Argument(help="Dataset id as imported (a Hub id such as openai/gsm8k), alias or IRI.")]
 
 
+_opened: list[OxigraphStore] = []
+
+
 def _store(path: Path | None) -> OxigraphStore:
-    return open_store(path)
+    """Open the store for this command; ``close_stores`` releases it when the command ends."""
+    store = open_store(path)
+    _opened.append(store)
+    return store
+
+
+def close_stores() -> None:
+    """Release every store a command opened (its on-disk lock), so the next command can open it."""
+    while _opened:
+        _opened.pop().close()
 
 
 def _version(value: bool) -> None:

@@ -220,3 +220,17 @@ class OxigraphStore:
     def flush(self) -> None:
         if self.path is not None:
             self._store.flush()
+
+    def close(self) -> None:
+        """Release the on-disk store (its lock) now rather than at garbage collection."""
+        import gc
+
+        self.flush()
+        del self._store
+        gc.collect()
+
+    def __enter__(self) -> OxigraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

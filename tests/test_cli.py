@@ -1,0 +1,157 @@
+"""The lineagekg command: outputs for scripts (JSON of identifiers), and the exit codes
+0 ok, 1 negative answer, 2 usage, 3 known error with a hint (never a traceback)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import write_jsonl
+
+from lineagekg.cli import main
+
+LINEAGE = Path(__file__).parent / "data" / "lineage"
+NODES, EDGES = str(LINEAGE / "small_nodes.jsonl"), str(LINEAGE / "small_edges.jsonl")
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("COLUMNS", "200")
+    path = tmp_path / "store"
+    assert main(["import", "lineage-jsonl", NODES, EDGES, "--store", str(path)]) == 0
+    return path
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, object]:
+    capsys.readouterr()
+    code = main([*args, "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_ancestors_json_lists_identifiers(store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, data = run_json(capsys, "ancestors", "example/math-mix", "--store", str(store_dir))
+    assert code == 0
+    assert sorted(data["ancestors"]) == ["TIGER-Lab/MathInstruct", "hendrycks/competition_math",
+                                         "meta-math/MetaMathQA", "openai/gsm8k",
+                                         "self-instruct seed tasks", "tatsu-lab/alpaca"]
+
+
+def test_every_analysis_command_answers(store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    s = ["--store", str(store_dir)]
+    assert run_json(capsys, "descendants", "tatsu-lab/alpaca", *s)[1]["descendants"] == [
+        "example/math-mix", "vicgalle/alpaca-gpt4"]
+    assert sorted(run_json(capsys, "roots", "example/math-mix", *s)[1]["roots"]) == [
+        "hendrycks/competition_math", "openai/gsm8k", "self-instruct seed tasks"]
+    assert run_json(capsys, "shared-roots", "example/math-mix", "vicgalle/alpaca-gpt4", *s)[1][
+        "shared_roots"] == ["self-instruct seed tasks"]
+    contamination = run_json(capsys, "contamination", "openai/gsm8k", *s)[1]
+    assert contamination["datasets"] == ["TIGER-Lab/MathInstruct", "meta-math/MetaMathQA", "example/math-mix"]
+    assert contamination["hits"][2]["hops"] == 2
+    assert len(run_json(capsys, "redundancy", *s)[1]["hits"]) == 2
+    assert {d["domain"] for d in run_json(capsys, "structure", *s)[1]["domains"]} == {"Math", "General"}
+    assert run_json(capsys, "stats", *s)[1]["counts"]["edges"] == 9
+
+
+def test_tables_for_people(store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ancestors", "example/math-mix", "--store", str(store_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "evolvedFrom openai/gsm8k" in out and "6 ancestor(s)" in out
+
+
+def test_path_found_and_not_found(store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, data = run_json(capsys, "path", "example/math-mix", "openai/gsm8k", "--store", str(store_dir))
+    assert code == 0 and data["direction"] == "upstream" and len(data["path"]) == 3
+    code, data = run_json(capsys, "path", "openai/gsm8k", "tatsu-lab/alpaca", "--store", str(store_dir))
+    assert code == 1 and data["path"] is None
+
+
+def test_unknown_dataset_is_a_known_error_with_a_hint(store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["roots", "gsm8k", "--store", str(store_dir)]) == 3
+    err = capsys.readouterr().err
+    assert "no dataset 'gsm8k'" in err and "openai/gsm8k" in err and "Traceback" not in err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ancestors"]) == 2
+    assert main(["no-such-command"]) == 2
+    assert main(["stats", "--format", "yaml"]) == 2
+
+
+def test_bad_input_file_names_line_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edges = tmp_path / "e.jsonl"
+    edges.write_text('{"target": "a/x", "source": "a/y", "meta_info": "{\\"relationship\\": \\"Magic\\", \\"confidence\\": 0.9}"}\n')
+    code = main(["import", "lineage-jsonl", NODES, str(edges), "--store", str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert f"{edges}:1" in err and "meta_info.relationship" in err and "Magic" in err
+    assert "Traceback" not in err
+
+
+def test_rejected_import_exits_1_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    meta = json.dumps({"source": "Paper", "confidence": 0.9, "relationship": "Structured Fusion", "evidence": "e"})
+    nodes = write_jsonl(tmp_path / "n.jsonl", [{"name": "a/x"}, {"name": "a/y"}])
+    e1 = write_jsonl(tmp_path / "e1.jsonl", [{"target": "a/x", "source": "a/y", "meta_info": meta}])
+    e2 = write_jsonl(tmp_path / "e2.jsonl", [{"target": "a/y", "source": "a/x", "meta_info": meta}])
+    s = ["--store", str(tmp_path / "s")]
+    assert main(["import", "lineage-jsonl", str(nodes), str(e1), *s]) == 0
+    code, data = run_json(capsys, "import", "lineage-jsonl", str(nodes), str(e2), *s)
+    assert code == 1 and data["accepted"] is False
+    assert any("cycle" in v["message"] for v in data["violations"])
+    assert run_json(capsys, "stats", *s)[1]["counts"]["edges"] == 1
+
+
+def test_query_with_bound_parameters(store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["query", "ancestors", "--param", "dataset=example/math-mix", "--results", "json",
+                 "--store", str(store_dir)]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert len(results["results"]["bindings"]) == 6
+    assert main(["query", "ancestors", "--store", str(store_dir)]) == 3   # missing parameter
+    assert "required" in capsys.readouterr().err
+
+
+def test_query_from_a_file_and_ask(store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ask = tmp_path / "has-benchmark.rq"
+    ask.write_text("#+ summary: is there a benchmark?\nPREFIX lk: <https://w3id.org/lineagekg/ns#>\n"
+                   "ASK { ?b a lk:Benchmark }\n")
+    assert main(["query", str(ask), "--store", str(store_dir)]) == 0
+    none = tmp_path / "no-split.rq"
+    none.write_text("PREFIX lk: <https://w3id.org/lineagekg/ns#>\nASK { ?b a lk:DatasetSplit }\n")
+    assert main(["query", str(none), "--store", str(store_dir)]) == 1
+    assert main(["query", str(tmp_path / "missing.rq"), "--store", str(store_dir)]) == 3
+
+
+def test_validate_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "good.ttl"
+    good.write_text("""
+        @prefix lk: <https://w3id.org/lineagekg/ns#> . @prefix dcterms: <http://purl.org/dc/terms/> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <https://huggingface.co/datasets/a/x> a lk:Dataset ; dcterms:identifier "a/x" ; rdfs:label "x" .""")
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(good.read_text().replace('dcterms:identifier "a/x" ;', ""))
+    assert main(["validate", str(good)]) == 0
+    assert main(["validate", str(bad)]) == 1
+    assert "identifier" in capsys.readouterr().out
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("<a> <b> .")
+    assert main(["validate", str(broken)]) == 3
+
+
+def test_export_to_a_file(store_dir: Path, tmp_path: Path) -> None:
+    from rdflib import Dataset
+
+    out = tmp_path / "lineage.trig"
+    assert main(["export", "--format", "trig", "--output", str(out), "--store", str(store_dir)]) == 0
+    ds = Dataset()
+    ds.parse(out, format="trig")
+    assert len(ds) >= 0 and sum(len(g) for g in ds.graphs()) > 200
+    assert main(["export", "--format", "csv", "--store", str(store_dir)]) == 3
+
+
+def test_store_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LINEAGEKG_STORE", str(tmp_path / "envstore"))
+    assert main(["import", "lineage-jsonl", NODES, EDGES]) == 0
+    assert (tmp_path / "envstore").is_dir()
+    assert run_json(capsys, "stats")[1]["counts"]["datasets"] == 8
