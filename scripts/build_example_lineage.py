@@ -288,7 +288,8 @@ def build(shared: Path, out: Path) -> None:
     names.resolve_all()
     graph = Graph()
     kept: list[Edge] = []
-    seen_pairs: set[tuple[str, str, str]] = set()
+    seen_pairs: dict[tuple[str, str, str], str] = {}   # -> relationship of the kept edge
+    conflicting = 0
     dropped: dict[str, list[str]] = {"self-loop": [], "cycle": [], "duplicate": []}
     info: dict[str, NodeInfo] = defaultdict(NodeInfo)
     for order, (t_raw, s_raw, kind, rel, conf, evidence, extra) in enumerate(raw_edges):
@@ -305,12 +306,13 @@ def build(shared: Path, out: Path) -> None:
             continue
         if (target, source, kind) in seen_pairs:
             dropped["duplicate"].append(where)
+            conflicting += seen_pairs[(target, source, kind)] != rel
             continue
         cycle = graph.add(target, source)
         if cycle is not None:
             dropped["cycle"].append(f"{where}: would close {' <- '.join(cycle)}")
             continue
-        seen_pairs.add((target, source, kind))
+        seen_pairs[(target, source, kind)] = rel
         kept.append(Edge(target, source, kind, rel, conf, evidence, order))
 
     # d) nodes
@@ -377,7 +379,8 @@ def build(shared: Path, out: Path) -> None:
         "empty_entries": empty_entries,
         "dropped": {k: len(v) for k, v in dropped.items()},
         "merged_names": len(names.merges),
-        "on_hub": sum(1 for n in nodes if n["exists_on_hf"]),
+        "on_hub": sum(1 for n in nodes if n["exists_on_hf"] and not n["split_of"]),
+        "conflicting": conflicting,
         "benchmarks": sorted(n["name"] for n in nodes if n["is_benchmark"]),
         "splits": sum(1 for n in nodes if n["split_of"]),
         "terminal": sum(1 for n in nodes if n["is_terminal_node"]),
@@ -399,7 +402,8 @@ def build(shared: Path, out: Path) -> None:
             print(f"  {why}: {item}")
     if dropped["duplicate"]:
         print(f"  duplicate: {len(dropped['duplicate'])} repeated (target, source) pair(s) of the same "
-              "source kind (e.g. several DPI records of one Hub dataset naming the same parent)")
+              "source kind (e.g. several DPI records of one Hub dataset naming the same parent); "
+              f"{conflicting} of them with another relationship than the edge kept (the first)")
 
 
 def notice(stats: dict[str, Any], label_refs: Counter[tuple[str, str]], index: dict[str, Any],
@@ -425,8 +429,9 @@ def notice(stats: dict[str, Any], label_refs: Counter[tuple[str, str]], index: d
         f"{stats['dpi_records_with_parents']} of {stats['dpi_records']} records).",
         f"- Dropped while building: {stats['dropped']['self-loop']} self-loops, "
         f"{stats['dropped']['cycle']} edges that would close a cycle, {stats['dropped']['duplicate']} "
-        f"duplicate (target, source) pairs of the same source; {stats['merged_names']} name spellings "
-        "merged (case, corpus aliases, same project IRI).",
+        f"duplicate (target, source) pairs of the same source (the first kept; {stats['conflicting']} "
+        f"of them had another relationship); {stats['merged_names']} name spellings merged (case, "
+        "corpus aliases, same project IRI).",
         "- Benchmarks (marked because a labelled edge names an evaluation split of them): "
         + ", ".join(f"`{b}`" for b in stats["benchmarks"]) + ".",
         "- Relations: " + ", ".join(f"{k} {v}" for k, v in sorted(stats["relations"].items())) + ".",
@@ -474,6 +479,9 @@ def notice(stats: dict[str, Any], label_refs: Counter[tuple[str, str]], index: d
         "DPI parent names are free text: apart from merging spellings that differ only in case or",
         "that the corpus index lists as aliases of a Hub id, they are kept as written, so one dataset can",
         "appear under two names (e.g. `xP3` and `bigscience/xP3`). DPI edges are metadata, not quotes.",
+        "For the records of a collection (Flan, xP3x, Tasksource, ...), DPI's \"Hugging Face URL\" often",
+        "names the component's original Hub dataset, not the collection's copy of it; such an edge then",
+        "states, as DPI does, where that dataset came from.",
         "",
         "## Rebuild",
         "",

@@ -184,3 +184,19 @@ def test_transitive_answers_match_a_plain_graph_search(tmp_path: Path, seed: int
             shared = {x for x in (nx.descendants(g, i) | {i}) & (nx.descendants(g, j) | {j})
                       if g.out_degree(x) == 0}
             assert {r.id for r in lineage.shared_roots([name(i), name(j)])} == {name(x) for x in shared}
+
+
+def test_path_reaches_a_split_of_the_upstream_dataset(tmp_path: Path) -> None:
+    nodes = write_jsonl(tmp_path / "n.jsonl", [
+        {"name": "t/qa", "is_benchmark": True},
+        {"name": "t/qa:validation", "split_of": "t/qa", "split": "validation"},
+        {"name": "o/feedback"}, {"name": "h/binarized"}])
+    meta = json.dumps({"source": "GitHub", "confidence": 0.9, "relationship": "distillation", "evidence": "e"})
+    edges = write_jsonl(tmp_path / "e.jsonl", [
+        {"target": "o/feedback", "source": "t/qa:validation", "meta_info": meta},
+        {"target": "h/binarized", "source": "o/feedback", "meta_info": meta}])
+    store = open_store(memory=True)
+    assert import_lineage_jsonl(store, nodes, edges).outcome.accepted
+    direction, path = Lineage(store).path("h/binarized", "t/qa")
+    assert direction == "upstream"
+    assert path.nodes == ("h/binarized", "o/feedback", "t/qa:validation")

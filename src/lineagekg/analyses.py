@@ -221,7 +221,8 @@ class Lineage:
                 for k, v in sorted(shared.items(), key=lambda kv: self.name(kv[0]))]
 
     def path(self, source_id: str, target_id: str) -> tuple[str, WitnessPath] | None:
-        """A shortest lineage path between two datasets, in whichever direction exists.
+        """A shortest lineage path between two datasets (or a split of the upstream one), in
+        whichever direction exists.
 
         Returns ``("upstream", path)`` when the first derives from the second,
         ``("downstream", path)`` when the second derives from the first, else None.
@@ -233,7 +234,7 @@ class Lineage:
                 adjacency: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
                 for r in rows:
                     adjacency[r["target"]].append((r["source"], local_name(r["relation"])))
-                found = _shortest_path(adjacency, start, {goal})
+                found = _shortest_path(adjacency, start, {r["goal"] for r in rows})
                 if found is not None:
                     return direction, self._named(found)
         return None

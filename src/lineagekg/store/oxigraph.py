@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Graph
 
 from lineagekg.errors import ConfigError, QueryError, QuerySyntaxError, StoreError
 from lineagekg.iris import ONTOLOGY_GRAPH
@@ -157,15 +156,9 @@ class OxigraphStore:
     def check(self, quads: list[ox.Quad], *, with_context: bool = True) -> ShapeReport:
         """SHACL report for ``quads`` as they would stand in this store (nothing is written)."""
         triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-        union = Graph()
-        ntriples = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-        if ntriples:
-            union.parse(data=ntriples, format="nt")
         if with_context:
-            ctx = ox.serialize(self.validation_context(quads), format=ox.RdfFormat.N_TRIPLES)
-            if ctx:
-                union.parse(data=ctx, format="nt")
-        return validate(union)
+            triples += self.validation_context(quads)
+        return validate(triples)
 
     def import_quads(self, quads: list[ox.Quad], graph: str, *, validate: bool = True) -> ImportOutcome:
         """Validate then write ``quads`` (all in named graph ``graph``) in one transaction.
