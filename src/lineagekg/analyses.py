@@ -234,7 +234,7 @@ class Lineage:
                 adjacency: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
                 for r in rows:
                     adjacency[r["target"]].append((r["source"], local_name(r["relation"])))
-                found = _shortest_path(adjacency, start, {r["goal"] for r in rows})
+                found = _shortest_path(adjacency, start, {r["goal"] for r in rows if r["goal"]})
                 if found is not None:
                     return direction, self._named(found)
         return None

@@ -91,31 +91,28 @@ class OxigraphStore:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def _run(self, text: str, substitutions: dict[Any, Any] | None = None, *, name: str = "query",
-             union: bool = True) -> Any:
+    def _run(self, text: str, *, name: str = "query", union: bool = True) -> Any:
         try:
-            return self._store.query(text, use_default_graph_as_union=union,
-                                     substitutions=substitutions or None)
+            return self._store.query(text, use_default_graph_as_union=union)
         except SyntaxError as exc:
             raise QuerySyntaxError(f"{name}: {exc}") from exc
         except OSError as exc:
             raise StoreError(f"{name}: {exc}") from exc
-        except RuntimeError as exc:  # pyoxigraph: a substituted variable that is not projected
-            raise QueryError(f"{name}: {exc}",
-                             hint="a SELECT must project every parameter it binds") from exc
+        except RuntimeError as exc:  # pragma: no cover -- pyoxigraph's evaluation errors
+            raise QueryError(f"{name}: {exc}") from exc
 
     def select(self, query: SPARQLQuery, **params: object) -> list[Row]:
         """Run a library SELECT with bound parameters; rows as dicts of Python values."""
-        solutions = self._run(query.text, query.bind(params), name=query.name)
+        solutions = self._run(query.render(params), name=query.name)
         names = [v.value for v in solutions.variables]
         return [{n: to_python(sol[n]) for n in names} for sol in solutions]
 
     def ask(self, query: SPARQLQuery, **params: object) -> bool:
-        return bool(self._run(query.text, query.bind(params), name=query.name))
+        return bool(self._run(query.render(params), name=query.name))
 
     def raw_query(self, query: SPARQLQuery, **params: object) -> Any:
         """Run any query of the library or a user's file; pyoxigraph results (for serialising)."""
-        return self._run(query.text, query.bind(params), name=query.name)
+        return self._run(query.render(params), name=query.name)
 
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
@@ -149,7 +146,7 @@ class OxigraphStore:
         triples = list(context)
         describe = library().get("internal/dataset-core")
         for node in touched:
-            for t in self._run(describe.text, describe.bind({"dataset": node}), name=describe.name):
+            for t in self._run(describe.render({"dataset": node}), name=describe.name):
                 triples.append(t)
         return triples
 
