@@ -1,0 +1,2 @@
+"""The tracing agents: the paper's stages (sourcing, extracting, tracing, aggregation) as plain,
+checkable functions."""

@@ -1,0 +1,374 @@
+"""Stage 2 of the tracer, extracting: turn a fetched document into clean sections.
+
+* :func:`parse_front_matter` splits a card's YAML front matter from its body;
+* :func:`clean` removes what carries no lineage (code blocks, HTML, badges and images, link
+  targets) but keeps Hugging Face dataset links visible, because they name datasets;
+* :func:`sections` splits a document on its markdown headings, cleans each section and marks the
+  ones that never describe how a dataset was built (related work, evaluation, licence, citation,
+  installation, news, ...) with ``keep=False``;
+* :func:`is_probably_english` is a cheap language check, so a caller can record "document in
+  another language" instead of tracing it.
+
+All of it is pure text processing, deterministic and offline. Text in documents is data: nothing
+here interprets it beyond its markdown structure.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import yaml
+
+from lineagekg.documents import Section, SourceDocument
+from lineagekg.errors import InputError
+
+__all__ = [
+    "DATA_HEADING",
+    "DROP_HEADING",
+    "INTRODUCTION",
+    "clean",
+    "is_hf_dataset_url",
+    "is_probably_english",
+    "parse_front_matter",
+    "sections",
+]
+
+INTRODUCTION = "(introduction)"
+
+
+# --- front matter ------------------------------------------------------------------------------
+
+class _CardLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as strings (card metadata stays JSON-serialisable)."""
+
+
+_CardLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+_FM_OPEN = re.compile(r"\A\ufeff?---[ \t]*\r?\n")
+_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+
+
+def parse_front_matter(text: str, where: str | None = None) -> tuple[dict[str, Any], str]:
+    """Split YAML front matter (between a first line ``---`` and the next ``---`` or ``...``
+    line) from the body. Returns ``(metadata, body)``; ``({}, text)`` when there is none.
+
+    Dates stay strings. Broken YAML, or front matter that is not a mapping, raises
+    :class:`InputError` naming ``where`` and the line of the problem in the file.
+    """
+    opening = _FM_OPEN.match(text)
+    if not opening:
+        return {}, text
+    close = _FM_CLOSE.search(text, opening.end())
+    if close is None:                      # a leading rule with no end: not front matter
+        return {}, text
+    raw = text[opening.end():close.start()]
+    body = text[close.end():]
+    if body.startswith("\r\n"):
+        body = body[2:]
+    elif body.startswith("\n"):
+        body = body[1:]
+    try:
+        data = yaml.load(raw, Loader=_CardLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark is not None else None     # +1 for 1-based, +1 for "---"
+        problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        raise InputError(f"broken YAML front matter: {problem}", file=where, line=line,
+                         hint="fix the card's YAML header (between the '---' lines)") from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"broken YAML front matter: {exc}", file=where) from exc
+    if data is None:
+        return {}, body
+    if not isinstance(data, dict):
+        raise InputError(f"YAML front matter is a {type(data).__name__}, not a mapping",
+                         file=where, line=2)
+    return {str(k): v for k, v in data.items()}, body
+
+
+# --- cleaning ----------------------------------------------------------------------------------
+
+_HF_DATASET_URL = re.compile(r"https?://(?:www\.)?(?:huggingface\.co|hf\.co)/datasets/[^\s)\"'<>\]]+",
+                             re.IGNORECASE)
+
+
+def is_hf_dataset_url(url: str) -> bool:
+    """True for a link to a dataset on the Hugging Face Hub (``huggingface.co/datasets/...``)."""
+    return bool(_HF_DATASET_URL.fullmatch(url.strip()))
+
+
+_FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$")
+
+
+def _strip_fences(text: str) -> str:
+    """Remove fenced code blocks (```` ``` ```` or ``~~~``); an unclosed fence runs to the end."""
+    out: list[str] = []
+    fence: str | None = None
+    for line in text.split("\n"):
+        if fence is None:
+            m = _FENCE_OPEN.match(line)
+            if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
+                fence = m.group(1)
+                continue
+            out.append(line)
+        else:
+            stripped = line.strip()
+            if (stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence)):
+                fence = None
+            continue
+    return "\n".join(out)
+
+
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_SCRIPT = re.compile(r"<(script|style|svg)\b[^>]*>.*?(?:</\1\s*>|\Z)", re.DOTALL | re.IGNORECASE)
+_HTML_HEADING = re.compile(r"^[ \t]*<h([1-6])\b[^>]*>(.*?)</h\1\s*>[ \t]*$", re.MULTILINE | re.IGNORECASE | re.DOTALL)
+
+
+def _preclean(text: str) -> str:
+    """What must go before headings are looked for: code, comments, scripts; HTML headings
+    become markdown headings."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _strip_fences(text)
+    text = _COMMENT.sub("", text)
+    text = _SCRIPT.sub("", text)
+    return _HTML_HEADING.sub(lambda m: "\n" + "#" * int(m.group(1)) + " " + " ".join(m.group(2).split()) + "\n",
+                             text)
+
+
+_HTML_ANCHOR = re.compile(r"<a\b[^<>]*?\bhref\s*=\s*[\"']([^\"'<>]*)[\"'][^<>]*>((?:[^<]|<(?!/?a\b)){0,2000}?)</a\s*>",
+                          re.IGNORECASE)  # inner text bounded, no nested <a>: linear on any input
+_BLOCK_TAGS = ("p|div|br|hr|tr|li|ul|ol|table|thead|tbody|tfoot|h[1-6]|details|summary|blockquote|"
+               "center|dl|dt|dd|pre|section|article|header|footer|nav|figure|figcaption|caption")
+_INLINE_TAGS = ("a|img|span|b|i|em|strong|sup|sub|code|font|u|s|strike|del|ins|small|big|kbd|mark|"
+                "picture|source|video|audio|iframe|td|th|abbr|cite|q|var|samp|tt|input|label|button|"
+                "object|embed|col|colgroup|wbr|meta|link|image|g|path")
+_BLOCK_TAG = re.compile(rf"</?(?:{_BLOCK_TAGS})\b[^<>]*>", re.IGNORECASE)
+_INLINE_TAG = re.compile(rf"</?(?:{_INLINE_TAGS})\b[^<>]*>", re.IGNORECASE)
+
+# [text] with one level of nested brackets; (url "title") with one level of nested parentheses
+_LINK_TEXT = r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]"
+_LINK_DEST = r"\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
+_IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\[\]]*\])*\](?:" + _LINK_DEST + r"|\[[^\]]*\])")
+_EMPTY_LINK = re.compile(r"\[\s*\](?:" + _LINK_DEST + r"|\[[^\]]*\])")
+_LINK = re.compile(_LINK_TEXT + _LINK_DEST)
+_REF_LINK = re.compile(_LINK_TEXT + r"\[([^\[\]]*)\]")
+_REF_DEF = re.compile(r"^[ \t]{0,3}\[([^\]]+)\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", re.MULTILINE)
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]+)>", re.IGNORECASE)
+_BADGE_URL = re.compile(r"https?://(?:img\.)?shields\.io/\S*|https?://\S*/badge(?:\.svg|/)\S*", re.IGNORECASE)
+_RULE = re.compile(r"^[ \t]*(?:(?:[-*_][ \t]*){3,}|=+)[ \t]*$", re.MULTILINE)
+_EMPTY_LINE = re.compile(r"^[\s|•·>]*$")
+
+
+def _is_badge(url: str) -> bool:
+    return bool(_BADGE_URL.match(url))
+
+
+def _link(text: str, url: str) -> str:
+    text = text.strip()
+    if _is_badge(url):
+        return ""
+    if is_hf_dataset_url(url):
+        if not text or url in text:
+            return text or url
+        return f"{text} ({url})"
+    return text
+
+
+def clean(text: str) -> str:
+    """Plain, readable text of a markdown/HTML document or section.
+
+    Removed: fenced code blocks, HTML comments/scripts/styles, HTML tags (their text is kept),
+    images and badges (``![...](...)``, ``[![...](...)](...)``, shields.io), horizontal rules,
+    link targets (``[text](url)`` becomes ``text``) and link reference definitions.
+    Kept: prose, lists, tables, inline code, bare URLs, and Hugging Face dataset links, which
+    stay visible as ``text (https://huggingface.co/datasets/...)`` because they identify datasets.
+    Runs of spaces collapse to one, lines are stripped, blank lines collapse to one.
+    """
+    text = _preclean(text)
+    # HTML: anchors first (to keep Hub dataset links), then images and the other tags
+    text = _HTML_ANCHOR.sub(lambda m: _link(_INLINE_TAG.sub("", m.group(2)), m.group(1)), text)
+    text = re.sub(r"<br\s*/?>", "\n", text, flags=re.IGNORECASE)
+    text = _BLOCK_TAG.sub("\n", text)
+    text = _INLINE_TAG.sub("", text)
+    # markdown images and badges, then links
+    text = _IMAGE.sub("", text)
+    text = _EMPTY_LINK.sub("", text)
+    text = _REF_DEF.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if is_hf_dataset_url(m.group(2)) else "",
+                        text)
+    text = _LINK.sub(lambda m: _link(m.group(1), m.group(2)), text)
+    text = _REF_LINK.sub(lambda m: m.group(1), text)
+    text = _AUTOLINK.sub(lambda m: "" if _is_badge(m.group(1)) else m.group(1), text)
+    text = _BADGE_URL.sub("", text)
+    text = _RULE.sub("", text)
+    text = html.unescape(text)
+    # whitespace
+    lines: list[str] = []
+    for line in text.split("\n"):
+        line = " ".join(line.replace("\u00a0", " ").split())
+        if _EMPTY_LINE.match(line):
+            if lines and lines[-1] != "":
+                lines.append("")
+            continue
+        lines.append(line)
+    return "\n".join(lines).strip()
+
+
+# --- sections ----------------------------------------------------------------------------------
+
+#: A heading (one component of a section's heading path, lower-cased, with leading emoji,
+#: punctuation and numbering removed) that matches this never describes how a dataset was built:
+#: the section and everything under it gets ``keep=False``. General rules only: nothing here is
+#: keyed to a dataset or a document.
+DROP_HEADING = re.compile(r"""
+  ^(?: related\s+works?|prior\s+works?|previous\s+works?
+     | evaluations?\b|evals?\b|results?\b|experiments?\b|experimental\s+results|main\s+results
+     | benchmark(?:ing)?\s+results|benchmarking\b|leaderboards?\b|performance\b|model\s+performance
+     | licen[cs](?:e|es|ing)\b|copyright|terms\s+of\s+use
+     | acknowledge?ments?\b|thanks\b|credits\b
+     | citations?\b|cite\b|citing\b|how\s+to\s+cite|bibtex\b|bibliography\b|references\b
+     | contacts?\b|point\s+of\s+contact|dataset\s+card\s+contact|get\s+in\s+touch|questions\b
+     | contribut(?:ing|ions|ors?)\b
+     | install(?:ation|ing)?\b|setup\b|set\s+up\b|requirements\b|dependencies\b|prerequisites\b
+     | getting\s+started|quick\s*start|usage\b|how\s+to\s+use|inference\b
+     | to-?\s?do\b|roadmap\b|news\b|updates?\b|what\W?s\s+new|change\s?log|release\s+notes
+     | star\s+history|table\s+of\s+contents|contents\b
+     | limitations?\b|other\s+known\s+limitations|discussion\s+of\s+biases|social\s+impact
+     | considerations\s+for\s+using|disclaimers?\b|known\s+issues
+  )
+  | ^(?:\S+\s+){0,3}(?:results|evaluations?|leaderboards?|citations?|acknowledge?ments?|licen[cs]e)$
+""", re.VERBOSE)
+
+#: A heading under a dropped one that names data (``Getting Started / Data``, ``Usage / Source
+#: datasets``) is kept anyway: READMEs often describe their training data under such headings.
+DATA_HEADING = re.compile(r"\b(?:data|datasets?|corpus|corpora|construction|collection|curation|"
+                          r"creation|created|creating|sources?|provenance|origin)\b")
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_NOT_PARAGRAPH = re.compile(r"^\s*(?:$|#|[-*+][ \t]|\d+[.)][ \t]|>|\|)")
+_NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[ivx]+\.|[a-z][.)])\s+")
+
+
+def _normalise_heading(title: str) -> str:
+    t = re.sub(r":[a-z0-9_+-]+:", " ", title.lower()).strip()   # GitHub emoji shortcodes
+    t = re.sub(r"^[^\w(]+", "", t)           # emoji, punctuation
+    t = _NUMBERING.sub("", t)
+    return re.sub(r"[^\w)]+$", "", t).strip()
+
+
+def _verdict(title: str) -> bool | None:
+    """False: drop this heading and what is under it; True: keep it even under a dropped
+    heading; None: no opinion (inherit)."""
+    t = _normalise_heading(title)
+    if DROP_HEADING.search(t):
+        return False
+    if DATA_HEADING.search(t):
+        return True
+    return None
+
+
+def _heading_title(raw: str) -> str:
+    title = " ".join(re.sub(r"(?<!\w):[a-z0-9_+-]+:(?!\w)", " ", clean(raw)).split())  # emoji shortcodes
+    title = title.replace("**", "").replace("__", "").replace("`", "").strip(" *_#:")
+    return title or "(untitled)"
+
+
+def _split(body: str) -> tuple[list[str], list[tuple[int, str, list[str]]]]:
+    """(lines before the first heading, [(level, title, lines)])."""
+    intro: list[str] = []
+    parts: list[tuple[int, str, list[str]]] = []
+    current = intro
+    lines = body.split("\n")
+    for line in lines:
+        m = _ATX.match(line)
+        if m:
+            parts.append((len(m.group(1)), _heading_title(m.group(2) or ""), []))
+            current = parts[-1][2]
+            continue
+        s = _SETEXT.match(line)
+        if s and current and not _NOT_PARAGRAPH.match(current[-1]) and not _RULE.fullmatch(current[-1]):
+            # a setext heading: the paragraph line above, underlined with === (h1) or --- (h2)
+            title_line = current.pop()
+            parts.append((1 if s.group(1)[0] == "=" else 2, _heading_title(title_line), []))
+            current = parts[-1][2]
+            continue
+        current.append(line)
+    return intro, parts
+
+
+def sections(document: SourceDocument | str) -> list[Section]:
+    """Split a document into cleaned sections along its markdown headings (ATX ``#``..``######``
+    and setext ``===``/``---``; HTML ``<h1>``..``<h6>`` on a line of their own count too; ``#``
+    lines inside code blocks do not).
+
+    ``title`` is the heading path, e.g. ``"Dataset Construction / Instruction Sampling"``; text
+    before the first heading is the section ``"(introduction)"`` (left out when empty). Every
+    heading gives a section, even when its cleaned text is empty (a citation that is only a BibTeX
+    block), so the structure stays visible; ``index`` numbers the sections returned, from 0. A section whose heading
+    heading matches :data:`DROP_HEADING` (related work, evaluation/results/leaderboard, licence,
+    acknowledgements, citation, contact, installation/usage, news/updates/todo, ...) gets
+    ``keep=False``, and so do the sections under it, unless their own heading names data
+    (:data:`DATA_HEADING`: ``Getting Started / Data`` is kept). The document's title (its first
+    heading, when that is the only one at the top level) is not judged, so a benchmark whose title
+    says "evaluation" is not dropped whole.
+
+    Front matter is not a section (it is ``document.metadata``); broken front matter raises
+    :class:`InputError`.
+    """
+    if isinstance(document, SourceDocument):
+        text, where = document.text, document.path or document.url
+    else:
+        text, where = document, None
+    _, body = parse_front_matter(text, where)
+    intro, parts = _split(_preclean(body))
+
+    title_index: int | None = None
+    if parts:
+        top = min(level for level, _, _ in parts)
+        if parts[0][0] == top and sum(1 for level, _, _ in parts if level == top) == 1:
+            title_index = 0
+
+    out: list[Section] = []
+    intro_text = clean("\n".join(intro))
+    if intro_text:
+        out.append(Section(title=INTRODUCTION, text=intro_text, index=0, keep=True))
+    stack: list[tuple[int, str, bool]] = []      # (level, title, keep)
+    for i, (level, title, lines) in enumerate(parts):
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        verdict = None if i == title_index else _verdict(title)
+        keep = (stack[-1][2] if stack else True) if verdict is None else verdict
+        stack.append((level, title, keep))
+        out.append(Section(title=" / ".join(t for _, t, _ in stack), text=clean("\n".join(lines)),
+                           index=len(out), keep=keep))
+    return out
+
+
+# --- language ----------------------------------------------------------------------------------
+
+_STOPWORDS = frozenset(["the", "and", "of", "to", "is", "are", "was", "were", "be", "been", "that", "this", "these", "those", "with", "for", "from", "by", "on", "as", "we", "it", "its", "which", "an", "or", "have", "has", "had", "not", "they", "their", "them", "can", "will", "would", "should", "each", "our", "you", "your", "at", "all", "more", "than", "into", "also", "such", "other", "use", "used", "using", "only", "when", "where", "there", "what", "who", "how", "any", "both", "most"])
+
+
+def is_probably_english(text: str) -> bool:
+    """A cheap guess whether ``text`` (markdown, a card) is written in English.
+
+    On the cleaned text (code, URLs of links and HTML removed): at least 70% of the letters are
+    ASCII, and at least 8% of the words are common English function words ("the", "and",
+    "of", ...). Text too short to judge (under 40 letters, or under 30 words for the second test)
+    counts as English, so only real evidence of another language makes it return False.
+    """
+    cleaned = clean(text)
+    cleaned = re.sub(r"(?:https?|ftp|file)://\S+", " ", cleaned)
+    letters = [c for c in cleaned if c.isalpha()]
+    if len(letters) < 40:
+        return True
+    if sum(c.isascii() for c in letters) / len(letters) < 0.7:
+        return False
+    words = re.findall(r"[a-z]+", cleaned.lower())
+    if len(words) < 30:
+        return True
+    return sum(w in _STOPWORDS for w in words) / len(words) >= 0.08

@@ -1,0 +1,513 @@
+"""Offline document sources for tracing: a corpus folder, and the local Hugging Face cache.
+
+A *corpus folder* comes in two layouts:
+
+* **indexed** -- an ``index.json`` at its root (the layout of ``lineage_corpus``)::
+
+      {"documents": [{"doc_key", "file", "url", "kind", "license", "datasets": [ids]}, ...],
+       "datasets":  [{"id", "aliases": [...], "files": [...]}, ...],
+       "legacy_card_aliases": {"gsm8k": "openai/gsm8k", ...}}
+
+  ``file`` is relative to the folder. ``documents`` is required; ``datasets`` and
+  ``legacy_card_aliases`` are optional. Documents of kind ``dpi_metadata_*`` (JSON metadata, not
+  prose) are listed by :meth:`Corpus.entries` and :meth:`Corpus.skipped` but never read as
+  documents.
+
+* **plain** -- no ``index.json``: every ``*.md`` file under the folder (hidden folders left out)
+  is one document about one dataset, whose id is the file's stem: ``<org>__<name>.md`` gives
+  ``org/name``, any other stem is the id as it is (``gsm8k.md`` gives ``gsm8k``), and a file
+  named ``README.md`` takes the id from its folder's name by the same rule
+  (``openbmb__UltraFeedback/README.md`` gives ``openbmb/UltraFeedback``). The card's YAML
+  (``pretty_name`` and so on) is *not* used for the id. Its kind is ``hf_card`` when it has YAML
+  front matter, else ``markdown``; its URL is its ``file://`` URI.
+
+Reading a document checks it: a file that is missing, over 5 MB, binary (has NUL bytes), not
+UTF-8, or whose card YAML is broken raises :class:`~lineagekg.errors.InputError` naming the file,
+so that a caller can record it and go on (``on_error=`` of :meth:`Corpus.documents_for` does
+just that).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lineagekg.agents.extracting import parse_front_matter
+from lineagekg.documents import SourceDocument
+from lineagekg.errors import InputError, LineageKGError
+
+__all__ = [
+    "INDEX_FILE",
+    "MAX_DOCUMENT_BYTES",
+    "SKIPPED_KIND_PREFIXES",
+    "Corpus",
+    "CorpusEntry",
+    "DatasetEntry",
+    "hf_cache_dir",
+    "read_document",
+    "read_hf_cache",
+]
+
+INDEX_FILE = "index.json"
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+#: kinds listed in an index but not read as prose documents (for now)
+SKIPPED_KIND_PREFIXES = ("dpi_metadata_",)
+
+ErrorHandler = Callable[[InputError], None]
+
+
+# --- reading one file --------------------------------------------------------------------------
+
+def _xsd_datetime(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _licence_of(metadata: dict[str, Any]) -> str | None:
+    value = metadata.get("license")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or None
+    return str(value) if value not in (None, "") else None
+
+
+def read_document(path: str | Path, *, kind: str | None = None, url: str | None = None,
+                  about: Iterable[str] = (), license: str | None = None) -> SourceDocument:
+    """Read one text document from disk into a :class:`SourceDocument`.
+
+    ``url`` defaults to the file's ``file://`` URI; ``kind`` to ``hf_card`` when the file has YAML
+    front matter, else ``markdown``; ``license`` to the card's ``license`` field. ``retrieved_at``
+    is the file's modification time (``xsd:dateTime``, UTC); ``metadata`` the parsed front matter
+    (``{}`` if none). Text is decoded as UTF-8 (a leading BOM dropped). Raises
+    :class:`InputError` naming the file when it is missing, over :data:`MAX_DOCUMENT_BYTES`,
+    binary, not UTF-8, or has broken YAML front matter.
+    """
+    path = Path(path)
+    where = str(path)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise InputError("document file not found", file=where) from None
+    except OSError as exc:
+        raise InputError(f"cannot read document: {exc.strerror or exc}", file=where) from exc
+    if not path.is_file():
+        raise InputError("not a regular file", file=where)
+    if stat.st_size > MAX_DOCUMENT_BYTES:
+        raise InputError(f"file is {stat.st_size} bytes, over the {MAX_DOCUMENT_BYTES} byte "
+                         f"({MAX_DOCUMENT_BYTES // (1024 * 1024)} MB) limit for a document", file=where,
+                         hint="documents are cards and READMEs; a file this large is not one")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read document: {exc.strerror or exc}", file=where) from exc
+    if len(raw) > MAX_DOCUMENT_BYTES:          # grew since stat
+        raise InputError(f"file is over the {MAX_DOCUMENT_BYTES} byte limit for a document", file=where)
+    if b"\x00" in raw:
+        raise InputError("binary file (it has NUL bytes), not a text document", file=where)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise InputError(f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start} "
+                         f"cannot be decoded", file=where, line=line) from None
+    text = text.removeprefix("\ufeff")
+    metadata, _ = parse_front_matter(text, where)
+    if kind is None:
+        kind = "hf_card" if metadata or text.startswith("---") else "markdown"
+    return SourceDocument(
+        url=url or path.resolve().as_uri(),
+        kind=kind,
+        text=text,
+        about=tuple(about),
+        retrieved_at=_xsd_datetime(stat.st_mtime),
+        license=license if license is not None else _licence_of(metadata),
+        path=where,
+        metadata=metadata,
+    )
+
+
+# --- the corpus --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CorpusEntry:
+    """One document listed by a corpus (read or not): where it is and what it is about."""
+
+    doc_key: str
+    file: str                      # relative to the corpus folder, with "/"
+    path: Path                     # absolute
+    kind: str
+    url: str                       # "" when the index gives none (then the file:// URI is used)
+    license: str | None
+    datasets: tuple[str, ...]      # dataset names as the index (or file name) gives them
+
+    @property
+    def skipped(self) -> bool:
+        """True for kinds that are not prose (``dpi_metadata_*``): listed, never read."""
+        return self.kind.startswith(SKIPPED_KIND_PREFIXES)
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """A dataset of the corpus index: canonical id, aliases, and its document files."""
+
+    id: str
+    aliases: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+
+class Corpus:
+    """A folder of documents about datasets (see the module docstring for the two layouts)."""
+
+    def __init__(self, root: Path, entries: list[CorpusEntry], datasets: list[DatasetEntry],
+                 legacy_aliases: dict[str, str] | None = None, *, indexed: bool = False) -> None:
+        self.root = root
+        self.indexed = indexed
+        self._entries = entries
+        self._datasets = datasets
+        self._legacy = dict(legacy_aliases or {})
+        self._aliases = self._build_aliases()
+        self._about = {e.file: self._about_of(e) for e in entries}
+        self._cache: dict[str, SourceDocument] = {}
+
+    # construction ------------------------------------------------------------------------------
+
+    @classmethod
+    def from_directory(cls, path: str | Path) -> Corpus:
+        """Open a corpus folder: indexed when it has ``index.json``, else a plain folder of
+        ``*.md`` cards. A malformed ``index.json`` raises :class:`InputError` naming it and the
+        field; a missing folder raises :class:`InputError` too. Documents are read lazily."""
+        root = Path(path)
+        if not root.is_dir():
+            raise InputError("corpus folder not found" if not root.exists() else "not a folder",
+                             file=str(root))
+        root = root.resolve()
+        index = root / INDEX_FILE
+        if index.exists():
+            return cls._from_index(root, index)
+        return cls._from_plain(root)
+
+    @classmethod
+    def _from_index(cls, root: Path, index: Path) -> Corpus:
+        where = str(index)
+        try:
+            raw = index.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text ({exc.reason})", file=where) from None
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", file=where) from exc
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not valid JSON: {exc.msg} (column {exc.colno})", file=where,
+                             line=exc.lineno) from None
+        if not isinstance(data, dict):
+            raise InputError(f"the index must be a JSON object, not {_json_type(data)}", file=where)
+
+        def fail(message: str, field: str) -> InputError:
+            return InputError(message, file=where, field=field)
+
+        documents = data.get("documents")
+        if documents is None:
+            raise fail("missing (the list of documents)", "documents")
+        if not isinstance(documents, list):
+            raise fail(f"must be a list, not {_json_type(documents)}", "documents")
+        entries: list[CorpusEntry] = []
+        seen: set[str] = set()
+        for i, doc in enumerate(documents):
+            at = f"documents[{i}]"
+            if not isinstance(doc, dict):
+                raise fail(f"must be an object, not {_json_type(doc)}", at)
+            file = _required_str(doc, "file", at, fail)
+            kind = _required_str(doc, "kind", at, fail)
+            path = _inside(root, file, f"{at}.file", fail)
+            rel = path.relative_to(root).as_posix()
+            if rel in seen:
+                raise fail(f"{file!r} is listed twice", f"{at}.file")
+            seen.add(rel)
+            entries.append(CorpusEntry(
+                doc_key=_optional_str(doc, "doc_key", at, fail) or rel,
+                file=rel, path=path, kind=kind,
+                url=_optional_str(doc, "url", at, fail) or "",
+                license=_optional_str(doc, "license", at, fail),
+                datasets=_str_list(doc, "datasets", at, fail),
+            ))
+
+        raw_datasets = data.get("datasets", [])
+        if not isinstance(raw_datasets, list):
+            raise fail(f"must be a list, not {_json_type(raw_datasets)}", "datasets")
+        datasets: list[DatasetEntry] = []
+        ids: set[str] = set()
+        for i, ds in enumerate(raw_datasets):
+            at = f"datasets[{i}]"
+            if not isinstance(ds, dict):
+                raise fail(f"must be an object, not {_json_type(ds)}", at)
+            ident = _required_str(ds, "id", at, fail)
+            if ident.lower() in ids:
+                raise fail(f"dataset id {ident!r} is listed twice", f"{at}.id")
+            ids.add(ident.lower())
+            files = _str_list(ds, "files", at, fail)
+            for j, file in enumerate(files):
+                rel = _inside(root, file, f"{at}.files[{j}]", fail).relative_to(root).as_posix()
+                if rel not in seen:
+                    raise fail(f"{file!r} is not among documents[].file", f"{at}.files[{j}]")
+            datasets.append(DatasetEntry(
+                id=ident, aliases=_str_list(ds, "aliases", at, fail),
+                files=tuple(_inside(root, f, at, fail).relative_to(root).as_posix() for f in files)))
+
+        legacy = data.get("legacy_card_aliases", {})
+        if not isinstance(legacy, dict):
+            raise fail(f"must be an object, not {_json_type(legacy)}", "legacy_card_aliases")
+        for key, value in legacy.items():
+            if not isinstance(value, str) or not value.strip():
+                raise fail(f"must be a dataset id (a string), not {_json_type(value)}",
+                           f"legacy_card_aliases.{key}")
+        return cls(root, entries, datasets, legacy, indexed=True)
+
+    @classmethod
+    def _from_plain(cls, root: Path) -> Corpus:
+        entries: list[CorpusEntry] = []
+        datasets: dict[str, DatasetEntry] = {}
+        for path in sorted(root.rglob("*.md")):
+            rel = path.relative_to(root)
+            if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+                continue
+            ident = _plain_dataset_id(path)
+            kind = "hf_card" if _starts_with_front_matter(path) else "markdown"
+            entries.append(CorpusEntry(doc_key=rel.as_posix(), file=rel.as_posix(), path=path,
+                                       kind=kind, url="", license=None, datasets=(ident,)))
+            old = datasets.get(ident.lower())
+            if old is None:
+                stem_alias = path.parent.name if path.stem.lower() == "readme" else path.stem
+                aliases = (stem_alias,) if stem_alias != ident else ()
+                datasets[ident.lower()] = DatasetEntry(ident, aliases, (rel.as_posix(),))
+            else:
+                datasets[ident.lower()] = DatasetEntry(old.id, old.aliases, old.files + (rel.as_posix(),))
+        return cls(root, entries, list(datasets.values()), indexed=False)
+
+    # names -------------------------------------------------------------------------------------
+
+    def _build_aliases(self) -> dict[str, str]:
+        table: dict[str, str] = {}
+        for ds in self._datasets:                    # ids win over aliases
+            table.setdefault(ds.id.lower(), ds.id)
+        for ds in self._datasets:
+            for alias in ds.aliases:
+                table.setdefault(alias.lower(), ds.id)
+        for alias, ident in self._legacy.items():
+            table.setdefault(alias.lower(), ident)
+            table.setdefault(ident.lower(), ident)
+        return table
+
+    def aliases(self) -> dict[str, str]:
+        """Every dataset id and alias, lower-cased, to its canonical id (from ``datasets[].id``,
+        ``datasets[].aliases`` and ``legacy_card_aliases``; an id wins over an alias, and the
+        first dataset listing an alias wins over later ones)."""
+        return dict(self._aliases)
+
+    def resolve(self, name: str) -> str | None:
+        """The canonical id of a dataset id or alias (case-insensitive), or None."""
+        return self._aliases.get(name.strip().lower())
+
+    def dataset_ids(self) -> list[str]:
+        """The canonical ids of the datasets of the index (plain folder: of the files)."""
+        return [ds.id for ds in self._datasets]
+
+    def datasets(self) -> list[DatasetEntry]:
+        return list(self._datasets)
+
+    # documents ---------------------------------------------------------------------------------
+
+    def entries(self) -> list[CorpusEntry]:
+        """Every document listed, skipped kinds included."""
+        return list(self._entries)
+
+    def skipped(self) -> list[CorpusEntry]:
+        """The entries that are listed but not read as documents (``dpi_metadata_*``)."""
+        return [e for e in self._entries if e.skipped]
+
+    def _about_of(self, entry: CorpusEntry) -> tuple[str, ...]:
+        about: list[str] = []
+        for name in entry.datasets:
+            ident = self._aliases.get(name.lower(), name)
+            if ident not in about:
+                about.append(ident)
+        for ds in self._datasets:
+            if entry.file in ds.files and ds.id not in about:
+                about.append(ds.id)
+        return tuple(about)
+
+    def about(self, entry: CorpusEntry) -> tuple[str, ...]:
+        """The datasets a document is about: its index names resolved to canonical ids (a name
+        the corpus does not know is kept as it is), plus the datasets listing its file."""
+        return self._about[entry.file]
+
+    def read(self, entry: CorpusEntry) -> SourceDocument:
+        """Read one listed document (cached). Raises :class:`InputError` naming the file when it
+        cannot be read (see :func:`read_document`), or when its kind is a skipped one."""
+        if entry.skipped:
+            raise InputError(f"documents of kind {entry.kind!r} are metadata, not prose; not read",
+                             file=str(entry.path))
+        doc = self._cache.get(entry.file)
+        if doc is None:
+            kind = entry.kind if self.indexed else None
+            doc = read_document(entry.path, kind=kind, url=entry.url or None,
+                                about=self._about[entry.file], license=entry.license)
+            self._cache[entry.file] = doc
+        return doc
+
+    def _read_all(self, entries: Iterable[CorpusEntry], on_error: ErrorHandler | None) -> list[SourceDocument]:
+        out: list[SourceDocument] = []
+        for entry in entries:
+            try:
+                out.append(self.read(entry))
+            except InputError as exc:
+                if on_error is None:
+                    raise
+                on_error(exc)
+        return out
+
+    def entries_for(self, dataset_id: str) -> list[CorpusEntry]:
+        """The (prose) entries about a dataset id or alias, matched case-insensitively."""
+        wanted = {dataset_id.strip().lower()}
+        ident = self.resolve(dataset_id)
+        if ident is not None:
+            wanted.add(ident.lower())
+        return [e for e in self._entries if not e.skipped
+                and (wanted & {a.lower() for a in self._about[e.file]}
+                     or wanted & {d.lower() for d in e.datasets})]
+
+    def documents_for(self, dataset_id: str, *, on_error: ErrorHandler | None = None) -> list[SourceDocument]:
+        """The documents about a dataset, given by its id or any alias (case-insensitive); ``[]``
+        when there are none. A document that cannot be read raises :class:`InputError`, unless
+        ``on_error`` is given: then it is called with the error and the others are returned."""
+        return self._read_all(self.entries_for(dataset_id), on_error)
+
+    def all_documents(self, *, on_error: ErrorHandler | None = None) -> list[SourceDocument]:
+        """Every readable (prose) document of the corpus, in index order."""
+        return self._read_all((e for e in self._entries if not e.skipped), on_error)
+
+    def __repr__(self) -> str:
+        layout = "indexed" if self.indexed else "plain"
+        return f"Corpus({str(self.root)!r}, {layout}, {len(self._entries)} documents, {len(self._datasets)} datasets)"
+
+    # the local Hugging Face cache, for symmetry with the folder sources
+    @staticmethod
+    def read_hf_cache(dataset_id: str, *, cache_dir: str | Path | None = None,
+                      revision: str | None = None) -> SourceDocument | None:
+        """See :func:`read_hf_cache`."""
+        return read_hf_cache(dataset_id, cache_dir=cache_dir, revision=revision)
+
+
+# --- index helpers -----------------------------------------------------------------------------
+
+def _json_type(value: object) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _required_str(obj: dict[str, Any], key: str, at: str, fail: Callable[[str, str], InputError]) -> str:
+    if key not in obj:
+        raise fail("missing", f"{at}.{key}")
+    value = obj[key]
+    if not isinstance(value, str) or not value.strip():
+        raise fail(f"must be a non-empty string, not {_json_type(value)}", f"{at}.{key}")
+    return value
+
+
+def _optional_str(obj: dict[str, Any], key: str, at: str,
+                  fail: Callable[[str, str], InputError]) -> str | None:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise fail(f"must be a string, not {_json_type(value)}", f"{at}.{key}")
+    return value
+
+
+def _str_list(obj: dict[str, Any], key: str, at: str,
+              fail: Callable[[str, str], InputError]) -> tuple[str, ...]:
+    value = obj.get(key, [])
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise fail(f"must be a list of strings, not {_json_type(value)}", f"{at}.{key}")
+    for j, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise fail(f"must be a non-empty string, not {_json_type(item)}", f"{at}.{key}[{j}]")
+    return tuple(value)
+
+
+def _inside(root: Path, file: str, field: str, fail: Callable[[str, str], InputError]) -> Path:
+    if Path(file).is_absolute():
+        raise fail(f"{file!r} must be relative to the corpus folder", field)
+    path = (root / file).resolve()
+    if not path.is_relative_to(root):
+        raise fail(f"{file!r} points outside the corpus folder", field)
+    return path
+
+
+def _plain_dataset_id(path: Path) -> str:
+    stem = path.parent.name if path.stem.lower() == "readme" and path.parent.name else path.stem
+    org, sep, name = stem.partition("__")
+    if sep and org and name and "__" not in name:
+        return f"{org}/{name}"
+    return stem
+
+
+def _starts_with_front_matter(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return False
+    return head.removeprefix(b"\xef\xbb\xbf").startswith(b"---")
+
+
+# --- the local Hugging Face cache --------------------------------------------------------------
+
+def hf_cache_dir() -> Path:
+    """The Hugging Face hub cache folder, from the environment *now* (``HF_HUB_CACHE``, else
+    ``HUGGINGFACE_HUB_CACHE``, else ``$HF_HOME/hub``, else ``$XDG_CACHE_HOME/huggingface/hub``,
+    else ``~/.cache/huggingface/hub``) -- the rules of ``huggingface_hub.constants``, which are
+    read only once, when that library is imported."""
+    for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
+        if os.environ.get(var):
+            return Path(os.path.expandvars(os.path.expanduser(os.environ[var])))
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "huggingface")
+    return Path(os.path.expandvars(os.path.expanduser(home))) / "hub"
+
+
+def read_hf_cache(dataset_id: str, *, cache_dir: str | Path | None = None,
+                  revision: str | None = None) -> SourceDocument | None:
+    """The dataset card (``README.md``) of a Hub dataset, read from the local Hugging Face cache,
+    or None when the cache does not hold it.
+
+    This is the offline path (``HF_HUB_OFFLINE=1``): it calls
+    ``huggingface_hub.hf_hub_download(repo_id, "README.md", repo_type="dataset",
+    local_files_only=True)``, which never touches the network whatever the environment says.
+    ``cache_dir`` defaults to :func:`hf_cache_dir`; ``revision`` to the cached ``main``.
+    The document's URL is the card's Hub URL at the cached commit, its kind ``hf_card``,
+    ``retrieved_at`` the cached file's modification time. Raises :class:`InputError` for an id
+    the Hub would reject or an unreadable cached file, and :class:`LineageKGError` when
+    ``huggingface_hub`` is not installed.
+    """
+    try:
+        from huggingface_hub import hf_hub_download
+        from huggingface_hub.errors import EntryNotFoundError, HFValidationError
+    except ImportError as exc:
+        raise LineageKGError("reading the Hugging Face cache needs huggingface_hub",
+                             hint="pip install 'huggingface_hub>=0.24'") from exc
+    cache = Path(cache_dir) if cache_dir is not None else hf_cache_dir()
+    try:
+        local = hf_hub_download(dataset_id, "README.md", repo_type="dataset", revision=revision,
+                                cache_dir=cache, local_files_only=True)
+    except HFValidationError as exc:
+        raise InputError(f"not a Hub dataset id: {exc}", field="dataset_id") from None
+    except (EntryNotFoundError, FileNotFoundError):
+        return None
+    local_path = Path(str(local))
+    commit = local_path.parent.name
+    url = f"https://huggingface.co/datasets/{dataset_id}/blob/{commit}/README.md"
+    return read_document(local_path, kind="hf_card", url=url, about=(dataset_id,))

@@ -1,0 +1,334 @@
+"""Score a tracing backend against hand-checked lineage labels.
+
+A label says that, in one document, ``child`` was built from ``parent`` with a fine relation
+(``filtering``, ``translation``, ...). A predicted claim (target, source) of the same document
+matches a label when both sides name the same dataset after normalisation: lower-case,
+punctuation dropped, trailing generic nouns ("dataset", "collection") dropped, possessives
+dropped, and both sides mapped through the alias table (the corpus index's ids and aliases, the
+legacy card aliases); a Hub id also stands for its name part ("tatsu-lab/alpaca" ~ "alpaca", and
+"openai/openai_humaneval" ~ "humaneval"); the label's names as written count too. Descriptive
+sources ("online exam paper PDFs and math forums") match by word overlap.
+
+Precision and recall are over (target, source) pairs per document and overall; relation
+agreement is on matched pairs, exact (taxonomy local name) and at the level of the paper's five.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from lineagekg import taxonomy
+from lineagekg.documents import Claim, SourceDocument
+from lineagekg.errors import InputError
+
+
+@dataclass(frozen=True)
+class Label:
+    """One hand-checked edge: in ``source_file``, ``child`` was built from ``parent``."""
+
+    child: str
+    parent: str
+    relation: str                 # fine label as written in the CSV ("filtering")
+    evidence: str
+    source_file: str              # relative to the corpus folder ("docs/...")
+    parent_split: str | None = None
+    strength: str | None = None
+    child_as_written: str | None = None
+    parent_as_written: str | None = None
+    note: str | None = None
+
+    @property
+    def relation_name(self) -> str | None:
+        """The taxonomy local name of ``relation`` (``filteredFrom``), None if unknown."""
+        rel = taxonomy.resolve(self.relation)
+        return rel.name if rel else None
+
+
+@dataclass(frozen=True)
+class Match:
+    label: Label
+    claim: Claim
+    relation_agrees: bool
+    top_agrees: bool
+
+
+@dataclass
+class DocScore:
+    source_file: str
+    labels: int
+    predicted: int
+    matched: int
+    extras: list[Claim] = field(default_factory=list)
+    misses: list[Label] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.predicted if self.predicted else (1.0 if not self.labels else 0.0)
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.labels if self.labels else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class EvalReport:
+    documents: dict[str, DocScore]
+    matches: list[Match]
+
+    @property
+    def labels(self) -> int:
+        return sum(d.labels for d in self.documents.values())
+
+    @property
+    def predicted(self) -> int:
+        return sum(d.predicted for d in self.documents.values())
+
+    @property
+    def matched(self) -> int:
+        return sum(d.matched for d in self.documents.values())
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.predicted if self.predicted else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.labels if self.labels else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def relation_agreement(self) -> float:
+        """Share of matched pairs whose predicted relation equals the label's (fine level)."""
+        return sum(m.relation_agrees for m in self.matches) / len(self.matches) if self.matches else 0.0
+
+    @property
+    def top_relation_agreement(self) -> float:
+        """Share of matched pairs whose relation agrees at the level of the paper's five."""
+        return sum(m.top_agrees for m in self.matches) / len(self.matches) if self.matches else 0.0
+
+    @property
+    def misses(self) -> list[Label]:
+        return [lb for d in self.documents.values() for lb in d.misses]
+
+    @property
+    def extras(self) -> list[Claim]:
+        return [c for d in self.documents.values() for c in d.extras]
+
+    def table(self) -> str:
+        """A plain-text per-document table, the overall figures, misses and extras."""
+        rows = [f"{'document':<72} {'lab':>3} {'pred':>4} {'ok':>3} {'P':>5} {'R':>5} {'F1':>5}"]
+        for name, d in sorted(self.documents.items()):
+            rows.append(f"{name[:72]:<72} {d.labels:>3} {d.predicted:>4} {d.matched:>3} "
+                        f"{d.precision:>5.2f} {d.recall:>5.2f} {d.f1:>5.2f}")
+        rows.append(f"{'OVERALL':<72} {self.labels:>3} {self.predicted:>4} {self.matched:>3} "
+                    f"{self.precision:>5.2f} {self.recall:>5.2f} {self.f1:>5.2f}")
+        rows.append(f"relation agreement: {self.relation_agreement:.2f} (fine), "
+                    f"{self.top_relation_agreement:.2f} (paper's five) on {len(self.matches)} matched pairs")
+        for lb in self.misses:
+            rows.append(f"MISS  {lb.source_file.split('/')[-1]}: {lb.child} <- {lb.parent} ({lb.relation})")
+        for c in self.extras:
+            rows.append(f"EXTRA {c.document.split('/')[-1]}: {c.target} <- {c.source} ({c.relation}, "
+                        f"{c.confidence}) \"{c.evidence[:100]}\"")
+        for m in self.matches:
+            if not m.relation_agrees:
+                rows.append(f"REL   {m.label.child} <- {m.label.parent}: predicted {m.claim.relation}, "
+                            f"label {m.label.relation}")
+        return "\n".join(rows)
+
+
+class TracingBackend(Protocol):
+    kind: str
+    model: str
+    prompt_version: str
+
+    def trace(self, document: SourceDocument, text: str, aliases: dict[str, str]) -> list[Claim]: ...
+
+
+# ------------------------------------------------------------------------------------------------
+# labels and the alias table
+# ------------------------------------------------------------------------------------------------
+
+_COLUMNS = ("child", "parent", "relation", "evidence", "source_file")
+
+
+def load_labels(csv_path: str | Path) -> list[Label]:
+    """The labelled edges of a ``dev_edges.csv``-style file."""
+    path = Path(csv_path)
+    try:
+        handle = path.open(newline="", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read labels: {exc.strerror}", file=str(path)) from exc
+    labels = []
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in _COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(f"missing column(s) {', '.join(missing)}", file=str(path), line=1,
+                             hint=f"a labels file has the columns {', '.join(_COLUMNS)}, ...")
+        for n, row in enumerate(reader, start=2):
+            if not (row.get("child") or "").strip() or not (row.get("parent") or "").strip():
+                raise InputError("empty child or parent", file=str(path), line=n)
+            labels.append(Label(
+                child=row["child"].strip(), parent=row["parent"].strip(),
+                relation=(row.get("relation") or "").strip(), evidence=row.get("evidence") or "",
+                source_file=row["source_file"].strip(),
+                parent_split=(row.get("parent_split") or "").strip() or None,
+                strength=(row.get("strength") or "").strip() or None,
+                child_as_written=(row.get("child_as_written") or "").strip() or None,
+                parent_as_written=(row.get("parent_as_written") or "").strip() or None,
+                note=(row.get("note") or "").strip() or None))
+    return labels
+
+
+def load_index(corpus_dir: str | Path) -> dict:
+    path = Path(corpus_dir) / "index.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read the corpus index: {exc.strerror}", file=str(path)) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc.msg}", file=str(path), line=exc.lineno) from exc
+
+
+def alias_table(index: dict) -> dict[str, str]:
+    """lower-cased alias or id -> canonical id, from the index's datasets and legacy card aliases."""
+    table: dict[str, str] = {}
+    for ds in index.get("datasets", []):
+        ident = ds["id"]
+        table[ident.lower()] = ident
+        for alias in ds.get("aliases", []) or []:
+            table.setdefault(alias.lower(), ident)
+    for alias, ident in (index.get("legacy_card_aliases") or {}).items():
+        table.setdefault(alias.lower(), ident)
+    return table
+
+
+# ------------------------------------------------------------------------------------------------
+# matching
+# ------------------------------------------------------------------------------------------------
+
+_GENERIC_TAIL = re.compile(r"(?i)(?:\s+(?:dataset|datasets|data|collection|corpus|benchmark))+\s*$")
+_STOPWORDS = {"the", "a", "an", "and", "of", "from", "in", "on", "for", "with", "to"}
+
+
+def _key(name: str) -> str:
+    name = re.sub(r"(?:'s|’s|'|’)(?=\s|$)", "", name)
+    name = _GENERIC_TAIL.sub("", name.strip())
+    return re.sub(r"[^a-z0-9]+", "", name.lower())
+
+
+def _forms(name: str, aliases: dict[str, str]) -> set[str]:
+    """Normalised keys a name stands for."""
+    names = {name}
+    resolved = aliases.get(name.lower())
+    if resolved:
+        names.add(resolved)
+    keys = set()
+    for n in names:
+        keys.add(_key(n))
+        if "/" in n or ":" in n:
+            org, local = re.split(r"[/:]", n, maxsplit=1)
+            keys.add(_key(local))
+            # "openai/openai_humaneval" ~ "humaneval", "databricks/databricks-dolly-15k" ~ "dolly 15k"
+            if local.lower().startswith(org.lower()) and len(local) > len(org) + 2:
+                keys.add(_key(local[len(org):]))
+    return {k for k in keys if k}
+
+
+def _words(name: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in _STOPWORDS}
+
+
+def _same(pred: str, names: Iterable[str | None], aliases: dict[str, str]) -> bool:
+    pf = _forms(pred, aliases)
+    for n in names:
+        if not n:
+            continue
+        if pf & _forms(n, aliases):
+            return True
+        # descriptive names ("online exam paper PDFs and math forums"): word overlap
+        a, b = _words(pred), _words(n)
+        if len(a) >= 3 and len(b) >= 3 and "/" not in pred + n and len(a & b) / len(a | b) >= 0.5:
+            return True
+    return False
+
+
+def evaluate(predicted: dict[str, list[Claim]], labels: list[Label],
+             aliases: dict[str, str] | None = None) -> EvalReport:
+    """Score predictions (keyed by the labels' ``source_file``) against the labels of the same
+    documents. Only documents that have labels count."""
+    aliases = {k.lower(): v for k, v in (aliases or {}).items()}
+    by_doc: dict[str, list[Label]] = {}
+    for lb in labels:
+        by_doc.setdefault(lb.source_file, []).append(lb)
+    docs: dict[str, DocScore] = {}
+    matches: list[Match] = []
+    for doc, doc_labels in by_doc.items():
+        claims = sorted(predicted.get(doc, []), key=lambda c: -c.confidence)
+        matched: dict[int, Claim] = {}
+        extras: dict[tuple[str, str], Claim] = {}
+        for claim in claims:
+            hit = None
+            for i, lb in enumerate(doc_labels):
+                if _same(claim.target, (lb.child, lb.child_as_written), aliases) and \
+                        _same(claim.source, (lb.parent, lb.parent_as_written), aliases):
+                    hit = i
+                    if i not in matched:
+                        break
+            if hit is None:
+                extras.setdefault((_key(claim.target), _key(claim.source)), claim)
+            elif hit not in matched:
+                matched[hit] = claim
+        for i, claim in matched.items():
+            lb = doc_labels[i]
+            want = taxonomy.resolve(lb.relation)
+            got = taxonomy.relations().get(claim.relation)
+            matches.append(Match(lb, claim, bool(want and got and want.name == got.name),
+                                 bool(want and got and want.top == got.top)))
+        docs[doc] = DocScore(doc, len(doc_labels), len(matched) + len(extras), len(matched),
+                             extras=list(extras.values()),
+                             misses=[lb for i, lb in enumerate(doc_labels) if i not in matched])
+    return EvalReport(docs, matches)
+
+
+def document_for(corpus_dir: str | Path, source_file: str, index: dict) -> SourceDocument:
+    """The SourceDocument of a corpus file, with ``about`` from the index."""
+    path = Path(corpus_dir) / source_file
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read document: {exc.strerror}", file=str(path)) from exc
+    entry = next((d for d in index.get("documents", []) if d.get("file") == source_file), None)
+    if entry is None:
+        raise InputError("document not in the corpus index", file=str(path),
+                         hint="every labelled source_file must be listed in index.json documents[]")
+    return SourceDocument(url=entry.get("url") or path.as_uri(), kind=entry.get("kind", "unknown"),
+                          text=text, about=tuple(entry.get("datasets", [])),
+                          license=entry.get("license"), path=str(path))
+
+
+def run_eval(labels_csv: str | Path, corpus_dir: str | Path, backend: TracingBackend) -> EvalReport:
+    """Trace every labelled document of the corpus with ``backend`` and score the claims."""
+    labels = load_labels(labels_csv)
+    index = load_index(corpus_dir)
+    aliases = alias_table(index)
+    predicted: dict[str, list[Claim]] = {}
+    for source_file in dict.fromkeys(lb.source_file for lb in labels):
+        doc = document_for(corpus_dir, source_file, index)
+        predicted[source_file] = backend.trace(doc, doc.text, aliases)
+    return evaluate(predicted, labels, aliases)

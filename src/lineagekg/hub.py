@@ -1,0 +1,120 @@
+"""Online access to the Hugging Face Hub, through ``huggingface_hub`` (imported lazily).
+
+:func:`fetch_card` downloads a dataset card and the dataset's Hub metadata. With
+``HF_HUB_OFFLINE=1`` (or without a network) it raises a :class:`~lineagekg.errors.LineageKGError`
+whose hint points at the offline sources: :func:`lineagekg.corpus.read_hf_cache` (the local
+Hugging Face cache) and :class:`lineagekg.corpus.Corpus` (a folder of cards). The offline check
+comes before ``huggingface_hub`` is even imported, so it never makes a network call.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from lineagekg.agents.extracting import parse_front_matter
+from lineagekg.documents import SourceDocument
+from lineagekg.errors import InputError, LineageKGError
+
+__all__ = ["HUB_METADATA_KEY", "fetch_card", "hub_offline"]
+
+#: key of ``SourceDocument.metadata`` that holds what the Hub API says of the dataset (not card
+#: YAML): ``created_at``, ``last_modified``, ``sha``, ``id``
+HUB_METADATA_KEY = "_hub"
+
+_OFFLINE_HINT = ("read the card from the local Hugging Face cache (lineagekg.corpus.read_hf_cache) "
+                 "or from a corpus folder (lineagekg.corpus.Corpus); unset HF_HUB_OFFLINE to go online")
+_NETWORK_MODULES = ("httpx", "httpcore", "requests", "urllib3", "aiohttp")
+
+
+def _true(value: str | None) -> bool:
+    return (value or "").strip().upper() in {"1", "ON", "YES", "TRUE"}
+
+
+def hub_offline() -> bool:
+    """True when the environment asks for offline mode (``HF_HUB_OFFLINE`` or
+    ``TRANSFORMERS_OFFLINE`` set to 1/ON/YES/TRUE), read now, not at import time."""
+    return _true(os.environ.get("HF_HUB_OFFLINE")) or _true(os.environ.get("TRANSFORMERS_OFFLINE"))
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
+def _is_network_error(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in _NETWORK_MODULES
+
+
+def fetch_card(dataset_id: str, *, token: str | None = None, timeout: float = 10.0) -> SourceDocument:
+    """The dataset card of ``dataset_id`` from the Hub, as a :class:`SourceDocument`.
+
+    Uses ``huggingface_hub.DatasetCard.load`` for the card and ``HfApi().dataset_info`` for its
+    metadata: ``url`` is the card at the current commit, ``kind`` ``hf_card``, ``retrieved_at``
+    now (UTC), ``license`` the card's ``license`` field, ``metadata`` the card's YAML plus, under
+    :data:`HUB_METADATA_KEY`, the dataset's ``created_at``, ``last_modified`` and ``sha``.
+
+    Raises :class:`LineageKGError` (with a hint) in offline mode, when the Hub cannot be reached,
+    when the dataset does not exist or is gated, when it has no card, or when ``huggingface_hub``
+    is not installed; :class:`InputError` for an id the Hub rejects.
+    """
+    if hub_offline():
+        raise LineageKGError(f"cannot fetch the card of {dataset_id!r} from the Hub: offline mode "
+                             "(HF_HUB_OFFLINE) is set", hint=_OFFLINE_HINT)
+    try:
+        from huggingface_hub import DatasetCard, HfApi, constants
+        from huggingface_hub.errors import (
+            EntryNotFoundError,
+            GatedRepoError,
+            HFValidationError,
+            RepositoryNotFoundError,
+        )
+    except ImportError as exc:
+        raise LineageKGError("fetching cards from the Hub needs huggingface_hub",
+                             hint="pip install 'huggingface_hub>=0.24'") from exc
+    if constants.HF_HUB_OFFLINE:           # set in the environment when the library was imported
+        raise LineageKGError(f"cannot fetch the card of {dataset_id!r} from the Hub: huggingface_hub "
+                             "was imported in offline mode (HF_HUB_OFFLINE)", hint=_OFFLINE_HINT)
+    try:
+        card = DatasetCard.load(dataset_id, repo_type="dataset", token=token)
+        info = HfApi().dataset_info(dataset_id, token=token, timeout=timeout)
+    except HFValidationError as exc:
+        raise InputError(f"not a Hub dataset id: {exc}", field="dataset_id") from None
+    except GatedRepoError as exc:
+        raise LineageKGError(f"dataset {dataset_id!r} is gated on the Hub",
+                             hint="accept its terms on the Hub and pass a token") from exc
+    except RepositoryNotFoundError as exc:
+        raise LineageKGError(f"no dataset {dataset_id!r} on the Hub (or it is private)",
+                             hint="check the id, or pass a token for a private dataset") from exc
+    except EntryNotFoundError as exc:
+        raise LineageKGError(f"dataset {dataset_id!r} has no card (README.md) on the Hub") from exc
+    except Exception as exc:
+        if _is_network_error(exc):
+            raise LineageKGError(f"cannot reach the Hugging Face Hub for {dataset_id!r}: {exc}",
+                                 hint="check the network, or set HF_HUB_OFFLINE=1 and " + _OFFLINE_HINT) from exc
+        raise
+
+    text = str(card.content)
+    metadata, _ = parse_front_matter(text, f"https://huggingface.co/datasets/{dataset_id}")
+    sha = getattr(info, "sha", None)
+    metadata[HUB_METADATA_KEY] = {
+        "id": getattr(info, "id", dataset_id),
+        "sha": sha,
+        "created_at": _iso(getattr(info, "created_at", None)),
+        "last_modified": _iso(getattr(info, "last_modified", None)),
+    }
+    licence = metadata.get("license")
+    if isinstance(licence, list):
+        licence = ", ".join(str(v) for v in licence) or None
+    url = (f"https://huggingface.co/datasets/{dataset_id}/blob/{sha}/README.md" if sha
+           else f"https://huggingface.co/datasets/{dataset_id}")
+    return SourceDocument(url=url, kind="hf_card", text=text, about=(dataset_id,),
+                          retrieved_at=_iso(datetime.now(UTC)),
+                          license=str(licence) if licence not in (None, "") else None,
+                          metadata=metadata)
