@@ -155,3 +155,29 @@ def test_store_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert main(["import", "lineage-jsonl", NODES, EDGES]) == 0
     assert (tmp_path / "envstore").is_dir()
     assert run_json(capsys, "stats")[1]["counts"]["datasets"] == 8
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def test_eval_on_the_dev_labels(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = run_json(capsys, "eval", "--labels", str(SHARED / "labels" / "dev_edges.csv"),
+                            "--corpus", str(SHARED / "lineage_corpus"))
+    assert code == 0
+    assert report["labels"] == 39
+    assert report["precision"] >= 0.85 and report["recall"] >= 0.75
+
+
+def test_extract_lists_claims_with_verbatim_evidence(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = SHARED / "lineage_corpus" / "docs" / "OpenBMB__UltraFeedback__README.md"
+    code, data = run_json(capsys, "extract", str(doc), "--dataset", "openbmb/UltraFeedback",
+                          "--corpus", str(SHARED / "lineage_corpus"))
+    assert code == 0
+    sources = {c["source"] for c in data["claims"]}
+    assert any("truthful" in s.lower() for s in sources)
+    assert all(c["target"] == "openbmb/UltraFeedback" for c in data["claims"])
+    from lineagekg.llm.heuristic import evidence_in
+
+    text = doc.read_text(encoding="utf-8")   # verbatim once whitespace and markup are normalised
+    assert all(evidence_in(text, c["evidence"]) for c in data["claims"])
+    assert main(["extract", str(SHARED / "nope.md")]) == 3

@@ -364,3 +364,62 @@ def export(
         tmp.replace(output)    # no half-written export on failure
         out.stderr.print(f"wrote {len(data)} bytes to {output}")
     return EXIT_OK
+
+
+# --- tracing (offline heuristic backend) -------------------------------------------------------
+
+@app.command()
+def extract(
+    file: Annotated[Path, typer.Argument(help="A dataset document (Hub card, README, markdown).")],
+    dataset: Annotated[Optional[list[str]], typer.Option("--dataset", "-d",
+                                                         help="The dataset(s) the document describes (repeatable).")] = None,
+    corpus: Annotated[Optional[Path], typer.Option(help="A corpus folder whose aliases name datasets.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> int:
+    """The lineage claims found in one document (heuristic backend), each with its verbatim evidence."""
+    from lineagekg.corpus import Corpus, read_document
+    from lineagekg.llm.heuristic import HeuristicBackend
+
+    aliases = Corpus.from_directory(corpus).aliases() if corpus else {}
+    document = read_document(file, about=tuple(dataset or ()))
+    claims = HeuristicBackend().trace(document, document.text, aliases)
+    if fmt is Format.json:
+        out.emit_json({"file": str(file), "claims": [
+            {"target": c.target, "source": c.source, "relation": c.relation, "confidence": c.confidence,
+             "evidence": c.evidence, "source_split": c.source_split} for c in claims]})
+        return EXIT_OK
+    out.table(f"{len(claims)} claim(s) in {file}", ["target", "source", "relation", "conf.", "evidence"],
+              [[c.target, c.source + (f" ({c.source_split})" if c.source_split else ""), c.relation,
+                f"{c.confidence:.2f}", c.evidence[:120]] for c in claims])
+    return EXIT_OK
+
+
+@app.command("eval")
+def evaluate_backend(
+    labels: Annotated[Path, typer.Option(help="Hand-checked edges (CSV: child, parent, relation, source_file, ...).")],
+    corpus: Annotated[Path, typer.Option(help="The corpus folder the labels' source_file paths are relative to.")],
+    fmt: FormatOpt = Format.table,
+) -> int:
+    """Precision, recall and F1 of (target, source) pairs per document and overall, relation
+    agreement, misses and extras, for the heuristic backend."""
+    from lineagekg.evaluation import run_eval
+    from lineagekg.llm.heuristic import HeuristicBackend
+
+    if not labels.is_file():
+        raise InputError("no such labels file", file=str(labels))
+    if not corpus.is_dir():
+        raise InputError("no such corpus folder", file=str(corpus))
+    report = run_eval(labels, corpus, HeuristicBackend())
+    if fmt is Format.json:
+        out.emit_json({"precision": report.precision, "recall": report.recall, "f1": report.f1,
+                       "relation_agreement": report.relation_agreement,
+                       "top_relation_agreement": report.top_relation_agreement,
+                       "labels": report.labels, "predicted": report.predicted, "matched": report.matched,
+                       "documents": {name: {"labels": d.labels, "predicted": d.predicted, "matched": d.matched,
+                                            "precision": d.precision, "recall": d.recall, "f1": d.f1}
+                                     for name, d in sorted(report.documents.items())},
+                       "misses": [f"{m.child} <- {m.parent}" for m in report.misses],
+                       "extras": [f"{c.target} <- {c.source}" for c in report.extras]})
+    else:
+        out.stdout.print(report.table(), highlight=False, markup=False)
+    return EXIT_OK
