@@ -17,7 +17,7 @@ from lineagekg.agents.extracting import is_probably_english, sections
 from lineagekg.corpus import MAX_DOCUMENT_BYTES, Corpus, read_document, read_hf_cache
 from lineagekg.errors import InputError, LineageKGError
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus"
+CORPUS = (Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus").resolve()
 XSD_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 CONSTRUCTION = "We include all instructions from TruthfulQA and FalseQA"
 
