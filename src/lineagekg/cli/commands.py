@@ -423,3 +423,61 @@ def evaluate_backend(
     else:
         out.stdout.print(report.table(), highlight=False, markup=False)
     return EXIT_OK
+
+
+class Backend(str, enum.Enum):
+    heuristic = "heuristic"
+
+
+@app.command()
+def trace(
+    seeds: Annotated[list[str], typer.Argument(metavar="SEED...", help="Dataset ids (or aliases) to trace upstream from.")],
+    corpus: Annotated[Path, typer.Option(help="The corpus folder of documents about datasets.")],
+    backend: Annotated[str, typer.Option(help="Tracing backend (only 'heuristic' for now).")] = "heuristic",
+    depth: Annotated[int, typer.Option(help="How many hops upstream to trace from the seeds.")] = 3,
+    store: StoreOpt = None, fmt: FormatOpt = Format.table,
+) -> int:
+    """Trace SEED datasets upstream from corpus documents and write the lineage, one validated
+    named graph per dataset (re-runs write nothing twice; a killed run resumes)."""
+    from lineagekg.agents.tracer import DatasetProgress, Tracer
+    from lineagekg.corpus import Corpus
+    from lineagekg.llm.heuristic import HeuristicBackend
+
+    if backend not in {b.value for b in Backend}:
+        raise QueryParameterError("trace", "--backend", f"unknown backend {backend!r}; use one of: "
+                                  + ", ".join(b.value for b in Backend))
+    if depth < 0:
+        raise QueryParameterError("trace", "--depth", f"must be 0 or more, not {depth}")
+    if not corpus.is_dir():
+        raise InputError("no such corpus folder", file=str(corpus))
+
+    def progress(event: DatasetProgress) -> None:
+        detail = {"traced": f"{event.edges} edge(s), {event.sources} source(s)",
+                  "already traced": f"{event.sources} source(s), nothing written",
+                  "terminal": event.reason or "", "rejected": event.reason or ""}[event.status]
+        if event.status == "traced" and event.reason:
+            detail += f", terminal: {event.reason}"
+        colour = {"traced": "green", "already traced": "cyan", "terminal": "yellow", "rejected": "red"}[event.status]
+        out.stderr.print(f"[{colour}]{event.status:>14}[/{colour}] depth {event.depth} {event.dataset} "
+                         f"({event.documents} document(s)): {detail}", highlight=False)
+
+    tracer = Tracer(_store(store), Corpus.from_directory(corpus), HeuristicBackend(), depth=depth,
+                    progress=progress)
+    summary = tracer.run(seeds)
+    result = summary.as_dict()
+    if fmt is Format.json:
+        out.emit_json(result)
+    else:
+        out.table("Trace", ["what", "count"], [
+            ["datasets traced", summary.datasets_traced], ["of which already in the store", summary.already_traced],
+            ["edges written", summary.edges_written], ["quads written", summary.quads_written],
+            ["claims dropped (evidence not in the document)", summary.claims_dropped],
+            ["documents that failed", summary.documents_failed],
+            ["batches rejected by SHACL", summary.batches_rejected],
+            *[[f"terminal: {k}", v] for k, v in sorted(summary.terminal.items())]])
+        for e in summary.document_errors[:20]:
+            out.stderr.print(f"[yellow]document failed:[/yellow] {e}", highlight=False)
+        if summary.first_violation:
+            out.stderr.print(f"[bold red]first SHACL violation:[/bold red] {summary.first_violation}",
+                             highlight=False)
+    return EXIT_OK if summary.batches_rejected == 0 else EXIT_NEGATIVE

@@ -1,0 +1,224 @@
+"""The tracer on real corpus documents and an in-memory store: PROV written, re-runs idempotent,
+unverifiable evidence dropped, the depth limit marked. Aggregation rules on small claim lists."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from lineagekg.agents.aggregation import aggregate, review_status
+from lineagekg.agents.tracer import Tracer
+from lineagekg.cli import main
+from lineagekg.corpus import Corpus
+from lineagekg.documents import Claim, SourceDocument
+from lineagekg.llm.heuristic import HeuristicBackend
+from lineagekg.queries import SPARQLQuery
+from lineagekg.store import open_store
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus"
+ULTRAFEEDBACK = CORPUS / "docs" / "OpenBMB__UltraFeedback__README.md"
+UF_IRI = "https://huggingface.co/datasets/openbmb/UltraFeedback"
+
+PREFIXES = """PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX lk: <https://w3id.org/lineagekg/ns#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+
+
+def _q(text: str) -> SPARQLQuery:
+    return SPARQLQuery.from_text("test", PREFIXES + text)
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    if not ULTRAFEEDBACK.exists():
+        pytest.skip("the shared lineage corpus is not here")
+    return Corpus.from_directory(CORPUS)
+
+
+# --- aggregation -------------------------------------------------------------------------------
+
+def _claim(target: str, source: str, confidence: float = 0.9, relation: str = "filteredFrom",
+           document: str = "urn:doc:a") -> Claim:
+    return Claim(target=target, source=source, relation=relation, confidence=confidence,
+                 evidence="x", document=document)
+
+
+def test_aggregate_resolves_drops_self_claims_and_merges() -> None:
+    table = {"gsm8k": "openai/gsm8k", "openai/gsm8k": "openai/gsm8k", "mix": "org/mix"}
+    claims = [
+        _claim("mix", "GSM8K", 0.6),
+        _claim("org/mix", "openai/gsm8k", 0.8),          # the same claim, resolved: merged, 0.8 kept
+        _claim("org/mix", "gsm8k", 0.7, document="urn:doc:b"),   # another document: kept apart
+        _claim("org/mix", "Mix", 0.9),                    # a self-claim once resolved
+        _claim("org/mix", "Unknown Corpus", 0.5),         # unresolved: kept as written
+    ]
+    got = aggregate(claims, lambda n: table.get(n.lower()))
+    assert [(c.target, c.source, c.confidence, c.document) for c in got] == [
+        ("org/mix", "openai/gsm8k", 0.8, "urn:doc:a"),
+        ("org/mix", "openai/gsm8k", 0.7, "urn:doc:b"),
+        ("org/mix", "Unknown Corpus", 0.5, "urn:doc:a"),
+    ]
+    assert review_status(0.69) == "PendingReview"
+    assert review_status(0.7) == review_status(0.95) == "Unreviewed"
+
+
+# --- tracing the real UltraFeedback README -----------------------------------------------------
+
+def test_trace_writes_prov_and_is_idempotent(corpus: Corpus) -> None:
+    store = open_store(memory=True)
+    tracer = Tracer(store, corpus, HeuristicBackend(), depth=1)
+    summary = tracer.run(["openbmb/UltraFeedback"])
+    assert summary.batches_rejected == 0, summary.first_violation
+    assert summary.datasets_traced == 1 and summary.edges_written >= 1
+    assert summary.claims_dropped == 0
+
+    sources = store.select(_q(f"""
+        SELECT DISTINCT ?id WHERE {{ <{UF_IRI}> prov:wasDerivedFrom ?s . ?s dcterms:identifier ?id }}"""))
+    ids = {row["id"] for row in sources}
+    assert any("truthfulqa" in i.lower().replace("_", "").replace(" ", "") for i in ids), ids
+
+    rows = store.select(_q(f"""
+        SELECT ?agent ?version ?doc ?sha ?evidence WHERE {{
+            <{UF_IRI}> prov:qualifiedDerivation ?d .
+            ?d prov:entity ?src ; lk:evidence ?evidence ; prov:hadPrimarySource ?doc ;
+               prov:hadActivity ?run .
+            ?src dcterms:identifier ?sid . FILTER (CONTAINS(LCASE(?sid), "truthful"))
+            ?run a lk:TracingRun ; prov:wasAssociatedWith ?agent ; prov:used ?doc .
+            ?agent a lk:LineageAgent ; lk:promptVersion ?version .
+            ?doc a lk:Document ; lk:sha256 ?sha .
+        }}"""))
+    assert rows, "no qualified TruthfulQA derivation with its run, agent and document"
+    text = ULTRAFEEDBACK.read_text(encoding="utf-8")
+    row = rows[0]
+    assert row["version"] == HeuristicBackend.prompt_version
+    assert row["doc"].startswith("https://github.com/OpenBMB/UltraFeedback")
+    assert row["sha"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert "TruthfulQA" in row["evidence"]
+
+    size, graphs = len(store), store.named_graphs()
+    again = Tracer(store, corpus, HeuristicBackend(), depth=1).run(["openbmb/UltraFeedback"])
+    assert len(store) == size and store.named_graphs() == graphs
+    assert again.edges_written == 0 and again.quads_written == 0 and again.already_traced == 1
+    assert again.terminal == summary.terminal
+
+
+def test_depth_limit_marks_depth_reached(corpus: Corpus) -> None:
+    store = open_store(memory=True)
+    summary = Tracer(store, corpus, HeuristicBackend(), depth=1).run(["openbmb/UltraFeedback"])
+    assert summary.terminal["DepthReached"] >= 1
+    reached = store.select(_q(f"""
+        SELECT DISTINCT ?id WHERE {{ <{UF_IRI}> prov:wasDerivedFrom ?s .
+                            ?s lk:terminalReason lk:DepthReached ; lk:isTerminal true ;
+                               dcterms:identifier ?id }}"""))
+    assert len(reached) == summary.terminal["DepthReached"]
+    # depth 0: the seed itself is at the limit and is not traced
+    store0 = open_store(memory=True)
+    zero = Tracer(store0, corpus, HeuristicBackend(), depth=0).run(["openbmb/UltraFeedback"])
+    assert zero.datasets_traced == 0 and zero.terminal == {"DepthReached": 1}
+    assert not store0.select(_q(f"SELECT ?s WHERE {{ <{UF_IRI}> prov:wasDerivedFrom ?s }}"))
+    # a deeper run later traces it and drops the stale DepthReached flag: one reason per dataset
+    deeper = Tracer(store0, corpus, HeuristicBackend(), depth=2).run(["openbmb/UltraFeedback"])
+    assert deeper.datasets_traced == 1 and deeper.batches_rejected == 0
+    assert not store0.select(_q(f"SELECT ?r WHERE {{ <{UF_IRI}> lk:terminalReason ?r }}"))
+    multi = store0.select(_q("""SELECT ?s WHERE { ?s lk:terminalReason ?a, ?b FILTER (?a != ?b) }"""))
+    assert multi == []
+
+
+# --- the evidence guard, on a corpus folder made for it ----------------------------------------
+
+MINI_TEXT = "# Mini\n\n## Construction\n\nWe sample 5k problems from the training split of GSM8K.\n"
+INVENTED = "We also include every record of the Secret Corpus."
+
+
+def _mini_corpus(root: Path) -> Corpus:
+    (root / "mini.md").write_text(MINI_TEXT, encoding="utf-8")
+    (root / "index.json").write_text(json.dumps({
+        "documents": [{"doc_key": "mini", "file": "mini.md", "kind": "github_readme",
+                       "url": "https://example.org/acme/mini/README.md", "datasets": ["acme/mini"]}],
+        "datasets": [{"id": "acme/mini", "files": ["mini.md"]},
+                     {"id": "openai/gsm8k", "aliases": ["GSM8K"]}],
+    }), encoding="utf-8")
+    return Corpus.from_directory(root)
+
+
+class InventingBackend(HeuristicBackend):
+    """The real backend, plus one claim whose evidence the document does not contain."""
+
+    def trace(self, document: SourceDocument, text: str, aliases: dict[str, str]) -> list[Claim]:
+        return [*super().trace(document, text, aliases),
+                Claim(target="acme/mini", source="secret/corpus", relation="includedFrom",
+                      confidence=0.95, evidence=INVENTED, document=document.url)]
+
+
+def test_unverifiable_evidence_is_dropped_and_counted(tmp_path: Path) -> None:
+    corpus = _mini_corpus(tmp_path)
+    store = open_store(memory=True)
+    summary = Tracer(store, corpus, InventingBackend(), depth=1).run(["acme/mini"])
+    assert summary.claims_dropped == 1
+    assert summary.batches_rejected == 0, summary.first_violation
+    edges = store.select(_q("""SELECT ?src WHERE {
+        <https://huggingface.co/datasets/acme/mini> prov:wasDerivedFrom ?src }"""))
+    assert [r["src"] for r in edges] == ["https://huggingface.co/datasets/openai/gsm8k"]
+    # the honest backend drops nothing from the same document
+    plain = Tracer(open_store(memory=True), corpus, HeuristicBackend(), depth=1).run(["acme/mini"])
+    assert plain.claims_dropped == 0 and plain.edges_written == 1
+
+
+def test_unreadable_document_is_counted_and_the_trace_goes_on(tmp_path: Path) -> None:
+    corpus_dir = tmp_path / "c"
+    corpus_dir.mkdir()
+    _mini_corpus(corpus_dir)
+    (corpus_dir / "broken.md").write_bytes(b"\x00binary")
+    index = json.loads((corpus_dir / "index.json").read_text(encoding="utf-8"))
+    index["documents"].append({"file": "broken.md", "kind": "github_readme", "datasets": ["acme/mini"]})
+    (corpus_dir / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    summary = Tracer(open_store(memory=True), Corpus.from_directory(corpus_dir), HeuristicBackend(),
+                     depth=1).run(["acme/mini"])
+    assert summary.documents_failed == 1 and "broken.md" in summary.document_errors[0]
+    assert summary.datasets_traced == 1 and summary.edges_written == 1
+
+
+# --- the command -------------------------------------------------------------------------------
+
+def test_trace_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    _mini_corpus(corpus_dir)
+    store_dir = tmp_path / "store"
+    args = ["trace", "acme/mini", "--corpus", str(corpus_dir), "--depth", "1", "--store", str(store_dir),
+            "--format", "json"]
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["edges_written"] == 1 and first["terminal_reasons"] == {"DepthReached": 1}
+    assert main(args) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["edges_written"] == 0 and second["already_traced"] == 1
+    assert main(["trace", "acme/mini", "--corpus", str(corpus_dir), "--backend", "anthropic",
+                 "--store", str(store_dir)]) == 3
+
+
+class _Killed(Exception):
+    pass
+
+
+def test_a_killed_run_resumes_to_the_same_graph(corpus: Corpus) -> None:
+    clean = open_store(memory=True)
+    Tracer(clean, corpus, HeuristicBackend(), depth=1).run(["openbmb/UltraFeedback"])
+
+    store = open_store(memory=True)
+    seen: list[str] = []
+
+    def kill_after_two(event) -> None:
+        seen.append(event.dataset)
+        if len(seen) == 2:
+            raise _Killed
+    with pytest.raises(_Killed):
+        Tracer(store, corpus, HeuristicBackend(), depth=1, progress=kill_after_two).run(["openbmb/UltraFeedback"])
+    assert 0 < len(store) < len(clean)
+    resumed = Tracer(store, corpus, HeuristicBackend(), depth=1).run(["openbmb/UltraFeedback"])
+    assert resumed.already_traced == 1 and resumed.edges_written == 0
+    assert store.named_graphs() == clean.named_graphs() and len(store) == len(clean)
