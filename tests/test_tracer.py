@@ -122,7 +122,7 @@ def test_depth_limit_marks_depth_reached(corpus: Corpus) -> None:
     assert not store0.select(_q(f"SELECT ?s WHERE {{ <{UF_IRI}> prov:wasDerivedFrom ?s }}"))
     # a deeper run later traces it and drops the stale DepthReached flag: one reason per dataset
     deeper = Tracer(store0, corpus, HeuristicBackend(), depth=2).run(["openbmb/UltraFeedback"])
-    assert deeper.datasets_traced == 1 and deeper.batches_rejected == 0
+    assert deeper.datasets_traced >= 1 and deeper.batches_rejected == 0   # the seed and its sources with documents
     assert not store0.select(_q(f"SELECT ?r WHERE {{ <{UF_IRI}> lk:terminalReason ?r }}"))
     multi = store0.select(_q("""SELECT ?s WHERE { ?s lk:terminalReason ?a, ?b FILTER (?a != ?b) }"""))
     assert multi == []

@@ -29,6 +29,9 @@ just that).
 
 from __future__ import annotations
 
+import functools
+import re
+
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -308,8 +311,21 @@ class Corpus:
         return dict(self._aliases)
 
     def resolve(self, name: str) -> str | None:
-        """The canonical id of a dataset id or alias (case-insensitive), or None."""
-        return self._aliases.get(name.strip().lower())
+        """The canonical id of a dataset id or alias (case-insensitive), else of the one known id
+        whose name part is spelt the same apart from case and punctuation ("UltraFeedback" ->
+        "openbmb/UltraFeedback", "TruthfulQA" -> "truthfulqa/truthful_qa"), else None."""
+        exact = self._aliases.get(name.strip().lower())
+        if exact is not None:
+            return exact
+        matches = self._by_name_part().get(_squash(name), set())
+        return next(iter(matches)) if len(matches) == 1 else None
+
+    @functools.cache  # noqa: B019 -- one table per corpus, which lives as long as the trace
+    def _by_name_part(self) -> dict[str, set[str]]:
+        table: dict[str, set[str]] = {}
+        for ds in self._datasets:
+            table.setdefault(_squash(ds.id.rsplit("/", 1)[-1]), set()).add(ds.id)
+        return table
 
     def dataset_ids(self) -> list[str]:
         """The canonical ids of the datasets of the index (plain folder: of the files)."""
@@ -511,3 +527,9 @@ def read_hf_cache(dataset_id: str, *, cache_dir: str | Path | None = None,
     commit = local_path.parent.name
     url = f"https://huggingface.co/datasets/{dataset_id}/blob/{commit}/README.md"
     return read_document(local_path, kind="hf_card", url=url, about=(dataset_id,))
+
+
+def _squash(name: str) -> str:
+    """A name without case and punctuation, for matching spellings of one dataset name."""
+    return re.sub(r"[^a-z0-9]+", "", name.lower())
+
