@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim
 from lineagekg.errors import InputError
 from lineagekg.evaluation import (
-    alias_table,
     evaluate,
-    load_index,
     load_labels,
     run_eval,
 )
@@ -50,7 +49,7 @@ def test_load_labels_rejects_a_file_without_the_columns(tmp_path: Path) -> None:
 
 def test_matching_normalises_names_through_the_alias_table() -> None:
     labels = [lb for lb in load_labels(LABELS) if lb.source_file == ZEPHYR]
-    aliases = alias_table(load_index(CORPUS))
+    aliases = Corpus.from_directory(CORPUS).aliases()
     predicted = {ZEPHYR: [
         claim("HuggingFaceH4/ultrachat_200k", "UltraChat", "filteredFrom"),        # name part of stingning/ultrachat
         claim("huggingfaceh4/ultrafeedback_binarized", "UltraFeedback dataset", "filteredFrom"),  # case, suffix
@@ -72,7 +71,7 @@ def test_duplicates_of_one_label_count_once_and_misses_are_listed() -> None:
     labels = [lb for lb in load_labels(LABELS) if lb.source_file == ZEPHYR]
     predicted = {ZEPHYR: [claim("HuggingFaceH4/ultrachat_200k", "UltraChat"),
                           claim("HuggingFaceH4/ultrachat_200k", "stingning/ultrachat")]}
-    report = evaluate(predicted, labels, alias_table(load_index(CORPUS)))
+    report = evaluate(predicted, labels, Corpus.from_directory(CORPUS).aliases())
     assert (report.matched, report.predicted) == (1, 1)
     assert [m.parent for m in report.misses] == ["openbmb/UltraFeedback"]
     assert report.relation_agreement == 0.0 and report.top_relation_agreement == 1.0

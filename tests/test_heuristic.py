@@ -9,7 +9,7 @@ import pytest
 
 from lineagekg import taxonomy
 from lineagekg.documents import Claim, SourceDocument
-from lineagekg.evaluation import alias_table, document_for, load_index
+from lineagekg.corpus import Corpus
 from lineagekg.llm.heuristic import HeuristicBackend, evidence_in
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus"
@@ -19,13 +19,13 @@ pytestmark = pytest.mark.skipif(not (CORPUS / "index.json").is_file(), reason="s
 
 
 @pytest.fixture(scope="module")
-def index() -> dict:
-    return load_index(CORPUS)
+def index() -> Corpus:
+    return Corpus.from_directory(CORPUS)
 
 
 @pytest.fixture(scope="module")
-def aliases(index: dict) -> dict[str, str]:
-    return alias_table(index)
+def aliases(index: Corpus) -> dict[str, str]:
+    return index.aliases()
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +33,9 @@ def backend() -> HeuristicBackend:
     return HeuristicBackend()
 
 
-def trace(backend: HeuristicBackend, index: dict, aliases: dict[str, str], file: str,
+def trace(backend: HeuristicBackend, index: Corpus, aliases: dict[str, str], file: str,
           extra: str = "") -> tuple[SourceDocument, list[Claim]]:
-    doc = document_for(CORPUS, file, index)
+    doc = index.document(file)
     text = doc.text + extra
     return doc, backend.trace(doc, text, aliases)
 
@@ -171,7 +171,7 @@ def test_prompt_injection_in_a_real_document(backend, index, aliases) -> None:
 
 
 def test_card_front_matter_source_datasets(backend, index, aliases) -> None:
-    doc = document_for(CORPUS, "hf_legacy_cards/adv_glue.md", index)
+    doc = index.document("hf_legacy_cards/adv_glue.md")
     claims = backend.trace(doc, doc.text, aliases)
     card = [c for c in claims if c.source == "glue"]
     assert len(card) == 1
@@ -184,7 +184,7 @@ def test_evidence_is_verbatim_in_cleaned_and_original_text(backend, index, alias
     files += ["docs/PRIME-RL__PRIME__data_preprocessing__README.md", "hf_legacy_cards/adv_glue.md"]
     seen = 0
     for file in files:
-        doc = document_for(CORPUS, file, index)
+        doc = index.document(file)
         cleaned = backend.clean(doc.text)
         for claim in backend.trace(doc, doc.text, aliases):
             seen += 1
@@ -197,7 +197,7 @@ def test_evidence_is_verbatim_in_cleaned_and_original_text(backend, index, alias
 
 
 def test_cleaning_drops_code_html_and_badges(backend, index) -> None:
-    doc = document_for(CORPUS, "docs/sahil280114__codealpaca__README.md", index)
+    doc = index.document("docs/sahil280114__codealpaca__README.md")
     cleaned = backend.clean(doc.text)
     assert "img.shields.io" not in cleaned and "torchrun" not in cleaned and "](" not in cleaned
     assert "Modified seed tasks to only be related to code generation." in cleaned

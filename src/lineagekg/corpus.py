@@ -385,6 +385,14 @@ class Corpus:
                 on_error(exc)
         return out
 
+    def document(self, file: str) -> SourceDocument:
+        """The listed document at ``file`` (relative to the corpus folder)."""
+        entry = next((e for e in self._entries if e.file == file), None)
+        if entry is None:
+            raise InputError("document not in the corpus index", file=file,
+                             hint="list it in index.json documents[]")
+        return self.read(entry)
+
     def entries_for(self, dataset_id: str) -> list[CorpusEntry]:
         """The (prose) entries about a dataset id or alias, matched case-insensitively."""
         wanted = {dataset_id.strip().lower()}

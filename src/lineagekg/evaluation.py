@@ -16,7 +16,6 @@ agreement is on matched pairs, exact (taxonomy local name) and at the level of t
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from lineagekg import taxonomy
+from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.errors import InputError
 
@@ -195,29 +195,6 @@ def load_labels(csv_path: str | Path) -> list[Label]:
     return labels
 
 
-def load_index(corpus_dir: str | Path) -> dict:
-    path = Path(corpus_dir) / "index.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read the corpus index: {exc.strerror}", file=str(path)) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc.msg}", file=str(path), line=exc.lineno) from exc
-
-
-def alias_table(index: dict) -> dict[str, str]:
-    """lower-cased alias or id -> canonical id, from the index's datasets and legacy card aliases."""
-    table: dict[str, str] = {}
-    for ds in index.get("datasets", []):
-        ident = ds["id"]
-        table[ident.lower()] = ident
-        for alias in ds.get("aliases", []) or []:
-            table.setdefault(alias.lower(), ident)
-    for alias, ident in (index.get("legacy_card_aliases") or {}).items():
-        table.setdefault(alias.lower(), ident)
-    return table
-
-
 # ------------------------------------------------------------------------------------------------
 # matching
 # ------------------------------------------------------------------------------------------------
@@ -306,29 +283,13 @@ def evaluate(predicted: dict[str, list[Claim]], labels: list[Label],
     return EvalReport(docs, matches)
 
 
-def document_for(corpus_dir: str | Path, source_file: str, index: dict) -> SourceDocument:
-    """The SourceDocument of a corpus file, with ``about`` from the index."""
-    path = Path(corpus_dir) / source_file
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read document: {exc.strerror}", file=str(path)) from exc
-    entry = next((d for d in index.get("documents", []) if d.get("file") == source_file), None)
-    if entry is None:
-        raise InputError("document not in the corpus index", file=str(path),
-                         hint="every labelled source_file must be listed in index.json documents[]")
-    return SourceDocument(url=entry.get("url") or path.as_uri(), kind=entry.get("kind", "unknown"),
-                          text=text, about=tuple(entry.get("datasets", [])),
-                          license=entry.get("license"), path=str(path))
-
-
 def run_eval(labels_csv: str | Path, corpus_dir: str | Path, backend: TracingBackend) -> EvalReport:
     """Trace every labelled document of the corpus with ``backend`` and score the claims."""
     labels = load_labels(labels_csv)
-    index = load_index(corpus_dir)
-    aliases = alias_table(index)
+    corpus = Corpus.from_directory(corpus_dir)
+    aliases = corpus.aliases()
     predicted: dict[str, list[Claim]] = {}
     for source_file in dict.fromkeys(lb.source_file for lb in labels):
-        doc = document_for(corpus_dir, source_file, index)
+        doc = corpus.document(source_file)
         predicted[source_file] = backend.trace(doc, doc.text, aliases)
     return evaluate(predicted, labels, aliases)
