@@ -142,12 +142,9 @@ class OxigraphStore:
         edge (cycles through old and new edges) and the description of each dataset the batch
         touches (its type, identifier, label, date)."""
         touched = {q.subject for q in quads} | {q.object for q in quads if isinstance(q.object, ox.NamedNode)}
-        context = self._run(library().get("internal/lineage-edges").text, name="internal/lineage-edges")
-        triples = list(context)
-        describe = library().get("internal/dataset-core")
-        for node in touched:
-            for t in self._run(describe.render({"dataset": node}), name=describe.name):
-                triples.append(t)
+        triples = list(self._run(library().get("internal/lineage-edges").text, name="internal/lineage-edges"))
+        describe = library().get("internal/dataset-core")   # one query, filtered here: not one per node
+        triples += [t for t in self._run(describe.text, name=describe.name) if t.subject in touched]
         return triples
 
     def check(self, quads: list[ox.Quad], *, with_context: bool = True) -> ShapeReport:
