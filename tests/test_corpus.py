@@ -321,8 +321,7 @@ def test_fetch_card_offline_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) ->
     assert info.value.hint and "read_hf_cache" in info.value.hint
 
 
-def test_resolve_by_the_name_part_of_a_known_id() -> None:
-    corpus = Corpus.from_directory(CORPUS)
+def test_resolve_by_the_name_part_of_a_known_id(corpus: Corpus) -> None:
     assert corpus.resolve("UltraFeedback") == "openbmb/UltraFeedback"
     assert corpus.resolve("TruthfulQA") == "truthfulqa/truthful_qa"
     assert corpus.resolve("no such dataset anywhere") is None
