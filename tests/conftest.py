@@ -31,3 +31,21 @@ def small_store(store: OxigraphStore) -> OxigraphStore:
 @pytest.fixture
 def small(small_store: OxigraphStore) -> Lineage:
     return Lineage(small_store)
+
+
+@pytest.fixture(scope="module")
+def small_gateway():
+    """The small graph served by a live gateway (uvicorn on loopback), read-only, with an update
+    token ``test-token`` and ``http://127.0.0.1:9/allowed-sparql`` on the SERVICE allowlist."""
+    from live_gateway import running_gateway
+
+    from lineagekg.api import GatewaySettings
+
+    gw_store = open_store(memory=True)
+    summary = import_lineage_jsonl(gw_store, LINEAGE / "small_nodes.jsonl", LINEAGE / "small_edges.jsonl")
+    assert summary.outcome.accepted, summary.outcome.report
+    settings = GatewaySettings(update_token="test-token",
+                               service_allowlist=("http://127.0.0.1:9/allowed-sparql",),
+                               query_timeout=5.0, max_rows=1000, max_query_length=20_000)
+    with running_gateway(gw_store, settings) as gateway:
+        yield gateway

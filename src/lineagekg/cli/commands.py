@@ -481,3 +481,7 @@ def trace(
             out.stderr.print(f"[bold red]first SHACL violation:[/bold red] {summary.first_violation}",
                              highlight=False)
     return EXIT_OK if summary.batches_rejected == 0 else EXIT_NEGATIVE
+
+
+# Commands in their own modules register themselves on ``app`` when imported.
+from lineagekg.cli import reviewing, serving  # noqa: E402,F401

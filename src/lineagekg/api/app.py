@@ -1,0 +1,51 @@
+"""The gateway application: one store, its settings, and the routers that translate HTTP.
+
+``create_app(store, settings)`` builds the FastAPI app; ``lineagekg serve`` runs it on uvicorn
+(one worker per embedded store: the on-disk store is locked by the process that opened it).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+
+from lineagekg import __version__
+from lineagekg.analyses import Lineage
+from lineagekg.api.problems import install_problem_handlers
+from lineagekg.api.settings import GatewaySettings
+from lineagekg.store.oxigraph import OxigraphStore
+
+__all__ = ["create_app", "lineage_of", "settings_of", "store_of"]
+
+
+def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) -> FastAPI:
+    """The gateway over ``store`` (read-only unless ``settings.update_token`` is set)."""
+    from lineagekg.api import explorer, rest, sparql_protocol
+
+    app = FastAPI(
+        title="lineagekg gateway",
+        version=__version__,
+        summary="The lineage of LLM post-training datasets as W3C PROV-O: SPARQL 1.1, REST, explorer.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.settings = settings or GatewaySettings.from_env()
+    app.state.lineage = Lineage(store)
+    install_problem_handlers(app)
+    app.include_router(sparql_protocol.router)
+    app.include_router(rest.router, prefix="/api/v1")
+    app.include_router(explorer.router)
+    return app
+
+
+def store_of(request: Request) -> OxigraphStore:
+    return request.app.state.store
+
+
+def settings_of(request: Request) -> GatewaySettings:
+    return request.app.state.settings
+
+
+def lineage_of(request: Request) -> Lineage:
+    return request.app.state.lineage

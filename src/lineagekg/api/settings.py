@@ -1,0 +1,50 @@
+"""Gateway settings: who may write, which SERVICE endpoints may be reached, and query limits."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from lineagekg.errors import ConfigError
+
+__all__ = ["GatewaySettings"]
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a {kind.__name__}") from None
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be greater than 0")
+    return value
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """What the gateway allows. Read-only unless ``update_token`` is set."""
+
+    update_token: str | None = None             # bearer token for SPARQL Update and GSP writes
+    service_allowlist: tuple[str, ...] = ()     # SERVICE endpoints a query may reach
+    query_timeout: float = 10.0                 # seconds per query
+    max_rows: int = 10_000                      # result rows (or triples) per query
+    max_query_length: int = 100_000             # characters of query or update text
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> GatewaySettings:
+        """Settings from ``LINEAGEKG_UPDATE_TOKEN``, ``LINEAGEKG_SERVICE_ALLOWLIST`` (space or
+        comma separated IRIs), ``LINEAGEKG_QUERY_TIMEOUT`` (s), ``LINEAGEKG_MAX_ROWS`` and
+        ``LINEAGEKG_MAX_QUERY_LENGTH``."""
+        env = os.environ if env is None else env
+        allow = env.get("LINEAGEKG_SERVICE_ALLOWLIST", "").replace(",", " ").split()
+        return cls(
+            update_token=env.get("LINEAGEKG_UPDATE_TOKEN") or None,
+            service_allowlist=tuple(allow),
+            query_timeout=float(_number(env, "LINEAGEKG_QUERY_TIMEOUT", cls.query_timeout, float)),
+            max_rows=int(_number(env, "LINEAGEKG_MAX_ROWS", cls.max_rows, int)),
+            max_query_length=int(_number(env, "LINEAGEKG_MAX_QUERY_LENGTH", cls.max_query_length, int)),
+        )

@@ -1,0 +1,1 @@
+"""``lineagekg review``: claims waiting for a person (being written)."""

@@ -1,0 +1,1 @@
+"""``lineagekg serve``: the gateway on uvicorn (being written)."""

@@ -1,0 +1,56 @@
+"""A gateway running under uvicorn on loopback, for the tests that use real HTTP clients."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+
+from lineagekg.api import GatewaySettings, create_app
+from lineagekg.store.oxigraph import OxigraphStore
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class LiveGateway:
+    base_url: str            # http://127.0.0.1:<port>
+    store: OxigraphStore
+    settings: GatewaySettings
+
+
+@contextmanager
+def running_gateway(store: OxigraphStore, settings: GatewaySettings | None = None) -> Iterator[LiveGateway]:
+    """Serve ``store`` on a free loopback port in a background thread until the block ends."""
+    settings = settings or GatewaySettings()
+    port = free_port()
+    config = uvicorn.Config(create_app(store, settings), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"gateway-{port}", daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(base + "/api/v1/openapi.json", timeout=2)
+            break
+        except httpx.TransportError:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError(f"the gateway did not start on {base}") from None
+            time.sleep(0.05)
+    try:
+        yield LiveGateway(base, store, settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
