@@ -484,4 +484,4 @@ def trace(
 
 
 # Commands in their own modules register themselves on ``app`` when imported.
-from lineagekg.cli import reviewing, serving  # noqa: E402,F401
+from lineagekg.cli import reporting, reviewing, serving  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""``lineagekg tree``: a dataset's lineage as a tree (being written)."""
