@@ -1,0 +1,5 @@
+"""``python -m lineagekg``: the same as the ``lineagekg`` command."""
+
+from lineagekg.cli import main
+
+main()
