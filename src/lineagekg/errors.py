@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from lineagekg.llm.protocol import BackendAnswer
     from lineagekg.validation import ShapeReport
 
 
@@ -114,3 +115,23 @@ class ShapeValidationError(LineageKGError):
         super().__init__(f"{what} rejected by SHACL: {len(report.violations)} violation(s): {first}{tail}",
                          hint="nothing was written; run `lineagekg validate FILE` for the full report")
         self.report = report
+
+
+# --- tracing backends --------------------------------------------------------------------------
+
+class ModelCallError(LineageKGError):
+    """A model call that failed for good (retries exhausted, or refused): the document was not
+    read. ``partial`` holds what the document's other chunks answered."""
+
+    def __init__(self, message: str, *, document: str, status: int | None = None, attempts: int = 0,
+                 hint: str | None = None, partial: BackendAnswer | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.document = document
+        self.status = status
+        self.attempts = attempts
+        self.partial = partial
+
+
+class CacheEntryError(InputError):
+    """A model-call cache file that cannot be read, is not a model-call record, or belongs to
+    another key."""
