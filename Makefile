@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: demo test bench vocab clean
+.PHONY: demo test bench bench-gateway bench-tracing serve vocab vendor-js screenshot clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,21 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_queries.py --sizes 10000 100000
+
+bench-gateway: $(STAMP)
+	$(PY) benchmarks/bench_gateway.py
+
+bench-tracing: $(STAMP)
+	$(PY) benchmarks/bench_tracing.py
+
+serve: $(STAMP)
+	$(VENV)/bin/lineagekg serve
+
+vendor-js:
+	bash scripts/vendor_js.sh
+
+screenshot: $(STAMP)
+	$(PY) scripts/screenshot_explorer.py
 
 vocab: $(STAMP)
 	$(PY) -m lineagekg.vocab_gen
