@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -222,3 +224,138 @@ def test_a_killed_run_resumes_to_the_same_graph(corpus: Corpus) -> None:
     resumed = Tracer(store, corpus, HeuristicBackend(), depth=1).run(["openbmb/UltraFeedback"])
     assert resumed.already_traced == 1 and resumed.edges_written == 0
     assert store.named_graphs() == clean.named_graphs() and len(store) == len(clean)
+
+
+# --- the PROV of runs over real corpus documents -----------------------------------------------
+
+# Each run's graph repeats its agent and documents; matching them inside one graph (GRAPH ?g)
+# keeps the union default graph from multiplying rows once per graph that repeats a triple.
+RUNS = _q("""
+    SELECT ?run ?agent ?label ?version ?model ?started ?ended ?in WHERE { GRAPH ?g {
+        ?run a lk:TracingRun ; prov:wasAssociatedWith ?agent ; prov:startedAtTime ?started ;
+             prov:endedAtTime ?ended .
+        ?agent a lk:LineageAgent , prov:SoftwareAgent ; rdfs:label ?label ; lk:promptVersion ?version ;
+               lk:usedModel ?m .
+        ?m a lk:LanguageModel ; rdfs:label ?model .
+        OPTIONAL { ?run lk:inputTokens ?in }
+    } }""".replace("SELECT", "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT", 1))
+USED = _q("""
+    SELECT ?run ?doc ?sha ?retrieved WHERE { GRAPH ?g {
+        ?run a lk:TracingRun ; prov:used ?doc . ?doc a lk:Document ; lk:sha256 ?sha ; lk:retrievedAt ?retrieved } }""")
+GENERATED = _q("""
+    SELECT ?target ?source ?run ?doc WHERE { GRAPH ?g {
+        ?t prov:qualifiedDerivation ?d ; dcterms:identifier ?target .
+        ?d prov:entity ?s ; prov:hadActivity ?run ; prov:hadPrimarySource ?doc .
+        ?s dcterms:identifier ?source .
+        ?run prov:used ?doc .
+    } }""")
+
+
+def test_the_prov_of_tracing_runs_over_real_documents(corpus: Corpus) -> None:
+    """Trace UltraFeedback and GSM8K from the real corpus: every run names its agent, model and
+    prompt version; the documents it used, with the sha256 of their real bytes; the derivations
+    it generated, each from a document it used; no token counts (no model was called); and
+    each dataset not traced has its terminal reason."""
+    store = open_store(memory=True)
+    summary = Tracer(store, corpus, HeuristicBackend(), depth=1).run(["openbmb/UltraFeedback", "openai/gsm8k"])
+    assert summary.batches_rejected == 0, summary.first_violation
+
+    runs = store.select(RUNS)
+    assert runs and {(r["version"], r["model"]) for r in runs} == {(HeuristicBackend.prompt_version, "heuristic-rules")}
+    assert all(r["started"] <= r["ended"] and "heuristic backend" in r["label"] for r in runs)
+    assert all(r.get("in") is None for r in runs)                 # no model, no token counts
+
+    used = store.select(USED)
+    by_file = {e.url: e for e in corpus.entries() if e.url}
+    for row in used:
+        entry = by_file[row["doc"]]
+        assert row["sha"] == hashlib.sha256(entry.path.read_bytes()).hexdigest(), row["doc"]
+    assert {r["doc"] for r in used} >= {by_file[u].url for u in by_file if "UltraFeedback__README" in by_file[u].file}
+
+    generated = store.select(GENERATED)
+    assert len(generated) == summary.edges_written >= 6
+    assert {r["target"] for r in generated} == {"openbmb/UltraFeedback"}
+    assert len({r["run"] for r in generated}) == 1
+
+    reasons = store.select(_q("""SELECT DISTINCT ?d ?reason WHERE { ?d lk:terminalReason ?r ;
+                                   BIND (STRAFTER(STR(?r), "#") AS ?reason) }"""))
+    got = Counter(r["reason"] for r in reasons)
+    assert got["NoSourceFound"] >= 1 and got["DepthReached"] >= 1       # GSM8K's card names no source
+    assert dict(got) == {k: v for k, v in summary.terminal.items()}
+    issued = store.select(_q(f"""SELECT ?y ?paper WHERE {{ <{UF_IRI}> dcterms:issued ?y ; lk:paperYear ?paper }}"""))
+    assert [(r["y"], r["paper"]) for r in issued] == [("2023", "2023")]          # arXiv 2310.01377
+
+
+# --- the date cut-off --------------------------------------------------------------------------
+
+XSUM_IRI = "https://huggingface.co/datasets/EdinburghNLP/xsum"
+
+
+def test_a_dataset_released_before_the_cut_off_is_not_expanded(corpus: Corpus) -> None:
+    """XSum's card links its paper, arXiv 1808.08745 (2018-08): terminal BeforeCutoff under the
+    paper's 2020 cut-off; traced when the cut-off is lifted, and then it has one reason at most."""
+    store = open_store(memory=True)
+    summary = Tracer(store, corpus, HeuristicBackend(), depth=2).run(["EdinburghNLP/xsum"])
+    assert summary.terminal == {"BeforeCutoff": 1} and summary.datasets_traced == 0
+    rows = store.select(_q(f"""SELECT ?y ?reason WHERE {{ <{XSUM_IRI}> lk:terminalReason ?reason ;
+                                                           lk:isTerminal true ; dcterms:issued ?y }}"""))
+    assert [(r["y"], r["reason"]) for r in rows] == [("2018", "https://w3id.org/lineagekg/ns#BeforeCutoff")]
+
+    later = Tracer(store, corpus, HeuristicBackend(), depth=2, cutoff=date(2017, 1, 1)).run(["EdinburghNLP/xsum"])
+    assert later.datasets_traced == 1 and "BeforeCutoff" not in later.terminal
+    assert not store.select(_q(f"SELECT ?r WHERE {{ <{XSUM_IRI}> lk:terminalReason lk:BeforeCutoff }}"))
+    assert Tracer(store, corpus, HeuristicBackend(), depth=2, cutoff=None).run(["EdinburghNLP/xsum"]).already_traced == 1
+
+
+def test_the_cutoff_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if not ULTRAFEEDBACK.exists():
+        pytest.skip("the shared lineage corpus is not here")
+    args = ["trace", "EdinburghNLP/xsum", "--corpus", str(CORPUS), "--depth", "1", "--format", "json"]
+    assert main([*args, "--store", str(tmp_path / "a")]) == 0
+    assert json.loads(capsys.readouterr().out)["terminal_reasons"] == {"BeforeCutoff": 1}
+    assert main([*args, "--store", str(tmp_path / "b"), "--cutoff", "none"]) == 0
+    assert json.loads(capsys.readouterr().out)["datasets_traced"] == 1
+    assert main([*args, "--store", str(tmp_path / "c"), "--cutoff", "2018-09-01"]) == 0
+    assert json.loads(capsys.readouterr().out)["terminal_reasons"] == {"BeforeCutoff": 1}
+    assert main([*args, "--store", str(tmp_path / "d"), "--cutoff", "last year"]) == 3
+    assert "--cutoff" in capsys.readouterr().err
+
+
+# --- the Hub -----------------------------------------------------------------------------------
+
+def test_a_dataset_not_on_the_hub_is_not_expanded(corpus: Corpus) -> None:
+    """Two datasets the corpus documents but whose ids the Hub never accepts (a space and
+    brackets; a colon) are terminal NotOnHub, with project IRIs and lk:existsOnHub false."""
+    store = open_store(memory=True)
+    seeds = ["Flan Collection (Flan 2022)", "GPT-4-LLM:alpaca_gpt4_data"]
+    summary = Tracer(store, corpus, HeuristicBackend(), depth=2).run(seeds)
+    assert summary.terminal == {"NotOnHub": 2} and summary.edges_written == 0
+    rows = store.select(_q("""SELECT ?d ?id ?on WHERE { ?d lk:terminalReason lk:NotOnHub ; lk:existsOnHub ?on ;
+                                                      dcterms:identifier ?id }"""))
+    assert {r["id"] for r in rows} == set(seeds)
+    assert all(r["on"] is False and r["d"].startswith("https://w3id.org/lineagekg/id/dataset/") for r in rows)
+    # the paper's rule can be lifted: then their documents are traced
+    lifted = Tracer(open_store(memory=True), corpus, HeuristicBackend(), depth=1, hub_only=False).run(seeds)
+    assert lifted.datasets_traced == 2 and lifted.edges_written >= 1
+
+
+# --- sources released after their target -------------------------------------------------------
+
+def test_a_source_released_after_its_target_is_rejected_and_counted(tmp_path: Path) -> None:
+    (tmp_path / "old.md").write_text("# Old Mix\n\n## Construction\n\nWe sample 5k problems from the training "
+                                     "split of GSM8K. We also sample 2k problems from the test split of New Set.\n",
+                                     encoding="utf-8")
+    (tmp_path / "index.json").write_text(json.dumps({
+        "documents": [{"file": "old.md", "kind": "github_readme", "url": "https://example.org/old-mix/README.md",
+                       "datasets": ["acme/old-mix"]}],
+        "datasets": [{"id": "acme/old-mix", "files": ["old.md"], "paper_date": "2022"},
+                     {"id": "acme/new-set", "aliases": ["New Set"], "paper_date": "2023-06"},
+                     {"id": "openai/gsm8k", "aliases": ["GSM8K"], "paper_date": "2021-10"}],
+    }), encoding="utf-8")
+    store = open_store(memory=True)
+    summary = Tracer(store, Corpus.from_directory(tmp_path), HeuristicBackend(), depth=1).run(["acme/old-mix"])
+    assert summary.sources_rejected == 1 and "acme/old-mix <- acme/new-set" in summary.rejected_sources[0]
+    assert "2023-06" in summary.rejected_sources[0]
+    sources = store.select(_q("""SELECT DISTINCT ?id WHERE { <https://huggingface.co/datasets/acme/old-mix> prov:wasDerivedFrom ?s .
+                                                   ?s dcterms:identifier ?id }"""))
+    assert [r["id"] for r in sources] == ["openai/gsm8k"]      # GSM8K (2021-10) came out before: kept

@@ -9,7 +9,10 @@ A *corpus folder* comes in two layouts:
        "legacy_card_aliases": {"gsm8k": "openai/gsm8k", ...}}
 
   ``file`` is relative to the folder. ``documents`` is required; ``datasets`` and
-  ``legacy_card_aliases`` are optional. Documents of kind ``dpi_metadata_*`` (JSON metadata, not
+  ``legacy_card_aliases`` are optional. A ``datasets[]`` entry may also say what the corpus
+  knows of the dataset beyond its documents: ``on_hub`` (a boolean: whether the Hugging Face Hub
+  holds it), ``hub_created_at`` (when it was created on the Hub) and ``paper_date`` (when its
+  paper came out), dates as ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or an ISO date-time. Documents of kind ``dpi_metadata_*`` (JSON metadata, not
   prose) are listed by :meth:`Corpus.entries` and :meth:`Corpus.skipped` but never read as
   documents.
 
@@ -30,10 +33,10 @@ just that).
 from __future__ import annotations
 
 import functools
-import re
-
 import json
 import os
+import re
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,6 +57,7 @@ __all__ = [
     "hf_cache_dir",
     "read_document",
     "read_hf_cache",
+    "url_key",
 ]
 
 INDEX_FILE = "index.json"
@@ -154,11 +158,15 @@ class CorpusEntry:
 
 @dataclass(frozen=True)
 class DatasetEntry:
-    """A dataset of the corpus index: canonical id, aliases, and its document files."""
+    """A dataset of the corpus index: canonical id, aliases, its document files, and what the
+    index says of it (None when it says nothing): on the Hub or not, Hub creation and paper dates."""
 
     id: str
     aliases: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
+    on_hub: bool | None = None
+    hub_created_at: str | None = None
+    paper_date: str | None = None
 
 
 class Corpus:
@@ -256,9 +264,14 @@ class Corpus:
                 rel = _inside(root, file, f"{at}.files[{j}]", fail).relative_to(root).as_posix()
                 if rel not in seen:
                     raise fail(f"{file!r} is not among documents[].file", f"{at}.files[{j}]")
+            on_hub = ds.get("on_hub")
+            if on_hub is not None and not isinstance(on_hub, bool):
+                raise fail(f"must be true or false, not {_json_type(on_hub)}", f"{at}.on_hub")
             datasets.append(DatasetEntry(
                 id=ident, aliases=_str_list(ds, "aliases", at, fail),
-                files=tuple(_inside(root, f, at, fail).relative_to(root).as_posix() for f in files)))
+                files=tuple(_inside(root, f, at, fail).relative_to(root).as_posix() for f in files),
+                on_hub=on_hub, hub_created_at=_optional_date(ds, "hub_created_at", at, fail),
+                paper_date=_optional_date(ds, "paper_date", at, fail)))
 
         legacy = data.get("legacy_card_aliases", {})
         if not isinstance(legacy, dict):
@@ -333,6 +346,20 @@ class Corpus:
 
     def datasets(self) -> list[DatasetEntry]:
         return list(self._datasets)
+
+    def dataset(self, name: str) -> DatasetEntry | None:
+        """The index entry of a dataset id or alias (see :meth:`resolve`), else None."""
+        ident = self.resolve(name)
+        if ident is None:
+            return None
+        return next((ds for ds in self._datasets if ds.id == ident), None)
+
+    def entry_for_url(self, url: str) -> CorpusEntry | None:
+        """The listed (prose) document at ``url``: the same page, whatever the scheme, ``www.``,
+        query or fragment; on GitHub whatever the branch or commit, a repository or folder link
+        meaning its README (``github.com/o/r`` is ``github.com/o/r/blob/<commit>/README.md``)."""
+        key = url_key(url)
+        return next((e for e in self._entries if not e.skipped and e.url and url_key(e.url) == key), None)
 
     # documents ---------------------------------------------------------------------------------
 
@@ -469,6 +496,49 @@ def _inside(root: Path, file: str, field: str, fail: Callable[[str, str], InputE
     if not path.is_relative_to(root):
         raise fail(f"{file!r} points outside the corpus folder", field)
     return path
+
+
+_DATE = re.compile(r"^\d{4}(?:-\d\d(?:-\d\d(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?)?)?$")
+
+
+def _optional_date(obj: dict[str, Any], key: str, at: str,
+                   fail: Callable[[str, str], InputError]) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _DATE.match(value.strip()):
+        raise fail(f"must be a date (YYYY, YYYY-MM, YYYY-MM-DD or an ISO date-time), not {value!r}",
+                   f"{at}.{key}")
+    return value.strip()
+
+
+def url_key(url: str) -> str:
+    """A URL reduced to what names its page, for matching links with listed documents.
+
+    >>> url_key("https://github.com/OpenAI/grade-school-math")
+    'github.com/openai/grade-school-math/readme.md'
+    >>> url_key("http://www.github.com/openai/grade-school-math/blob/3101c7d/README.md#data")
+    'github.com/openai/grade-school-math/readme.md'
+    >>> url_key("https://raw.githubusercontent.com/openai/grade-school-math/main/README.md")
+    'github.com/openai/grade-school-math/readme.md'
+    >>> url_key("https://arxiv.org/abs/2110.14168/")
+    'arxiv.org/abs/2110.14168'
+    """
+    parts = urllib.parse.urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    path = urllib.parse.unquote(parts.path).strip("/")
+    segments = path.split("/") if path else []
+    if host in ("github.com", "raw.githubusercontent.com") and len(segments) >= 2:
+        owner, repo, rest = segments[0], segments[1].removesuffix(".git"), segments[2:]
+        if host == "github.com" and rest[:1] in (["blob"], ["tree"]) and len(rest) >= 2:
+            rest = rest[2:]                         # the branch or commit
+        elif host == "raw.githubusercontent.com" and rest:
+            rest = rest[1:]
+        sub = "/".join(rest)
+        if not re.search(r"\.[A-Za-z0-9]+$", sub):     # a repository or a folder: its README
+            sub = f"{sub}/README.md".lstrip("/")
+        return f"github.com/{owner}/{repo}/{sub}".lower()
+    return f"{host}/{path}".lower()
 
 
 def _plain_dataset_id(path: Path) -> str:

@@ -13,14 +13,16 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
+from lineagekg import iris
 from lineagekg.agents.extracting import parse_front_matter
 from lineagekg.documents import SourceDocument
 from lineagekg.errors import InputError, LineageKGError
 
-__all__ = ["HUB_METADATA_KEY", "fetch_card", "hub_offline"]
+__all__ = ["HUB_METADATA_KEY", "dataset_exists", "fetch_card", "hub_offline"]
 
 #: key of ``SourceDocument.metadata`` that holds what the Hub API says of the dataset (not card
-#: YAML): ``created_at``, ``last_modified``, ``sha``, ``id``
+#: YAML): ``created_at``, ``last_modified``, ``sha``, ``id``, ``tags`` (``arxiv:2110.14168`` ...),
+#: ``downloads``
 HUB_METADATA_KEY = "_hub"
 
 _OFFLINE_HINT = ("read the card from the local Hugging Face cache (lineagekg.corpus.read_hf_cache) "
@@ -49,7 +51,9 @@ def _iso(value: Any) -> str | None:
 
 
 def _is_network_error(exc: BaseException) -> bool:
-    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in _NETWORK_MODULES
+    """An error of the network layer (``httpx``, and forks such as ``httpx2`` that
+    ``huggingface_hub`` may use, ``requests``, ...) or of the OS."""
+    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0].startswith(_NETWORK_MODULES)
 
 
 def fetch_card(dataset_id: str, *, token: str | None = None, timeout: float = 10.0) -> SourceDocument:
@@ -108,6 +112,8 @@ def fetch_card(dataset_id: str, *, token: str | None = None, timeout: float = 10
         "sha": sha,
         "created_at": _iso(getattr(info, "created_at", None)),
         "last_modified": _iso(getattr(info, "last_modified", None)),
+        "tags": [str(t) for t in (getattr(info, "tags", None) or [])],
+        "downloads": getattr(info, "downloads", None),
     }
     licence = metadata.get("license")
     if isinstance(licence, list):
@@ -118,3 +124,42 @@ def fetch_card(dataset_id: str, *, token: str | None = None, timeout: float = 10
                           retrieved_at=_iso(datetime.now(UTC)),
                           license=str(licence) if licence not in (None, "") else None,
                           metadata=metadata)
+
+
+def dataset_exists(dataset_id: str, *, token: str | None = None, endpoint: str | None = None,
+                   timeout: float = 10.0) -> bool | None:
+    """Whether the Hub holds a dataset ``dataset_id``: True (a gated one counts), False (the Hub
+    answers that it does not exist, or the id is one the Hub rejects), or None when it cannot be
+    told: offline mode, no ``huggingface_hub``, or the Hub not reachable. Never raises for those,
+    so a trace goes on and records "unknown" rather than a wrong "not on the Hub".
+
+    ``endpoint`` is the Hub's URL (default: ``huggingface_hub``'s, ``HF_ENDPOINT``).
+    """
+    if not iris.looks_like_hub_id(dataset_id):
+        return False                   # a form the Hub never accepts (a space, a colon ...)
+    if hub_offline():
+        return None
+    try:
+        from huggingface_hub import HfApi, constants
+        from huggingface_hub.errors import (
+            GatedRepoError,
+            HFValidationError,
+            RepositoryNotFoundError,
+        )
+    except ImportError:
+        return None
+    if constants.HF_HUB_OFFLINE:
+        return None
+    try:
+        HfApi(endpoint=endpoint).dataset_info(dataset_id, token=token, timeout=timeout)
+    except GatedRepoError:
+        return True
+    except RepositoryNotFoundError:
+        return False
+    except HFValidationError:
+        return False
+    except Exception as exc:
+        if _is_network_error(exc):
+            return None
+        raise
+    return True

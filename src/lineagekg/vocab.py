@@ -25,6 +25,14 @@ class LK(DefinedNamespace):
     DatasetSplit: URIRef
     DepthReached: URIRef
     Document: URIRef
+    DocumentEmpty: URIRef
+    DocumentInOtherLanguage: URIRef
+    DocumentOutcome: URIRef
+    DocumentOutcomeScheme: URIRef
+    DocumentTraced: URIRef
+    DocumentUnreachable: URIRef
+    DocumentUnreadable: URIRef
+    DocumentUsage: URIRef
     Domain: URIRef
     DomainScheme: URIRef
     ExtractionRun: URIRef
@@ -58,12 +66,15 @@ class LK(DefinedNamespace):
     TracingRun: URIRef
     Unreviewed: URIRef
     annotatedFrom: URIRef
+    answerProblems: URIRef
     augmentedFrom: URIRef
+    claimsDropped: URIRef
     confidence: URIRef
     dataType: URIRef
     decontaminatedFrom: URIRef
     deduplicatedFrom: URIRef
     distilledFrom: URIRef
+    documentOutcome: URIRef
     domain: URIRef
     downloads: URIRef
     evidence: URIRef

@@ -7,7 +7,11 @@
   ones that never describe how a dataset was built (related work, evaluation, licence, citation,
   installation, news, ...) with ``keep=False``;
 * :func:`is_probably_english` is a cheap language check, so a caller can record "document in
-  another language" instead of tracing it.
+  another language" instead of tracing it;
+* :func:`check_document` says whether a document can be traced at all (empty, another language)
+  and notes what is missing (a card without YAML);
+* :func:`links` lists the links of a document with their label and the section they sit in, for
+  the sourcing agent to pick the ones that describe the dataset.
 
 All of it is pure text processing, deterministic and offline. Text in documents is data: nothing
 here interprets it beyond its markdown structure.
@@ -17,6 +21,8 @@ from __future__ import annotations
 
 import html
 import re
+import urllib.parse
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -28,9 +34,13 @@ __all__ = [
     "DATA_HEADING",
     "DROP_HEADING",
     "INTRODUCTION",
+    "DocumentCheck",
+    "Link",
+    "check_document",
     "clean",
     "is_hf_dataset_url",
     "is_probably_english",
+    "links",
     "parse_front_matter",
     "sections",
 ]
@@ -324,18 +334,27 @@ def sections(document: SourceDocument | str) -> list[Section]:
     else:
         text, where = document, None
     _, body = parse_front_matter(text, where)
-    intro, parts = _split(_preclean(body))
+    out: list[Section] = []
+    for title, raw, keep in _walk(body):
+        if title == INTRODUCTION:
+            intro_text = clean(raw)
+            if intro_text:
+                out.append(Section(title=INTRODUCTION, text=intro_text, index=0, keep=True))
+            continue
+        out.append(Section(title=title, text=clean(raw), index=len(out), keep=keep))
+    return out
 
+
+def _walk(body: str) -> list[tuple[str, str, bool]]:
+    """``(heading path, raw text, keep)`` per section of a pre-cleaned body, the introduction
+    first (always kept): the one place where heading verdicts are inherited down the tree."""
+    intro, parts = _split(_preclean(body))
     title_index: int | None = None
     if parts:
         top = min(level for level, _, _ in parts)
         if parts[0][0] == top and sum(1 for level, _, _ in parts if level == top) == 1:
             title_index = 0
-
-    out: list[Section] = []
-    intro_text = clean("\n".join(intro))
-    if intro_text:
-        out.append(Section(title=INTRODUCTION, text=intro_text, index=0, keep=True))
+    out = [(INTRODUCTION, "\n".join(intro), True)]
     stack: list[tuple[int, str, bool]] = []      # (level, title, keep)
     for i, (level, title, lines) in enumerate(parts):
         while stack and stack[-1][0] >= level:
@@ -343,8 +362,7 @@ def sections(document: SourceDocument | str) -> list[Section]:
         verdict = None if i == title_index else _verdict(title)
         keep = (stack[-1][2] if stack else True) if verdict is None else verdict
         stack.append((level, title, keep))
-        out.append(Section(title=" / ".join(t for _, t, _ in stack), text=clean("\n".join(lines)),
-                           index=len(out), keep=keep))
+        out.append((" / ".join(t for _, t, _ in stack), "\n".join(lines), keep))
     return out
 
 
@@ -372,3 +390,158 @@ def is_probably_english(text: str) -> bool:
     if len(words) < 30:
         return True
     return sum(w in _STOPWORDS for w in words) / len(words) >= 0.08
+
+
+# --- document checks ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    """Whether a document can be traced: ``outcome`` is the local name of the
+    ``lk:DocumentOutcome`` when it cannot (``DocumentEmpty``, ``DocumentInOtherLanguage``), and
+    ``message`` says why, or notes what it lacks when it can (a card without YAML)."""
+
+    usable: bool
+    outcome: str | None = None
+    message: str | None = None
+
+
+def check_document(document: SourceDocument) -> DocumentCheck:
+    """Can ``document`` be traced?
+
+    * *empty*: no card metadata and no text once cleaned -> not usable (``DocumentEmpty``);
+    * *another language*: :func:`is_probably_english` says no -> not usable
+      (``DocumentInOtherLanguage``): the rules and prompts read English;
+    * a *card* (its kind names a card) without YAML front matter is usable, with a note: its
+      lineage can only come from the prose, not from ``source_datasets``.
+
+    The message names the document (its file, else its URL). Broken front matter raises
+    :class:`InputError`, as :func:`parse_front_matter` does.
+    """
+    where = document.path or document.url
+    metadata, body = parse_front_matter(document.text, where)
+    text = clean(body)
+    if not metadata and not text:
+        return DocumentCheck(False, "DocumentEmpty", str(InputError(
+            "empty document: no text and no card metadata, nothing to trace", file=where)))
+    if text and not is_probably_english(body):
+        return DocumentCheck(False, "DocumentInOtherLanguage", str(InputError(
+            "written in another language than English: not traced", file=where)))
+    if "card" in document.kind.lower() and not metadata:
+        return DocumentCheck(True, None, str(InputError(
+            "card without YAML front matter: no card metadata (source_datasets, task_categories); "
+            "traced from its text only", file=where)))
+    if metadata and not text:
+        return DocumentCheck(True, None, str(InputError(
+            "card with metadata but no text: traced from its YAML only", file=where)))
+    return DocumentCheck(True)
+
+
+# --- links -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Link:
+    """A link of a document: where it points, what it says (its text, the alt text or badge text
+    of an image inside it, or for a bare URL the words before it on its line: ``Paper:``), the
+    heading path it sits under, whether that section describes construction (``keep``), and the
+    words before it on its line (``prefix``, at most six)."""
+
+    url: str
+    label: str
+    section: str
+    keep: bool
+    prefix: str = ""               # the words before the link on its line (``Paper:``)
+
+
+_A_OPEN = re.compile(r"<a\b[^<>]*?\bhref\s*=\s*[\"']([^\"'<>]*)[\"'][^<>]*>", re.IGNORECASE)
+_A_END = re.compile(r"</a\s*>|<a\b|\n\s*\n", re.IGNORECASE)
+_IMG_TAG = re.compile(r"<img\b[^<>]*>", re.IGNORECASE)
+_ATTR = re.compile(r"\b(alt|src)\s*=\s*[\"']([^\"']*)[\"']", re.IGNORECASE)
+_MD_IMAGE = re.compile(r"!\[((?:[^\[\]]|\[[^\[\]]*\])*)\]" + _LINK_DEST)
+_BARE_URL = re.compile(r"(?:https?|ftp)://[^\s<>\"'`\]\[|]+", re.IGNORECASE)
+_SHIELD = re.compile(r"shields\.io/badge/([^?#\s]+)", re.IGNORECASE)
+
+
+def _badge_text(src: str) -> str:
+    """The words of a shields.io badge URL (``badge/arXiv-2312.02120-b31b1b.svg`` -> ``arXiv
+    2312.02120``): label and message, without the colour."""
+    m = _SHIELD.search(src)
+    if not m:
+        return ""
+    raw = urllib.parse.unquote(m.group(1)).removesuffix(".svg").removesuffix(".png")
+    parts = [p.replace("\0", "-").replace("_", " ") for p in raw.replace("--", "\0").split("-")]
+    return " ".join(p for p in parts[:-1] if p) if len(parts) > 1 else parts[0]
+
+
+def _image_words(html_or_md: str) -> str:
+    """An anchor's inner markup as words: images become their alt text and badge text."""
+    def img(m: re.Match[str]) -> str:
+        attrs = {k.lower(): v for k, v in _ATTR.findall(m.group(0))}
+        return f" {attrs.get('alt', '')} {_badge_text(attrs.get('src', ''))} "
+    text = _IMG_TAG.sub(img, html_or_md)
+    text = _MD_IMAGE.sub(lambda m: f" {m.group(1)} {_badge_text(m.group(2))} ", text)
+    text = re.sub(r"<[^<>]+>", " ", text)
+    text = html.unescape(text).replace("**", "").replace("__", "").replace("`", "")
+    return " ".join(text.split())
+
+
+def _trim_url(url: str) -> str:
+    url = url.rstrip(".,;:!?*_")
+    while url.endswith(")") and url.count(")") > url.count("("):
+        url = url[:-1].rstrip(".,;:!?*_")
+    return url
+
+
+def _line_prefix(text: str, start: int) -> str:
+    """The last words before ``start`` on its line, markup removed (``- **Paper:** `` -> ``Paper:``)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = _image_words(text[line_start:start])
+    return " ".join(re.sub(r"^[\s>*+-]*|[\s(\[<]+$", "", before).split()[-6:])
+
+
+def _section_links(raw: str, section: str, keep: bool) -> list[Link]:
+    found: list[tuple[int, Link]] = []
+    taken: list[tuple[int, int]] = []
+    for m in _A_OPEN.finditer(raw):
+        end = _A_END.search(raw, m.end())
+        stop = min(end.start() if end else len(raw), m.end() + 2000)
+        found.append((m.start(), Link(html.unescape(m.group(1)).strip(), _image_words(raw[m.end():stop]),
+                                      section, keep, _line_prefix(raw, m.start()))))
+        taken.append((m.start(), stop))
+    masked = _mask(raw, taken)
+    for m in _LINK.finditer(masked):
+        url = m.group(2).strip()
+        if m.start() > 0 and masked[m.start() - 1] == "!":
+            continue                                     # an image, not a link
+        found.append((m.start(), Link(url, _image_words(m.group(1)), section, keep,
+                                      _line_prefix(masked, m.start()))))
+        taken.append((m.start(), m.end()))
+    masked = _mask(raw, taken)
+    for m in _BARE_URL.finditer(masked):
+        prefix = _line_prefix(masked, m.start())
+        found.append((m.start(), Link(_trim_url(m.group(0)), prefix, section, keep, prefix)))
+    return [link for _, link in sorted(found, key=lambda f: f[0]) if link.url]
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        for i in range(start, min(end, len(chars))):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+def links(document: SourceDocument | str) -> list[Link]:
+    """Every link of a document, in order: HTML anchors (an unclosed ``<a>`` ends at the next
+    one), markdown links (``[text](url)``, badges ``[![alt](img)](url)`` included) and bare
+    URLs, each with its label and section (see :class:`Link`). Images on their own and links
+    inside code blocks or HTML comments are not links. Front matter is not read."""
+    if isinstance(document, SourceDocument):
+        text, where = document.text, document.path or document.url
+    else:
+        text, where = document, None
+    _, body = parse_front_matter(text, where)
+    out: list[Link] = []
+    for title, raw, keep in _walk(body):
+        out.extend(_section_links(raw, title, keep))
+    return out

@@ -1,49 +1,77 @@
 """The tracer: breadth-first upstream from seed datasets, one validated named graph per dataset.
 
-For each dataset it reads the corpus documents about it, runs the tracing backend on each, drops
-every claim whose evidence is not found verbatim in its document (the guard against invented
-sources), aggregates the rest and writes one :class:`LineageBatch` through
+For each dataset it asks the sourcing agent for the dataset's documents (corpus, HF cache, Hub
+card, linked papers and READMEs), then, as the paper's first stage does, decides whether to
+expand it at all:
+
+1. **not on the Hub** (:meth:`SourcingAgent.on_hub` says False: an id the Hub never accepts, an
+   id the corpus index marks ``"on_hub": false``, or, online, one the Hub says does not exist)
+   -> terminal ``NotOnHub``. Offline, "unknown" is never taken for "not on the Hub";
+2. **released before the cut-off** (default 2020-01-01; release = the earlier of the Hub creation
+   date and the paper date, see :meth:`SourcingAgent.release`) -> terminal ``BeforeCutoff``;
+3. at the **depth limit** -> terminal ``DepthReached``;
+4. **no document** that can be traced -> terminal ``NoSourceFound``.
+
+Otherwise it runs the tracing backend on each document (``backend.answer``: claims, problems,
+token usage), drops every claim that fails :func:`check_claim` (evidence not verbatim in its
+document, a relation outside the taxonomy, a confidence out of range: the guard against
+invented sources), aggregates the rest, sets aside the sources released after the dataset,
+classifies the dataset (domains, origin) and writes one :class:`LineageBatch` through
 ``store.import_quads`` (SHACL-checked, all or nothing). Then it goes on with the sources found.
+
+Every document tried is recorded on the run as PROV: ``prov:used``, and a qualified
+``lk:DocumentUsage`` with its ``lk:documentOutcome`` (traced, unreadable, empty, in another
+language, unreachable), the message as ``rdfs:comment``, and for a traced document how many
+problems the backend's answer had and how many claims were dropped. Token usage goes on the run
+(``lk:inputTokens``/``lk:outputTokens``) when a model was asked.
 
 Graph IRIs are deterministic, so a re-run (or a killed run run again) writes nothing twice:
 
 * a traced dataset: ``graph/trace/<digest(dataset id, prompt version, document hashes)>``; its
   terminal flag (``NoSourceFound`` when its documents name no source) is in that same batch;
 * a dataset not traced: ``graph/terminal/<digest(dataset id, reason)>``, holding only its
-  terminal flag (``NoSourceFound`` when the corpus has no document about it, ``DepthReached``
-  when it lies at the depth limit). A ``DepthReached`` graph is dropped once the dataset is traced.
+  terminal flag and what is known of it (dates, domains, origin). A dataset has at most one
+  terminal graph: writing one drops the others, and tracing a dataset drops them all (a deeper
+  or later-cut-off run expands what an earlier one stopped at).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode, Quad
 
 from lineagekg import iris
-from lineagekg.agents.aggregation import aggregate, review_status
+from lineagekg.agents.aggregation import (
+    aggregate,
+    check_claim,
+    reject_later_sources,
+    review_status,
+)
+from lineagekg.agents.classification import classify
+from lineagekg.agents.sourcing import Attempt, ReleaseDate, Sources, SourcingAgent
 from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.errors import InputError
-from lineagekg.llm.heuristic import evidence_in
+from lineagekg.llm.protocol import TraceBackend, Usage
 from lineagekg.model import AgentRun, Dataset, Derivation, DocumentRef
+from lineagekg.namespaces import PROV, RDF, RDFS, XSD, ox
 from lineagekg.provenance import LineageBatch, batch_quads
 from lineagekg.queries import SPARQLQuery
 from lineagekg.store.base import ImportOutcome
 from lineagekg.store.oxigraph import OxigraphStore
+from lineagekg.vocab import LK
 
-__all__ = ["DatasetProgress", "TraceBackend", "TraceSummary", "Tracer"]
+__all__ = ["DEFAULT_CUTOFF", "TERMINAL_REASONS", "DatasetProgress", "TraceSummary", "Tracer"]
 
-
-class TraceBackend(Protocol):
-    kind: str
-    model: str
-    prompt_version: str
-
-    def trace(self, document: SourceDocument, text: str, aliases: dict[str, str]) -> list[Claim]: ...
+#: the paper's cut-off: only datasets released in 2020 or later are expanded
+DEFAULT_CUTOFF = dt.date(2020, 1, 1)
+TERMINAL_REASONS = ("NoSourceFound", "BeforeCutoff", "NotOnHub", "DepthReached")
 
 
 @dataclass(frozen=True)
@@ -57,33 +85,67 @@ class DatasetProgress:
     edges: int = 0
     sources: int = 0
     reason: str | None = None      # the terminal reason, or the first SHACL violation
+    pending: int = 0               # datasets still queued after this one
 
 
 @dataclass
 class TraceSummary:
-    """What a tracing run found and wrote."""
+    """What a tracing run found and wrote, and what it could not use."""
 
     seeds: tuple[str, ...]
     datasets_traced: int = 0               # datasets whose documents were traced (this run or before)
     already_traced: int = 0                # of those, found in the store already (nothing written)
     edges_written: int = 0
     quads_written: int = 0
-    claims_dropped: int = 0                # evidence not found verbatim in the document
-    documents_failed: int = 0
+    claims_dropped: int = 0                # failed check_claim: never reached the store
+    drop_reasons: Counter[str] = field(default_factory=Counter)
+    sources_rejected: int = 0              # source released after its target
+    rejected_sources: list[str] = field(default_factory=list)    # "target <- source (dates)"
+    documents_failed: int = 0              # distinct documents that could not be traced
     document_errors: list[str] = field(default_factory=list)
+    document_outcomes: Counter[str] = field(default_factory=Counter)   # bad documents by lk:DocumentOutcome
+    document_notes: list[str] = field(default_factory=list)     # traced, with a remark (card without YAML)
+    answer_problems: int = 0               # problems of the backend's answers
+    problem_messages: list[str] = field(default_factory=list)
+    links_listed: int = 0                  # describing links found in the documents
+    links_not_fetched: int = 0             # offline and not in the corpus
+    usage: Usage = field(default_factory=Usage)
     terminal: Counter[str] = field(default_factory=Counter)
     batches_rejected: int = 0
     first_violation: str | None = None
     graphs_written: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    _seen_documents: set[str] = field(default_factory=set, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {"seeds": list(self.seeds), "datasets_traced": self.datasets_traced,
                 "already_traced": self.already_traced, "edges_written": self.edges_written,
                 "quads_written": self.quads_written, "claims_dropped": self.claims_dropped,
+                "drop_reasons": dict(sorted(self.drop_reasons.items())),
+                "sources_rejected": self.sources_rejected, "rejected_sources": list(self.rejected_sources),
                 "documents_failed": self.documents_failed, "document_errors": list(self.document_errors),
+                "document_outcomes": dict(sorted(self.document_outcomes.items())),
+                "document_notes": list(self.document_notes),
+                "answer_problems": self.answer_problems, "problem_messages": list(self.problem_messages),
+                "links_listed": self.links_listed, "links_not_fetched": self.links_not_fetched,
+                "usage": {"input_tokens": self.usage.input_tokens, "output_tokens": self.usage.output_tokens,
+                          "cache_read_tokens": self.usage.cache_read_tokens,
+                          "cache_write_tokens": self.usage.cache_write_tokens,
+                          "model_calls": self.usage.model_calls, "cache_hits": self.usage.cache_hits},
                 "terminal_reasons": dict(sorted(self.terminal.items())),
                 "batches_rejected": self.batches_rejected, "first_violation": self.first_violation,
-                "graphs_written": list(self.graphs_written)}
+                "graphs_written": list(self.graphs_written), "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class _DocumentResult:
+    """What tracing one document gave: the claims that passed the checks, and what did not."""
+
+    attempt: Attempt
+    claims: list[Claim] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)      # why each dropped claim was dropped
+    problems: list[str] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
 
 
 _IDENTIFIER_OF = SPARQLQuery.from_text("internal/tracer-identifier", """\
@@ -100,46 +162,67 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _on_hub(identifier: str) -> bool:
+def _hub_form(identifier: str) -> bool:
     """An ``org/name`` id (the Hub's form); bare names stay project datasets."""
     return "/" in identifier and iris.looks_like_hub_id(identifier)
 
 
-def _dataset_iri(identifier: str) -> str:
-    return iris.dataset_iri(identifier, on_hub=_on_hub(identifier))
+def _document_ref(attempt: Attempt) -> DocumentRef:
+    doc = attempt.document
+    if doc is None:
+        return DocumentRef(iri=attempt.iri, title=attempt.title, kind=attempt.kind)
+    return DocumentRef(iri=doc.url, title=attempt.title, sha256=doc.sha256, retrieved_at=doc.retrieved_at,
+                       kind=doc.kind)
 
 
-def _document_ref(document: SourceDocument) -> DocumentRef:
-    title = document.metadata.get("pretty_name") if document.metadata else None
-    if not title and document.path:
-        title = Path(document.path).name
-    return DocumentRef(iri=document.url, title=str(title) if title else None, sha256=document.sha256,
-                       retrieved_at=document.retrieved_at, kind=document.kind)
+def _years(release: ReleaseDate) -> dict[str, int | None]:
+    released = release.released
+    return {"year": released.year if released else None,
+            "hub_year": release.hub.year if release.hub else None,
+            "paper_year": release.paper.year if release.paper else None}
 
 
 class Tracer:
     """Trace datasets upstream, breadth-first, up to ``depth`` hops from the seeds.
 
     Seeds are at depth 0; a dataset at depth ``depth`` is not traced but marked ``DepthReached``.
+    ``cutoff`` is the release date before which a dataset is not expanded (None: no cut-off).
+    ``sourcing`` finds documents (default: the corpus only, no network). ``hub_only`` keeps the
+    paper's rule that a dataset not on the Hub is not expanded even when documents describe it.
     ``progress`` is called once per dataset visited.
     """
 
-    def __init__(self, store: OxigraphStore, corpus: Corpus, backend: TraceBackend, depth: int = 3, *,
-                 progress: Callable[[DatasetProgress], None] | None = None) -> None:
+    def __init__(self, store: OxigraphStore, corpus: Corpus | None, backend: TraceBackend, depth: int = 3, *,
+                 cutoff: dt.date | None = DEFAULT_CUTOFF, sourcing: SourcingAgent | None = None,
+                 hub_only: bool = True, progress: Callable[[DatasetProgress], None] | None = None) -> None:
         if depth < 0:
             raise InputError(f"depth must be 0 or more, not {depth}", field="depth")
         self.store = store
         self.corpus = corpus
         self.backend = backend
         self.depth = depth
+        self.cutoff = cutoff
+        self.sourcing = sourcing if sourcing is not None else SourcingAgent(corpus)
+        self.hub_only = hub_only
         self.progress = progress
-        self._aliases = corpus.aliases()
+        self._aliases = corpus.aliases() if corpus is not None else {}
 
     # --- names and graphs ---------------------------------------------------------------------
 
     def canonical(self, name: str) -> str:
         """The corpus id of a name (alias table), else the name as written."""
-        return self.corpus.resolve(name) or name.strip()
+        found = self.corpus.resolve(name) if self.corpus is not None else None
+        return found or name.strip()
+
+    def _resolve(self, name: str) -> str | None:
+        return self.corpus.resolve(name) if self.corpus is not None else None
+
+    def on_hub(self, identifier: str) -> bool:
+        """Whether ``identifier`` gets a Hub IRI: an ``org/name`` id not known to be off the Hub."""
+        return _hub_form(identifier) and self.sourcing.on_hub(identifier) is not False
+
+    def dataset_iri(self, identifier: str) -> str:
+        return iris.dataset_iri(identifier, on_hub=self.on_hub(identifier))
 
     def agent_iri(self) -> str:
         return iris.agent_iri("lineagekg-tracer-" + self.backend.kind, self.backend.prompt_version)
@@ -160,29 +243,35 @@ class Tracer:
     def _known_identifier(self, identifier: str) -> str:
         """The identifier the store already gives this dataset's IRI (so that two spellings of one
         IRI, ``Evol-Instruct`` and ``evol instruct``, never give it two identifiers)."""
-        rows = self.store.select(_IDENTIFIER_OF, dataset=_dataset_iri(identifier))
+        rows = self.store.select(_IDENTIFIER_OF, dataset=self.dataset_iri(identifier))
         return str(rows[0]["id"]) if rows and rows[0].get("id") else identifier
 
     # --- claims -------------------------------------------------------------------------------
 
-    def claims_for(self, dataset: str, documents: list[SourceDocument],
-                   summary: TraceSummary | None = None) -> list[Claim]:
-        """The verified, aggregated claims about ``dataset`` in its documents: one per
-        (source, relation), the most confident (deterministic)."""
-        kept: list[Claim] = []
-        for document in documents:
-            for claim in self.backend.trace(document, document.text, self._aliases):
-                if not claim.evidence.strip() or not evidence_in(document.text, claim.evidence):
-                    if summary is not None:
-                        summary.claims_dropped += 1
-                    continue
-                kept.append(claim)
-        target_iri = _dataset_iri(dataset)
+    def _answer(self, attempt: Attempt) -> _DocumentResult:
+        """The backend's answer on one document, its claims checked one by one."""
+        document = attempt.document
+        assert document is not None
+        answer = self.backend.answer(document, document.text, self._aliases)
+        result = _DocumentResult(attempt, problems=[f"{document.url}: {p}" for p in answer.problems],
+                                 usage=answer.usage)
+        for claim in answer.claims:
+            why = check_claim(claim, document.text)
+            if why is None:
+                result.claims.append(claim)
+            else:
+                result.dropped.append(why)
+        return result
+
+    def _select(self, dataset: str, claims: list[Claim]) -> list[Claim]:
+        """The claims about ``dataset`` once aggregated: one per (source, relation), the most
+        confident (deterministic)."""
+        target_iri = self.dataset_iri(dataset)
         best: dict[tuple[str, str], Claim] = {}
-        for claim in aggregate(kept, self.corpus.resolve):
-            if claim.target.lower() != dataset.lower() and _dataset_iri(claim.target) != target_iri:
+        for claim in aggregate(claims, self._resolve):
+            if claim.target.lower() != dataset.lower() and self.dataset_iri(claim.target) != target_iri:
                 continue           # a claim about another dataset of the document
-            source_iri = _dataset_iri(claim.source)
+            source_iri = self.dataset_iri(claim.source)
             if source_iri == target_iri:
                 continue
             key = (source_iri, claim.relation)
@@ -191,18 +280,65 @@ class Tracer:
                 best[key] = claim
         return list(best.values())
 
+    def claims_for(self, dataset: str, documents: list[SourceDocument],
+                   summary: TraceSummary | None = None) -> list[Claim]:
+        """The checked, aggregated claims about ``dataset`` in its documents (no date check)."""
+        results = [self._answer(Attempt(iri=d.url, kind=d.kind, document=d)) for d in documents]
+        if summary is not None:
+            for result in results:
+                self._count(result, summary)
+        return self._select(dataset, [c for r in results for c in r.claims])
+
+    @staticmethod
+    def _count(result: _DocumentResult, summary: TraceSummary) -> None:
+        summary.claims_dropped += len(result.dropped)
+        summary.drop_reasons.update(why.split(" '")[0].split(" (")[0] for why in result.dropped)
+        summary.answer_problems += len(result.problems)
+        summary.problem_messages.extend(result.problems)
+        summary.usage = summary.usage + result.usage
+
     # --- batches ------------------------------------------------------------------------------
 
-    def _run(self, kind: str, key: str, used: tuple[DocumentRef, ...], started: str) -> AgentRun:
+    def _run(self, kind: str, key: str, used: tuple[DocumentRef, ...], started: str,
+             usage: Usage | None = None) -> AgentRun:
+        asked = usage is not None and (usage.model_calls or usage.cache_hits or usage.input_tokens
+                                       or usage.output_tokens)
         return AgentRun(
             iri=iris.activity_iri(kind, key), kind="TracingRun", agent_iri=self.agent_iri(),
             agent_label=f"lineagekg tracer ({self.backend.kind} backend, {self.backend.prompt_version})",
             started_at=started, ended_at=_now(), prompt_version=self.backend.prompt_version,
-            model=self.backend.model, used=used)
+            model=self.backend.model, used=used,
+            input_tokens=usage.input_tokens if asked and usage else None,
+            output_tokens=usage.output_tokens if asked and usage else None)
 
-    def _write(self, batch: LineageBatch, documents: tuple[DocumentRef, ...],
-               summary: TraceSummary) -> ImportOutcome:
-        outcome = self.store.import_quads(batch_quads(batch, extra_documents=documents), batch.graph)
+    @staticmethod
+    def _usage_quads(run: AgentRun, graph: str, attempts: Iterable[Attempt],
+                     results: dict[str, _DocumentResult]) -> list[Quad]:
+        """The qualified usage of each document the run tried (see the module docstring)."""
+        g, activity = NamedNode(graph), NamedNode(run.iri)
+        quads: list[Quad] = []
+        for attempt in attempts:
+            result = results.get(attempt.iri)
+            if attempt.outcome is None and result is None:
+                continue                     # read, not traced (a terminal run's documents)
+            usage = NamedNode(f"{iris.ID_BASE}usage/{iris.digest(run.iri, attempt.iri)}")
+            outcome = attempt.outcome or "DocumentTraced"
+            quads += [Quad(activity, ox(PROV.qualifiedUsage), usage, g),
+                      Quad(usage, RDF.type, ox(LK.DocumentUsage), g),
+                      Quad(usage, RDF.type, ox(PROV.Usage), g),
+                      Quad(usage, ox(PROV.entity), NamedNode(attempt.iri), g),
+                      Quad(usage, ox(LK.documentOutcome), ox(LK[outcome]), g)]
+            notes = [attempt.message] if attempt.message else []
+            if result is not None:
+                notes += [f"answer problem: {p}" for p in result.problems]
+                notes += [f"claim dropped: {why}" for why in sorted(set(result.dropped))]
+                quads += [Quad(usage, ox(LK.answerProblems), Literal(str(len(result.problems)), datatype=XSD.integer), g),
+                          Quad(usage, ox(LK.claimsDropped), Literal(str(len(result.dropped)), datatype=XSD.integer), g)]
+            quads += [Quad(usage, RDFS.comment, Literal(note), g) for note in notes]
+        return quads
+
+    def _write(self, batch: LineageBatch, extra: list[Quad], summary: TraceSummary) -> ImportOutcome:
+        outcome = self.store.import_quads(batch_quads(batch) + extra, batch.graph)
         if not outcome.accepted:
             summary.batches_rejected += 1
             if summary.first_violation is None and outcome.report is not None and outcome.report.violations:
@@ -212,115 +348,169 @@ class Tracer:
             summary.graphs_written.append(batch.graph)
         return outcome
 
-    def _terminal(self, dataset: str, reason: str, summary: TraceSummary) -> bool:
-        """Write (once) the small graph that marks ``dataset`` terminal for ``reason``."""
+    def _describe(self, dataset: str, sources: Sources, relations: Iterable[str] = (), **extra: Any) -> Dataset:
+        """The dataset node: identifier, Hub status, release years, domains and origin."""
+        own = [d for d in sources.documents if not d.about or dataset.lower() in {a.lower() for a in d.about}]
+        kind = classify(dataset, own, relations) if own else None
+        return Dataset(identifier=dataset, label=dataset, on_hub=self.on_hub(dataset),
+                       domains=kind.domains if kind else (), origin=kind.origin if kind else None,
+                       **_years(self.sourcing.release(dataset)), **extra)
+
+    def _terminal(self, dataset: str, reason: str, sources: Sources, summary: TraceSummary) -> bool:
+        """Write (once) the small graph that marks ``dataset`` terminal for ``reason``, with the
+        documents read to decide it; drop its terminal graphs of other reasons."""
         key = self.terminal_key(dataset, reason)
         graph = iris.graph_iri("terminal", key)
+        self._drop_terminals(dataset, keep=reason)
         if self.store.has_graph(graph):
             summary.terminal[reason] += 1
             return True
-        ds = Dataset(identifier=dataset, label=dataset, on_hub=_on_hub(dataset), is_terminal=True,
-                     terminal_reason=reason)
-        batch = LineageBatch(graph=graph, datasets=(ds,), derivations=(),
-                             run=self._run("terminal", key, (), _now()))
-        outcome = self._write(batch, (), summary)
+        started = _now()
+        refs = tuple(dict.fromkeys(_document_ref(a) for a in sources.attempts))
+        ds = self._describe(dataset, sources, is_terminal=True, terminal_reason=reason)
+        run = self._run("terminal", key, refs, started)
+        batch = LineageBatch(graph=graph, datasets=(ds,), derivations=(), run=run)
+        outcome = self._write(batch, self._usage_quads(run, graph, sources.attempts, {}), summary)
         if outcome.accepted:
             summary.terminal[reason] += 1
         return outcome.accepted
+
+    def _drop_terminals(self, dataset: str, keep: str | None = None) -> None:
+        """A dataset has one terminal reason at most, and none once it is traced."""
+        for reason in TERMINAL_REASONS:
+            if reason == keep:
+                continue
+            stale = self.terminal_graph(dataset, reason)
+            if self.store.has_graph(stale):
+                self.store.drop_graph(stale)
+                if self.store.has_graph(stale + "/validation"):
+                    self.store.drop_graph(stale + "/validation")
 
     # --- the run ------------------------------------------------------------------------------
 
     def run(self, seeds: Iterable[str]) -> TraceSummary:
         """Trace the seeds and everything upstream of them, up to the depth limit."""
+        began = time.perf_counter()
         seeds = tuple(seeds)
         summary = TraceSummary(seeds=seeds)
         queue: deque[tuple[str, int]] = deque()
         seen: set[str] = set()
         for seed in seeds:
             ident = self.canonical(seed)
-            if ident and _dataset_iri(ident) not in seen:
-                seen.add(_dataset_iri(ident))
+            if ident and self.dataset_iri(ident) not in seen:
+                seen.add(self.dataset_iri(ident))
                 queue.append((ident, 0))
-        while queue:
-            dataset, depth = queue.popleft()
-            for source in self._visit(dataset, depth, summary):
-                iri = _dataset_iri(source)
-                if iri not in seen:
-                    seen.add(iri)
-                    queue.append((source, depth + 1))
+        try:
+            while queue:
+                dataset, depth = queue.popleft()
+                for source in self._visit(dataset, depth, summary, pending=len(queue)):
+                    iri = self.dataset_iri(source)
+                    if iri not in seen:
+                        seen.add(iri)
+                        queue.append((source, depth + 1))
+        finally:
+            summary.seconds = time.perf_counter() - began
         return summary
 
     def _report(self, event: DatasetProgress) -> None:
         if self.progress is not None:
             self.progress(event)
 
-    def _visit(self, dataset: str, depth: int, summary: TraceSummary) -> list[str]:
+    def _record_sources(self, sources: Sources, summary: TraceSummary) -> None:
+        """Count each document's outcome once per run (a document about two datasets is tried
+        twice, and counted once)."""
+        summary.links_listed += len(sources.links)
+        summary.links_not_fetched += len(sources.links_not_fetched)
+        for attempt in sources.attempts:
+            if attempt.iri in summary._seen_documents:
+                continue
+            summary._seen_documents.add(attempt.iri)
+            if attempt.outcome is not None:
+                summary.documents_failed += 1
+                summary.document_outcomes[attempt.outcome] += 1
+                summary.document_errors.append(attempt.message or f"{attempt.iri}: {attempt.outcome}")
+            elif attempt.message:
+                summary.document_notes.append(attempt.message)
+
+    def _visit(self, dataset: str, depth: int, summary: TraceSummary, pending: int = 0) -> list[str]:
         """Trace one dataset; the sources to visit next."""
-        errors: list[InputError] = []
-        documents = self.corpus.documents_for(dataset, on_error=errors.append)
-        summary.documents_failed += len(errors)
-        summary.document_errors.extend(str(e) for e in errors)
+        sources = self.sourcing.sources(dataset)
+        self._record_sources(sources, summary)
+        documents = sources.documents
         trace_graph = self.trace_graph(dataset, documents) if documents else None
+        already = trace_graph is not None and self.store.has_graph(trace_graph)
 
-        if depth >= self.depth and not (trace_graph and self.store.has_graph(trace_graph)):
-            self._terminal(dataset, "DepthReached", summary)
-            self._report(DatasetProgress(dataset, depth, "terminal", len(documents), reason="DepthReached"))
-            return []
-        if not documents:
-            self._terminal(dataset, "NoSourceFound", summary)
-            self._drop_stale(dataset)
-            self._report(DatasetProgress(dataset, depth, "terminal", 0, reason="NoSourceFound"))
+        def stop(reason: str) -> list[str]:
+            self._terminal(dataset, reason, sources, summary)
+            self._report(DatasetProgress(dataset, depth, "terminal", len(documents), reason=reason,
+                                         pending=pending))
             return []
 
+        if not already:
+            if self.hub_only and self.sourcing.on_hub(dataset) is False:
+                return stop("NotOnHub")
+            if self.cutoff is not None and self.sourcing.release(dataset).before(self.cutoff):
+                return stop("BeforeCutoff")
+            if depth >= self.depth:
+                return stop("DepthReached")
+            if not documents:
+                return stop("NoSourceFound")
         assert trace_graph is not None
+
         started = _now()
-        claims = self.claims_for(dataset, documents, summary)
-        sources = list(dict.fromkeys(self._known_identifier(c.source) for c in claims))
-        refs = tuple(dict.fromkeys(_document_ref(d) for d in documents))
-        if self.store.has_graph(trace_graph):
+        results = [self._answer(a) for a in sources.attempts if a.outcome is None and a.document is not None]
+        claims = self._select(dataset, [c for r in results for c in r.claims])
+        claims, later = reject_later_sources(claims, self.sourcing.release(dataset),
+                                             lambda source: self.sourcing.release(self.canonical(source)))
+        claim_sources = list(dict.fromkeys(self._known_identifier(c.source) for c in claims))
+        if already:
             summary.datasets_traced += 1
             summary.already_traced += 1
             if not claims:
                 summary.terminal["NoSourceFound"] += 1
-            self._drop_stale(dataset)
+            self._drop_terminals(dataset)
             self._report(DatasetProgress(dataset, depth, "already traced", len(documents),
-                                         sources=len(sources)))
-            return sources
+                                         sources=len(claim_sources), pending=pending))
+            return claim_sources
 
-        target = Dataset(identifier=dataset, label=dataset, on_hub=_on_hub(dataset),
-                         is_terminal=True if not claims else None,
-                         terminal_reason="NoSourceFound" if not claims else None)
+        for result in results:
+            self._count(result, summary)
+        summary.sources_rejected += len(later)
+        summary.rejected_sources += [
+            f"{dataset} <- {c.source}: source released {self.sourcing.release(self.canonical(c.source)).released}, "
+            f"after {self.sourcing.release(dataset).released}" for c in later]
+
+        target = self._describe(dataset, sources, [c.relation for c in claims],
+                                is_terminal=True if not claims else None,
+                                terminal_reason="NoSourceFound" if not claims else None)
         datasets: dict[str, Dataset] = {target.identifier: target}
         derivations: list[Derivation] = []
         for claim in claims:
             source = self._known_identifier(claim.source)
-            datasets.setdefault(source, Dataset(identifier=source, label=source, on_hub=_on_hub(source)))
+            datasets.setdefault(source, Dataset(identifier=source, label=source, on_hub=self.on_hub(source)))
             derivations.append(Derivation(
                 target=dataset, source=source, relation=claim.relation, confidence=claim.confidence,
                 evidence=claim.evidence, documents=(claim.document,), review_status=review_status(claim.confidence)))
         key = self.trace_key(dataset, documents)
+        usage = sum((r.usage for r in results), Usage())
+        refs = tuple(dict.fromkeys(_document_ref(a) for a in sources.attempts))
+        run = self._run("trace", key, refs, started, usage)
         batch = LineageBatch(graph=trace_graph, datasets=tuple(datasets.values()),
-                             derivations=tuple(derivations), run=self._run("trace", key, refs, started))
-        outcome = self._write(batch, refs, summary)
+                             derivations=tuple(derivations), run=run)
+        extra = self._usage_quads(run, trace_graph, sources.attempts, {r.attempt.iri: r for r in results})
+        outcome = self._write(batch, extra, summary)
         if not outcome.accepted:
             reason = summary.first_violation
             if outcome.report is not None and outcome.report.violations:
                 reason = outcome.report.violations[0].describe()
-            self._report(DatasetProgress(dataset, depth, "rejected", len(documents), reason=reason))
+            self._report(DatasetProgress(dataset, depth, "rejected", len(documents), reason=reason, pending=pending))
             return []
         summary.datasets_traced += 1
         summary.edges_written += len(derivations)
         if not claims:
             summary.terminal["NoSourceFound"] += 1
-        self._drop_stale(dataset)
+        self._drop_terminals(dataset)
         self._report(DatasetProgress(dataset, depth, "traced", len(documents), edges=len(derivations),
-                                     sources=len(sources), reason=None if claims else "NoSourceFound"))
-        return sources
-
-    def _drop_stale(self, dataset: str) -> None:
-        """A traced dataset is no longer cut off by the depth limit of an earlier run."""
-        stale = self.terminal_graph(dataset, "DepthReached")
-        if self.store.has_graph(stale):
-            self.store.drop_graph(stale)
-            if self.store.has_graph(stale + "/validation"):
-                self.store.drop_graph(stale + "/validation")
+                                     sources=len(claim_sources), reason=None if claims else "NoSourceFound",
+                                     pending=pending))
+        return claim_sources

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 import sys
 from pathlib import Path
@@ -425,31 +426,60 @@ def evaluate_backend(
     return EXIT_OK
 
 
-class Backend(str, enum.Enum):
-    heuristic = "heuristic"
-
-
 @app.command()
 def trace(
     seeds: Annotated[list[str], typer.Argument(metavar="SEED...", help="Dataset ids (or aliases) to trace upstream from.")],
-    corpus: Annotated[Path, typer.Option(help="The corpus folder of documents about datasets.")],
-    backend: Annotated[str, typer.Option(help="Tracing backend (only 'heuristic' for now).")] = "heuristic",
+    corpus: Annotated[Optional[Path], typer.Option(
+        help="A corpus folder of documents (index.json or plain cards), read instead of the Hub.")] = None,
+    backend: Annotated[str, typer.Option(help="Tracing backend: heuristic, anthropic or replay.")] = "heuristic",
+    model: Annotated[Optional[str], typer.Option(help="The model the anthropic or replay backend uses.")] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option(help="The model-call cache (anthropic, replay).")] = None,
+    replay_dir: Annotated[Optional[Path], typer.Option(help="Recorded answers for --backend replay.")] = None,
     depth: Annotated[int, typer.Option(help="How many hops upstream to trace from the seeds.")] = 3,
+    cutoff: Annotated[str, typer.Option(
+        help="Datasets released before this date (YYYY-MM-DD) are not expanded; 'none' for no cut-off.")] = "2020-01-01",
+    online: Annotated[Optional[bool], typer.Option(
+        "--online/--offline", show_default=False,
+        help="Read Hub cards and fetch linked papers and READMEs over the network (default: online "
+             "without --corpus unless HF_HUB_OFFLINE=1; offline with --corpus).")] = None,
     store: StoreOpt = None, fmt: FormatOpt = Format.table,
 ) -> int:
-    """Trace SEED datasets upstream from corpus documents and write the lineage, one validated
-    named graph per dataset (re-runs write nothing twice; a killed run resumes)."""
+    """Trace SEED datasets upstream from their documentation and write the lineage, one validated
+    named graph per dataset, as PROV (re-runs write nothing twice; a killed run resumes)."""
+    from rich.markup import escape
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from lineagekg.agents.sourcing import SourcingAgent
     from lineagekg.agents.tracer import DatasetProgress, Tracer
     from lineagekg.corpus import Corpus
-    from lineagekg.llm.heuristic import HeuristicBackend
+    from lineagekg.hub import hub_offline
+    from lineagekg.llm import make_backend
 
-    if backend not in {b.value for b in Backend}:
-        raise QueryParameterError("trace", "--backend", f"unknown backend {backend!r}; use one of: "
-                                  + ", ".join(b.value for b in Backend))
     if depth < 0:
         raise QueryParameterError("trace", "--depth", f"must be 0 or more, not {depth}")
-    if not corpus.is_dir():
+    cut: datetime.date | None = None
+    if cutoff.strip().lower() not in ("none", "off"):
+        try:
+            cut = datetime.date.fromisoformat(cutoff.strip())
+        except ValueError:
+            raise QueryParameterError("trace", "--cutoff",
+                                      f"must be a date YYYY-MM-DD or 'none', not {cutoff!r}") from None
+    if corpus is not None and not corpus.is_dir():
         raise InputError("no such corpus folder", file=str(corpus))
+    tracing = make_backend(backend, model=model, cache_dir=cache_dir, replay_dir=replay_dir)
+    docs = Corpus.from_directory(corpus) if corpus is not None else None
+    go_online = (docs is None and not hub_offline()) if online is None else online
+    sourcing = SourcingAgent(docs, online=go_online)
+
+    bar = Progress(TextColumn("[bold]tracing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                   TimeElapsedColumn(), console=out.stderr, transient=True)
+    task = bar.add_task("", total=len(seeds))
 
     def progress(event: DatasetProgress) -> None:
         detail = {"traced": f"{event.edges} edge(s), {event.sources} source(s)",
@@ -458,27 +488,38 @@ def trace(
         if event.status == "traced" and event.reason:
             detail += f", terminal: {event.reason}"
         colour = {"traced": "green", "already traced": "cyan", "terminal": "yellow", "rejected": "red"}[event.status]
-        out.stderr.print(f"[{colour}]{event.status:>14}[/{colour}] depth {event.depth} {event.dataset} "
-                         f"({event.documents} document(s)): {detail}", highlight=False)
+        bar.console.print(f"[{colour}]{event.status:>14}[/{colour}] depth {event.depth} {event.dataset} "
+                          f"({event.documents} document(s)): {detail}", highlight=False)
+        done = bar.tasks[0].completed + 1
+        bar.update(task, completed=done, total=done + event.pending, description=event.dataset)
 
-    tracer = Tracer(_store(store), Corpus.from_directory(corpus), HeuristicBackend(), depth=depth,
-                    progress=progress)
-    summary = tracer.run(seeds)
-    result = summary.as_dict()
+    tracer = Tracer(_store(store), docs, tracing, depth=depth, cutoff=cut, sourcing=sourcing, progress=progress)
+    with bar:
+        summary = tracer.run(seeds)
     if fmt is Format.json:
-        out.emit_json(result)
+        out.emit_json(summary.as_dict())
     else:
-        out.table("Trace", ["what", "count"], [
+        usage = summary.usage
+        out.table(f"Trace ({summary.seconds:.1f} s)", ["what", "count"], [
             ["datasets traced", summary.datasets_traced], ["of which already in the store", summary.already_traced],
             ["edges written", summary.edges_written], ["quads written", summary.quads_written],
-            ["claims dropped (evidence not in the document)", summary.claims_dropped],
-            ["documents that failed", summary.documents_failed],
-            ["batches rejected by SHACL", summary.batches_rejected],
-            *[[f"terminal: {k}", v] for k, v in sorted(summary.terminal.items())]])
-        for e in summary.document_errors[:20]:
-            out.stderr.print(f"[yellow]document failed:[/yellow] {e}", highlight=False)
+            *[[f"terminal: {k}", v] for k, v in sorted(summary.terminal.items())],
+            ["claims dropped (never stored)", summary.claims_dropped],
+            *[[f"  dropped: {k}", v] for k, v in sorted(summary.drop_reasons.items())],
+            ["sources rejected (released after their target)", summary.sources_rejected],
+            ["bad documents (not traced)", summary.documents_failed],
+            *[[f"  {k}", v] for k, v in sorted(summary.document_outcomes.items())],
+            ["model-answer problems", summary.answer_problems],
+            ["links listed / not fetched (offline)", f"{summary.links_listed} / {summary.links_not_fetched}"],
+            ["model calls / cache hits", f"{usage.model_calls} / {usage.cache_hits}"],
+            ["tokens in / out", f"{usage.input_tokens} / {usage.output_tokens}"],
+            ["batches rejected by SHACL", summary.batches_rejected]])
+        for label, lines in (("bad document", summary.document_errors), ("answer problem", summary.problem_messages),
+                             ("source rejected", summary.rejected_sources)):
+            for line in lines[:20]:
+                out.stderr.print(f"[yellow]{label}:[/yellow] {escape(line)}", highlight=False)
         if summary.first_violation:
-            out.stderr.print(f"[bold red]first SHACL violation:[/bold red] {summary.first_violation}",
+            out.stderr.print(f"[bold red]first SHACL violation:[/bold red] {escape(summary.first_violation)}",
                              highlight=False)
     return EXIT_OK if summary.batches_rejected == 0 else EXIT_NEGATIVE
 
