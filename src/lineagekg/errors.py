@@ -135,3 +135,52 @@ class ModelCallError(LineageKGError):
 class CacheEntryError(InputError):
     """A model-call cache file that cannot be read, is not a model-call record, or belongs to
     another key."""
+
+
+# --- review ------------------------------------------------------------------------------------
+
+class ReviewError(LineageKGError):
+    """A review decision that cannot be made; nothing was written."""
+
+
+class UnknownClaimError(ReviewError, LookupError):
+    """No claim with that IRI or short id in the store."""
+
+    def __init__(self, edge: str) -> None:
+        super().__init__(f"no claim {edge!r} in the store",
+                         hint="run `lineagekg review` to list the claims waiting, with their ids")
+        self.edge = edge
+
+
+class AmbiguousClaimError(ReviewError, LookupError):
+    """A short id that starts more than one claim's IRI."""
+
+    def __init__(self, edge: str, matches: list[str]) -> None:
+        shown = ", ".join(m.rsplit("/", 1)[-1] for m in matches[:5])
+        super().__init__(f"short id {edge!r} matches {len(matches)} claims ({shown})",
+                         hint="give more characters of the id, or the full IRI")
+        self.edge = edge
+        self.matches = matches
+
+
+class ClaimNotPendingError(ReviewError):
+    """The claim is not waiting for review (confident enough to be written as unreviewed)."""
+
+    def __init__(self, edge: str, status: str) -> None:
+        super().__init__(f"claim {edge} is not waiting for review (its status is {status})",
+                         hint="only claims listed by `lineagekg review` (lk:PendingReview) can be decided")
+        self.edge = edge
+        self.status = status
+
+
+class AlreadyDecidedError(ClaimNotPendingError):
+    """The claim was accepted or rejected already."""
+
+    def __init__(self, edge: str, status: str, reviewer: str | None, at: str | None) -> None:
+        ReviewError.__init__(self, f"claim {edge} was already decided: {status}"
+                             + (f" by {reviewer}" if reviewer else "") + (f" at {at}" if at else ""),
+                             hint="a decision is final; its graph holds who decided and why")
+        self.edge = edge
+        self.status = status
+        self.reviewer = reviewer
+        self.at = at
