@@ -35,7 +35,8 @@ def running_gateway(store: OxigraphStore, settings: GatewaySettings | None = Non
     settings = settings or GatewaySettings()
     port = free_port()
     config = uvicorn.Config(create_app(store, settings), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="off")
+                            log_level="warning", lifespan="off",
+                            h11_max_incomplete_event_size=settings.max_query_length * 12 + 65536)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"gateway-{port}", daemon=True)
     thread.start()

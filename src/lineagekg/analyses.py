@@ -8,11 +8,15 @@ path, the longest upstream chain) is a graph search over the edges a query retur
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from lineagekg import taxonomy
 from lineagekg.errors import QueryParameterError, UnknownDatasetError
+from lineagekg.namespaces import PREFIXES
 from lineagekg.queries import library
 from lineagekg.store.base import GraphStore
 from lineagekg.vocab import LK
@@ -101,6 +105,187 @@ class Statistics:
     graphs: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class DatasetRef:
+    """A dataset as every answer of the gateway shows it."""
+
+    id: str
+    iri: str
+    label: str | None = None
+    is_benchmark: bool = False
+    is_root: bool | None = None           # no sources in the store
+    terminal_reason: str | None = None    # local name of an lk:TerminalReason concept
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    version: tuple[int | None, int | None] | None
+    by_iri: dict[str, DatasetRef]
+    by_id: dict[str, DatasetRef]
+    names: dict[str, str]
+
+
+def relation_family(relation: str | None) -> str | None:
+    """The paper's relation (one of five) above a relation's local name, or None.
+
+    >>> relation_family("filteredFrom"), relation_family("fusedFrom"), relation_family("x")
+    ('includedFrom', 'fusedFrom', None)
+    """
+    found = taxonomy.relations().get(relation) if relation else None
+    return found.top if found is not None else None
+
+
+@dataclass(frozen=True)
+class DatasetLink:
+    """One direct lineage link of a dataset: the dataset at the other end and the most confident
+    qualified derivation between them (``edges`` lists them all: one per source graph)."""
+
+    dataset: DatasetRef
+    edge: str | None
+    relation: str | None
+    family: str | None
+    confidence: float | None
+    review_status: str | None
+    edges: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatasetMetadata:
+    """What the store says about a dataset beyond its name (from every source graph)."""
+
+    domains: tuple[str, ...] = ()
+    origin: str | None = None
+    year: int | None = None
+    hub_year: int | None = None
+    paper_year: int | None = None
+    license: str | None = None
+    summary: str | None = None
+    paper_url: str | None = None
+    aliases: tuple[str, ...] = ()
+    data_type: str | None = None
+    downloads: int | None = None
+    exists_on_hub: bool | None = None
+    hub_id: str | None = None
+    is_terminal: bool | None = None
+    terminal_note: str | None = None
+    split_of: str | None = None           # identifier of the whole dataset, for a split
+    split_name: str | None = None
+    splits: tuple[str, ...] = ()          # identifiers of its named splits
+    same_as: tuple[str, ...] = ()         # owl:sameAs and skos:exactMatch
+    types: tuple[str, ...] = ()           # lk: classes (Dataset, Benchmark, DatasetSplit)
+    graphs: tuple[str, ...] = ()          # the named graphs (sources) that describe it
+
+
+@dataclass(frozen=True)
+class DatasetDescription:
+    dataset: DatasetRef
+    metadata: DatasetMetadata
+    sources: list[DatasetLink]
+    children: list[DatasetLink]
+
+
+@dataclass(frozen=True)
+class LineageEdge:
+    """An edge of a lineage view, named by identifiers, with its most confident derivation."""
+
+    target: str
+    source: str
+    edge: str | None
+    relation: str | None
+    family: str | None
+    confidence: float | None
+    review_status: str | None
+    edges: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NeighbourNode:
+    """A dataset of a lineage view: hops from the focus, on which side, and whether it has
+    lineage further out (on its side) that the view leaves out."""
+
+    dataset: DatasetRef
+    distance: int
+    side: str                             # "focus", "up" (an ancestor) or "down" (a descendant)
+    expandable: bool = False
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """The lineage around one dataset up to a depth, capped at a number of datasets."""
+
+    focus: DatasetRef
+    nodes: list[NeighbourNode]
+    edges: list[LineageEdge]
+    truncated: bool                       # more datasets within the depth than the cap
+    hidden: int                           # datasets of the lineage not shown (too far or capped)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    iri: str
+    title: str | None = None
+    sha256: str | None = None
+    retrieved_at: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class EdgeEvidence:
+    """One qualified derivation between two datasets and where it came from."""
+
+    edge: str
+    graph: str
+    relation: str | None
+    family: str | None
+    confidence: float | None
+    review_status: str | None
+    quote: str | None
+    source_kinds: tuple[str, ...]
+    documents: tuple[DocumentInfo, ...]
+    activity: str | None
+    started_at: str | None
+    agent: str | None
+    agent_label: str | None
+    model: str | None                     # the model the agent used, when one did
+    prompt_version: str | None
+    teacher_model: str | None             # the model the data was distilled from, when known
+
+
+@dataclass(frozen=True)
+class EvidenceReport:
+    target: DatasetRef
+    source: DatasetRef
+    items: list[EdgeEvidence]
+
+
+LINEAGE_DIRECTIONS = ("up", "down", "both")
+MAX_LINEAGE_DEPTH = 10
+EXPORT_MEDIA_TYPES = {"turtle": "text/turtle", "jsonld": "application/ld+json"}
+
+
+def _links_by_pair(rows: list[dict[str, Any]], near: str, far: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        grouped[(r[near], r[far])].append(r)
+    return grouped
+
+
+def _best(rows: list[dict[str, Any]]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The most confident derivation of one pair (then by relation and IRI, to be stable), and
+    the IRIs of all of them."""
+    best = max(rows, key=lambda r: (r["confidence"] if r["confidence"] is not None else -1.0,
+                                    r["edge"] is not None, r["relation"] or "", r["edge"] or ""))
+    return best, tuple(sorted({r["edge"] for r in rows if r["edge"]}))
+
+
+_YEAR = re.compile(r"^-?\d{4}")
+
+
+def _year(value: Any) -> int | None:
+    match = _YEAR.match(str(value)) if value is not None else None
+    return int(match.group()) if match else None
+
+
 def _shortest_path(adjacency: dict[str, list[tuple[str, str | None]]], start: str,
                    goals: set[str]) -> WitnessPath | None:
     """Breadth-first search from ``start`` along ``adjacency`` to the nearest of ``goals``."""
@@ -126,18 +311,66 @@ def _shortest_path(adjacency: dict[str, list[tuple[str, str | None]]], start: st
 class Lineage:
     """The analyses over one store."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, *, recheck_seconds: float = 1.0) -> None:
+        """``recheck_seconds``: how often, at most, to count the store's quads to notice a write
+        that bumped no ``generation`` counter (counting is a scan: 85 ms at 10k datasets)."""
         self.store = store
-        self._names: dict[str, str] | None = None
+        self._recheck_seconds = recheck_seconds
+        self._lock = threading.Lock()
+        self._catalog: _Catalog | None = None
+        self._counted: int | None = None
+        self._counted_at: float | None = None
 
     # --- naming ----------------------------------------------------------------------------
 
+    def _store_version(self) -> tuple[int | None, int | None] | None:
+        """A cheap token that changes when the store does: its ``generation`` counter (bumped by
+        the store's validated writes) with its quad count, re-counted at most every
+        ``recheck_seconds`` (writes that bump no counter show within that time); None when the
+        store can tell neither (then nothing is cached)."""
+        generation = getattr(self.store, "generation", None)
+        now = time.monotonic()
+        if self._counted_at is None or now - self._counted_at >= self._recheck_seconds:
+            try:
+                self._counted = len(self.store)  # type: ignore[arg-type]
+            except TypeError:
+                self._counted = None
+            self._counted_at = now
+        if not isinstance(generation, int):
+            generation = None
+        if generation is None and self._counted is None:
+            return None
+        return (generation, self._counted)
+
+    def _current_catalog(self) -> _Catalog:
+        """Every dataset as answers show it, read once per store version (a long-running gateway
+        asks for names on every request; a write to the store makes it read again)."""
+        with self._lock:
+            version = self._store_version()
+            if self._catalog is None or version is None or self._catalog.version != version:
+                rows = self.store.select(library().get("internal/dataset-catalog"))
+                refs = {r["dataset"]: DatasetRef(
+                    id=r["id"], iri=r["dataset"], label=r["label"], is_benchmark=bool(r["isBenchmark"]),
+                    is_root=r["isRoot"], terminal_reason=local_name(r["terminalReason"])) for r in rows}
+                by_id: dict[str, DatasetRef] = {}
+                for ref in sorted(refs.values(), key=lambda x: x.iri):
+                    by_id.setdefault(ref.id, ref)
+                self._catalog = _Catalog(version, refs, by_id, {k: v.id for k, v in refs.items()})
+            return self._catalog
+
     def names(self) -> dict[str, str]:
-        """IRI -> identifier for every dataset (read once per Lineage)."""
-        if self._names is None:
-            rows = self.store.select(library().get("internal/identifiers"))
-            self._names = {r["dataset"]: r["id"] for r in rows}
-        return self._names
+        """IRI -> identifier for every dataset (cached while the store does not change)."""
+        return self._current_catalog().names
+
+    def ref(self, iri: str) -> DatasetRef:
+        """How answers show the dataset ``iri`` (an IRI that is no dataset is shown as itself)."""
+        return self._current_catalog().by_iri.get(iri) or DatasetRef(id=iri, iri=iri)
+
+    def ref_of(self, identifier: str) -> DatasetRef:
+        """How answers show the dataset named ``identifier`` in an answer (an id, as analyses give)."""
+        catalog = self._current_catalog()
+        return catalog.by_id.get(identifier) or catalog.by_iri.get(identifier) or DatasetRef(
+            id=identifier, iri=identifier)
 
     def name(self, iri: str) -> str:
         return self.names().get(iri, iri)
@@ -200,9 +433,11 @@ class Lineage:
         return sorted(found, key=lambda x: (x.distance or 0, x.id))
 
     def roots(self, identifier: str) -> list[Related]:
+        """The upstream roots, each with its shortest distance (0 for a dataset without sources)."""
         iri = self.resolve(identifier)
         rows = self.store.select(library().get("roots"), dataset=iri)
-        return [Related(self.name(r["root"]), r["root"], r["label"], is_root=True,
+        dist = self._distances(iri, self._edges("upstream-edges", iri), upstream=True) if rows else {}
+        return [Related(self.name(r["root"]), r["root"], r["label"], dist.get(r["root"]), is_root=True,
                         terminal_reason=local_name(r["terminalReason"]),
                         terminal_note=r["terminalNote"]) for r in rows]
 
@@ -309,3 +544,170 @@ class Lineage:
                    for r in self.store.select(library().get("terminal-reasons"))}
         return Statistics(counts={k: int(v) for k, v in counts.items()}, relations=relations,
                           terminal_reasons=reasons, graphs=self.store.named_graphs())
+
+    # --- the gateway's views -----------------------------------------------------------------
+
+    def search(self, text: str, *, limit: int = 20, offset: int = 0) -> tuple[list[DatasetRef], int]:
+        """Datasets whose identifier, label or alias contains ``text`` (case-insensitive), exact
+        matches first, then prefixes, then the rest (shorter names first); a page of them and
+        how many matched. An empty text lists every dataset by identifier."""
+        if limit < 1 or offset < 0:
+            raise QueryParameterError("dataset-search", "limit" if limit < 1 else "offset",
+                                      "limit must be at least 1 and offset at least 0")
+        wanted = text.strip()
+        if not wanted:
+            found = sorted(self._current_catalog().by_iri.values(), key=lambda r: (r.id.lower(), r.id))
+        else:
+            rows = self.store.select(library().get("analyses/dataset-search"), text=wanted)
+            found = [self.ref(r["dataset"]) for r in rows]
+        return found[offset:offset + limit], len(found)
+
+    def _links(self, query: str, iri: str, far: str) -> list[DatasetLink]:
+        rows = self.store.select(library().get(query), dataset=iri)
+        links = []
+        for (_, other), group in _links_by_pair(rows, "dataset", far).items():
+            best, edges = _best(group)
+            relation = local_name(best["relation"])
+            links.append(DatasetLink(self.ref(other), best["edge"], relation, relation_family(relation),
+                                     best["confidence"], local_name(best["reviewStatus"]), edges))
+        return sorted(links, key=lambda x: (x.dataset.id.lower(), x.dataset.id))
+
+    def describe(self, identifier: str) -> DatasetDescription:
+        """One dataset: how answers show it, its metadata from every source graph, and its direct
+        sources and children (with the relation and confidence of each link)."""
+        iri = self.resolve(identifier)
+        values: dict[str, list[Any]] = defaultdict(list)
+        graphs: set[str] = set()
+        for r in self.store.select(library().get("analyses/dataset-description"), dataset=iri):
+            if r["value"] not in values[r["property"]]:
+                values[r["property"]].append(r["value"])
+            graphs.add(r["graph"])
+
+        def one(prefix: str, name: str) -> Any:
+            found = values.get(PREFIXES[prefix] + name)
+            return found[0] if found else None
+
+        def many(prefix: str, name: str) -> tuple[Any, ...]:
+            return tuple(sorted(values.get(PREFIXES[prefix] + name, ()), key=str))
+
+        downloads, split_of = one("lk", "downloads"), one("dcterms", "isPartOf")
+        metadata = DatasetMetadata(
+            domains=tuple(local_name(d) or d for d in many("lk", "domain")),
+            origin=local_name(one("lk", "origin")),
+            year=_year(one("dcterms", "issued")), hub_year=_year(one("lk", "hubYear")),
+            paper_year=_year(one("lk", "paperYear")), license=one("dcterms", "license"),
+            summary=one("dcterms", "description"), paper_url=one("lk", "paperUrl"),
+            aliases=many("skos", "altLabel"), data_type=one("lk", "dataType"),
+            downloads=int(downloads) if downloads is not None else None,
+            exists_on_hub=one("lk", "existsOnHub"), hub_id=one("lk", "hubId"),
+            is_terminal=one("lk", "isTerminal"), terminal_note=one("lk", "terminalNote"),
+            split_of=self.name(split_of) if split_of else None, split_name=one("lk", "splitName"),
+            splits=tuple(sorted(self.name(s) for s in many("dcterms", "hasPart"))),
+            same_as=tuple(sorted(set(many("owl", "sameAs")) | set(many("skos", "exactMatch")))),
+            types=tuple(sorted(x[len(_LK):] for x in many("rdf", "type") if x.startswith(_LK))),
+            graphs=tuple(sorted(graphs)))
+        return DatasetDescription(self.ref(iri), metadata,
+                                  sources=self._links("analyses/direct-sources", iri, "source"),
+                                  children=self._links("analyses/direct-children", iri, "child"))
+
+    def neighbourhood(self, identifier: str, *, direction: str = "both", depth: int = 3,
+                      max_nodes: int = 300) -> Neighbourhood:
+        """The lineage around a dataset for a graph view: its ancestors (``up``), descendants
+        (``down``) or both, up to ``depth`` hops, nearest first and at most ``max_nodes``
+        datasets (``truncated`` then says so), with the edges between the datasets shown."""
+        if direction not in LINEAGE_DIRECTIONS:
+            raise QueryParameterError("lineage", "direction", f"{direction!r} is not one of "
+                                      + ", ".join(LINEAGE_DIRECTIONS))
+        if not 1 <= depth <= MAX_LINEAGE_DEPTH:
+            raise QueryParameterError("lineage", "depth", f"{depth} is not between 1 and {MAX_LINEAGE_DEPTH}")
+        if max_nodes < 1:
+            raise QueryParameterError("lineage", "max_nodes", f"{max_nodes} is not at least 1")
+        iri = self.resolve(identifier)
+        sides: dict[str, tuple[list[dict[str, Any]], dict[str, int]]] = {}
+        for side, query, upstream in (("up", "analyses/upstream-derivations", True),
+                                      ("down", "analyses/downstream-derivations", False)):
+            if direction in (side, "both"):
+                rows = self.store.select(library().get(query), dataset=iri)
+                edges = [Edge(r["target"], r["source"], None) for r in rows]
+                sides[side] = (rows, self._distances(iri, edges, upstream=upstream))
+        candidates = sorted(((d, side, node) for side, (_, dist) in sides.items()
+                             for node, d in dist.items() if 0 < d <= depth),
+                            key=lambda c: (c[0], c[1], self.name(c[2]).lower(), c[2]))
+        shown: dict[str, tuple[int, str]] = {iri: (0, "focus")}
+        for d, side, node in candidates:
+            if len(shown) >= max_nodes:
+                break
+            shown.setdefault(node, (d, side))
+        everyone = {node for _, dist in sides.values() for node in dist}
+        edges_out: list[LineageEdge] = []
+        expandable: set[str] = set()
+        for side, (rows, _) in sides.items():
+            for (target, source), group in _links_by_pair(rows, "target", "source").items():
+                near, far = (target, source) if side == "up" else (source, target)
+                if near in shown and far not in shown:
+                    expandable.add(near)
+                if target in shown and source in shown:
+                    best, all_edges = _best(group)
+                    relation = local_name(best["relation"])
+                    edges_out.append(LineageEdge(self.name(target), self.name(source), best["edge"], relation,
+                                                 relation_family(relation), best["confidence"],
+                                                 local_name(best["reviewStatus"]), all_edges))
+        nodes = [NeighbourNode(self.ref(node), d, side, node in expandable)
+                 for node, (d, side) in shown.items()]
+        return Neighbourhood(self.ref(iri), nodes, sorted(edges_out, key=lambda e: (e.target, e.source)),
+                             truncated=len(candidates) + 1 > len(shown), hidden=len(everyone | {iri}) - len(shown))
+
+    def evidence(self, target_id: str, source_id: str) -> EvidenceReport:
+        """Every qualified derivation saying that ``target`` derives from ``source`` (from any
+        source graph): the quote, the documents, the run, agent and model, confidence, review."""
+        target, source = self.resolve(target_id), self.resolve(source_id)
+        rows = self.store.select(library().get("analyses/edge-evidence"), target=target, source=source)
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            grouped[r["edge"]].append(r)
+        items = []
+        for edge, group in grouped.items():
+            first = group[0]
+            documents: dict[str, DocumentInfo] = {}
+            for r in group:
+                if r["document"] and r["document"] not in documents:
+                    documents[r["document"]] = DocumentInfo(r["document"], r["title"], r["sha256"],
+                                                            r["retrievedAt"], r["documentKind"])
+            relation = local_name(first["relation"])
+            items.append(EdgeEvidence(
+                edge=edge, graph=first["graph"], relation=relation, family=relation_family(relation),
+                confidence=first["confidence"], review_status=local_name(first["reviewStatus"]),
+                quote=first["quote"], source_kinds=tuple(sorted({r["sourceKind"] for r in group if r["sourceKind"]})),
+                documents=tuple(sorted(documents.values(), key=lambda d: d.iri)),
+                activity=first["activity"], started_at=first["startedAt"], agent=first["agent"],
+                agent_label=first["agentLabel"], model=first["model"], prompt_version=first["promptVersion"],
+                teacher_model=first["teacherModel"]))
+        items.sort(key=lambda e: (-(e.confidence or 0.0), e.graph, e.edge))
+        return EvidenceReport(self.ref(target), self.ref(source), items)
+
+    def subgraph(self, identifier: str, *, direction: str = "both") -> list[Any]:
+        """The lineage subgraph of a dataset as pyoxigraph triples: the datasets upstream and/or
+        downstream, the plain, typed and qualified derivations between them, and the documents,
+        runs, agents and models behind each derivation."""
+        if direction not in LINEAGE_DIRECTIONS:
+            raise QueryParameterError("export", "direction", f"{direction!r} is not one of "
+                                      + ", ".join(LINEAGE_DIRECTIONS))
+        iri = self.resolve(identifier)
+        triples: dict[Any, None] = {}
+        for side, query in (("up", "analyses/export-upstream"), ("down", "analyses/export-downstream")):
+            if direction in (side, "both"):
+                # a CONSTRUCT: pyoxigraph's triples (the store protocol has no graph-returning call yet)
+                triples.update(dict.fromkeys(self.store.raw_query(library().get(query), dataset=iri)))  # type: ignore[attr-defined]
+        return list(triples)
+
+    def export(self, identifier: str, *, fmt: str = "turtle", direction: str = "both") -> bytes:
+        """The lineage subgraph of a dataset serialised as Turtle or JSON-LD."""
+        import pyoxigraph as ox
+
+        formats = {"turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD}
+        if fmt not in formats:
+            raise QueryParameterError("export", "format", f"{fmt!r} is not one of " + ", ".join(formats))
+        triples = self.subgraph(identifier, direction=direction)
+        prefixes = {**PREFIXES, "hf": "https://huggingface.co/datasets/"} if fmt == "turtle" else None
+        return ox.serialize(triples, format=formats[fmt], prefixes=prefixes) or b""
+

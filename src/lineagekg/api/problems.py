@@ -9,13 +9,17 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lineagekg.errors import (
+    AmbiguousClaimError,
+    ClaimNotPendingError,
     ConfigError,
     InputError,
     LineageKGError,
+    ModelCallError,
     QueryError,
     QueryNotFoundError,
     ShapeValidationError,
     StoreError,
+    UnknownClaimError,
     UnknownDatasetError,
 )
 
@@ -39,6 +43,10 @@ class GatewayError(LineageKGError):
 
 _STATUS: list[tuple[type[LineageKGError], int, str]] = [
     (UnknownDatasetError, 404, "unknown-dataset"),
+    (UnknownClaimError, 404, "unknown-claim"),
+    (AmbiguousClaimError, 400, "ambiguous-claim"),
+    (ClaimNotPendingError, 409, "claim-not-pending"),
+    (ModelCallError, 503, "model-unavailable"),
     (QueryNotFoundError, 404, "unknown-query"),
     (QueryError, 400, "bad-query"),
     (ShapeValidationError, 422, "shacl-violation"),

@@ -33,12 +33,13 @@ class GatewaySettings:
     query_timeout: float = 10.0                 # seconds per query
     max_rows: int = 10_000                      # result rows (or triples) per query
     max_query_length: int = 100_000             # characters of query or update text
+    max_concurrent_queries: int = 4             # user queries and updates running at once
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewaySettings:
         """Settings from ``LINEAGEKG_UPDATE_TOKEN``, ``LINEAGEKG_SERVICE_ALLOWLIST`` (space or
         comma separated IRIs), ``LINEAGEKG_QUERY_TIMEOUT`` (s), ``LINEAGEKG_MAX_ROWS`` and
-        ``LINEAGEKG_MAX_QUERY_LENGTH``."""
+        ``LINEAGEKG_MAX_QUERY_LENGTH`` and ``LINEAGEKG_MAX_CONCURRENT_QUERIES``."""
         env = os.environ if env is None else env
         allow = env.get("LINEAGEKG_SERVICE_ALLOWLIST", "").replace(",", " ").split()
         return cls(
@@ -47,4 +48,6 @@ class GatewaySettings:
             query_timeout=float(_number(env, "LINEAGEKG_QUERY_TIMEOUT", cls.query_timeout, float)),
             max_rows=int(_number(env, "LINEAGEKG_MAX_ROWS", cls.max_rows, int)),
             max_query_length=int(_number(env, "LINEAGEKG_MAX_QUERY_LENGTH", cls.max_query_length, int)),
+            max_concurrent_queries=int(_number(env, "LINEAGEKG_MAX_CONCURRENT_QUERIES",
+                                               cls.max_concurrent_queries, int)),
         )

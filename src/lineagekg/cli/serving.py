@@ -1,1 +1,64 @@
-"""``lineagekg serve``: the gateway on uvicorn (being written)."""
+"""``lineagekg serve``: the gateway (SPARQL 1.1 Protocol, Graph Store Protocol, VoID, REST API,
+explorer page) on uvicorn, over one store.
+
+One process and one uvicorn worker per store: the on-disk store is locked by the process that
+opens it. Settings come from the environment (``LINEAGEKG_UPDATE_TOKEN``,
+``LINEAGEKG_SERVICE_ALLOWLIST``, ``LINEAGEKG_QUERY_TIMEOUT``, ``LINEAGEKG_MAX_ROWS``,
+``LINEAGEKG_MAX_QUERY_LENGTH``).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Annotated
+
+import typer
+
+from lineagekg.cli import EXIT_OK
+from lineagekg.cli import render as out
+from lineagekg.cli.commands import StoreOpt, _store, app
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    store: StoreOpt = None,
+    log_level: Annotated[str, typer.Option(
+        help="uvicorn's log level (critical, error, warning, info, debug).")] = "info",
+) -> int:
+    """Serve the store over HTTP: SPARQL at /sparql, updates at /update, graphs at /store, VoID at
+    /.well-known/void, the REST API at /api/v1 and the explorer at / (read-only unless
+    LINEAGEKG_UPDATE_TOKEN is set)."""
+    import uvicorn
+
+    from lineagekg.api import GatewaySettings, create_app
+
+    settings = GatewaySettings.from_env()
+    opened = _store(store)
+    application = create_app(opened, settings)
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    typer.echo(f"lineagekg gateway on {url}/ (SPARQL: {url}/sparql, REST: {url}/api/v1, "
+               f"VoID: {url}/.well-known/void)")
+    typer.echo(f"store: {opened.path or 'in memory'}; "
+               + ("updates need the bearer token" if settings.update_token else "read-only")
+               + f"; query limits: {settings.query_timeout:g} s, {settings.max_rows} rows")
+    sys.stdout.flush()
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        out.stderr.print(f"[yellow]warning:[/yellow] listening on {host}: reachable from other machines")
+    config = uvicorn.Config(
+        application, host=host, port=port, workers=1, log_level=log_level, lifespan="off",
+        timeout_graceful_shutdown=5,
+        # a GET carries the query in its URL: let a query as long as the gateway allows through
+        h11_max_incomplete_event_size=settings.max_query_length * 12 + 64 * 1024)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again; with these
+    # handlers in place that second signal is a no-op, so the command ends normally: the store
+    # is flushed and closed, and the exit code is 0.
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return EXIT_OK

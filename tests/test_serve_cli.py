@@ -1,0 +1,106 @@
+"""``lineagekg serve`` as a real process: a store made by ``lineagekg import lineage-jsonl`` with the
+shipped example graph, served on a free loopback port, queried over HTTP, then stopped."""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from live_gateway import free_port
+
+from lineagekg.store import open_store
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "lineage"
+CLI = [sys.executable, "-m", "lineagekg"]
+
+
+def _jsonl(name: str) -> list[dict]:
+    lines = (EXAMPLES / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The example graph imported by the CLI into an on-disk store, and ``lineagekg serve`` on it."""
+    store_dir = tmp_path_factory.mktemp("served") / "store"
+    env = {**os.environ, "LINEAGEKG_QUERY_TIMEOUT": "7", "LINEAGEKG_MAX_ROWS": "5000"}
+    env.pop("LINEAGEKG_UPDATE_TOKEN", None)
+    imported = subprocess.run([*CLI, "import", "lineage-jsonl", str(EXAMPLES / "nodes.jsonl"),
+                               str(EXAMPLES / "edges.jsonl"), "--store", str(store_dir)],
+                              capture_output=True, text=True, env=env, timeout=600)
+    assert imported.returncode == 0, imported.stderr
+    port = free_port()
+    process = subprocess.Popen([*CLI, "serve", "--port", str(port), "--store", str(store_dir),
+                                "--log-level", "warning"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        first_line = process.stdout.readline()
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base + "/sparql", timeout=2)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"lineagekg serve did not start: {process.stderr.read()}") from None
+                time.sleep(0.1)
+        yield base, first_line, process, store_dir
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # pragma: no cover -- only if shutdown hangs
+                process.kill()
+                process.wait()
+
+
+def test_serve_prints_its_url(served) -> None:
+    base, first_line, _, _ = served
+    assert f"{base}/" in first_line and f"{base}/sparql" in first_line
+
+
+def test_served_graph_answers_sparql(served) -> None:
+    base, _, _, _ = served
+    sources = collections.defaultdict(set)
+    for edge in _jsonl("edges.jsonl"):
+        sources[edge["target"]].add(edge["source"])
+    target, expected = max(sources.items(), key=lambda item: (len(item[1]), item[0]))
+    query = ("PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX dcterms: <http://purl.org/dc/terms/> "
+             "SELECT ?id WHERE { ?t dcterms:identifier ?target ; prov:wasDerivedFrom ?s . ?s dcterms:identifier ?id }")
+    r = httpx.post(base + "/sparql", data={"query": query.replace("?target", json.dumps(target))},
+                   headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    assert r.status_code == 200, r.text
+    assert {b["id"]["value"] for b in r.json()["results"]["bindings"]} == expected
+    count = httpx.get(base + "/sparql", params={"query": "PREFIX lk: <https://w3id.org/lineagekg/ns#> "
+                                                       "SELECT (COUNT(?d) AS ?n) WHERE { ?d a lk:Dataset }"},
+                      headers={"Accept": "text/csv"}, timeout=30)
+    names = {node["name"] for node in _jsonl("nodes.jsonl")}
+    assert count.text.splitlines() == ["n", str(len(names))]
+
+
+def test_served_settings_come_from_the_environment(served) -> None:
+    base, _, _, _ = served
+    description = httpx.get(base + "/sparql", timeout=30).text
+    assert "time limit of 7 s" in description and "limit of 5000 rows" in description
+    assert "SPARQL11Update" not in description          # no token: read-only
+    write = httpx.post(base + "/update", content="DROP ALL", headers={"Content-Type": "application/sparql-update"})
+    assert write.status_code == 403
+    assert httpx.get(base + "/.well-known/void", timeout=30).status_code == 200
+
+
+def test_serve_stops_cleanly_and_releases_the_store(served) -> None:
+    _, _, process, store_dir = served
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    with open_store(store_dir) as reopened:        # the lock is gone
+        assert len(reopened.named_graphs()) == 2
