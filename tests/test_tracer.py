@@ -359,3 +359,44 @@ def test_a_source_released_after_its_target_is_rejected_and_counted(tmp_path: Pa
     sources = store.select(_q("""SELECT DISTINCT ?id WHERE { <https://huggingface.co/datasets/acme/old-mix> prov:wasDerivedFrom ?s .
                                                    ?s dcterms:identifier ?id }"""))
     assert [r["id"] for r in sources] == ["openai/gsm8k"]      # GSM8K (2021-10) came out before: kept
+
+
+# --- a model that cannot be asked ---------------------------------------------------------------
+
+def _recorded(name: str) -> dict:
+    return json.loads((Path(__file__).parent / "data" / "llm" / "responses" / f"{name}.json").read_text())
+
+
+def test_a_failed_model_call_writes_nothing_for_that_dataset_and_a_rerun_traces_it(tmp_path: Path) -> None:
+    """The Messages API overloaded for good: the dataset is reported failed, no graph (no false
+    "no source found"); the next run, with the API back, traces it from the same cache folder."""
+    import anthropic
+    import httpx2
+
+    from lineagekg.llm.anthropic_backend import AnthropicBackend
+    from lineagekg.llm.cache import ModelCallCache
+
+    shipped = Corpus.from_directory(Path(__file__).resolve().parents[1] / "examples" / "corpus")
+    seed = "sahil280114/codealpaca"
+    answer = {"name": "overloaded_529"}
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        exchange = _recorded(answer["name"])
+        return httpx2.Response(exchange["status"], json=exchange["body"], headers=exchange["headers"])
+
+    def backend() -> AnthropicBackend:
+        client = anthropic.Anthropic(api_key="test-key", base_url="http://messages-api.test",
+                                     http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
+        return AnthropicBackend(client, cache=ModelCallCache(tmp_path / "cache"), max_attempts=2, backoff=0.0)
+
+    store = open_store(memory=True)
+    failed = Tracer(store, shipped, backend(), depth=1, cutoff=None).run([seed])
+    assert failed.datasets_failed == 1 and failed.datasets_traced == 0 and failed.edges_written == 0
+    assert any("529" in e or "verloaded" in e for e in failed.document_errors), failed.document_errors
+    assert not [g for g in store.named_graphs() if "/graph/trace/" in g]
+
+    answer["name"] = "no_claims"
+    again = Tracer(store, shipped, backend(), depth=1, cutoff=None).run([seed])
+    assert again.datasets_failed == 0 and again.datasets_traced == 1
+    assert again.usage.model_calls >= 1 and again.terminal["NoSourceFound"] >= 1
+    assert len([g for g in store.named_graphs() if "/graph/trace/" in g]) == 1

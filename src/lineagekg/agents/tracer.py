@@ -57,12 +57,12 @@ from lineagekg.agents.classification import classify
 from lineagekg.agents.sourcing import Attempt, ReleaseDate, Sources, SourcingAgent
 from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim, SourceDocument
-from lineagekg.errors import InputError
+from lineagekg.errors import InputError, ModelCallError
 from lineagekg.llm.protocol import TraceBackend, Usage
 from lineagekg.model import AgentRun, Dataset, Derivation, DocumentRef
 from lineagekg.namespaces import PROV, RDF, RDFS, XSD, ox
 from lineagekg.provenance import LineageBatch, batch_quads
-from lineagekg.queries import SPARQLQuery
+from lineagekg.queries import library
 from lineagekg.store.base import ImportOutcome
 from lineagekg.store.oxigraph import OxigraphStore
 from lineagekg.vocab import LK
@@ -80,7 +80,7 @@ class DatasetProgress:
 
     dataset: str
     depth: int
-    status: str                    # "traced", "already traced", "terminal", "rejected"
+    status: str                    # "traced", "already traced", "terminal", "rejected", "failed"
     documents: int = 0
     edges: int = 0
     sources: int = 0
@@ -112,6 +112,7 @@ class TraceSummary:
     usage: Usage = field(default_factory=Usage)
     terminal: Counter[str] = field(default_factory=Counter)
     batches_rejected: int = 0
+    datasets_failed: int = 0               # a model call failed for good: nothing written, a re-run retries
     first_violation: str | None = None
     graphs_written: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -133,7 +134,8 @@ class TraceSummary:
                           "cache_write_tokens": self.usage.cache_write_tokens,
                           "model_calls": self.usage.model_calls, "cache_hits": self.usage.cache_hits},
                 "terminal_reasons": dict(sorted(self.terminal.items())),
-                "batches_rejected": self.batches_rejected, "first_violation": self.first_violation,
+                "batches_rejected": self.batches_rejected, "datasets_failed": self.datasets_failed,
+                "first_violation": self.first_violation,
                 "graphs_written": list(self.graphs_written), "seconds": round(self.seconds, 3)}
 
 
@@ -148,14 +150,6 @@ class _DocumentResult:
     usage: Usage = field(default_factory=Usage)
 
 
-_IDENTIFIER_OF = SPARQLQuery.from_text("internal/tracer-identifier", """\
-#+ summary: The identifier a dataset IRI already has in the store.
-#+ returns: [id]
-#+ params:
-#+   dataset: {type: iri, description: the dataset's IRI}
-PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?id WHERE { ?dataset dcterms:identifier ?id } LIMIT 1
-""")
 
 
 def _now() -> str:
@@ -243,7 +237,7 @@ class Tracer:
     def _known_identifier(self, identifier: str) -> str:
         """The identifier the store already gives this dataset's IRI (so that two spellings of one
         IRI, ``Evol-Instruct`` and ``evol instruct``, never give it two identifiers)."""
-        rows = self.store.select(_IDENTIFIER_OF, dataset=self.dataset_iri(identifier))
+        rows = self.store.select(library().get("internal/tracer-identifier"), dataset=self.dataset_iri(identifier))
         return str(rows[0]["id"]) if rows and rows[0].get("id") else identifier
 
     # --- claims -------------------------------------------------------------------------------
@@ -253,8 +247,8 @@ class Tracer:
         document = attempt.document
         assert document is not None
         answer = self.backend.answer(document, document.text, self._aliases)
-        result = _DocumentResult(attempt, problems=[f"{document.url}: {p}" for p in answer.problems],
-                                 usage=answer.usage)
+        result = _DocumentResult(attempt, usage=answer.usage, problems=[
+            p if p.startswith(document.url) else f"{document.url}: {p}" for p in answer.problems])
         for claim in answer.claims:
             why = check_claim(claim, document.text)
             if why is None:
@@ -458,7 +452,14 @@ class Tracer:
         assert trace_graph is not None
 
         started = _now()
-        results = [self._answer(a) for a in sources.attempts if a.outcome is None and a.document is not None]
+        try:
+            results = [self._answer(a) for a in sources.attempts if a.outcome is None and a.document is not None]
+        except ModelCallError as exc:       # the model could not be asked: write nothing, retry next run
+            summary.datasets_failed += 1
+            summary.document_errors.append(exc.message)
+            self._report(DatasetProgress(dataset, depth, "failed", len(documents), reason=exc.message,
+                                         pending=pending))
+            return []
         claims = self._select(dataset, [c for r in results for c in r.claims])
         claims, later = reject_later_sources(claims, self.sourcing.release(dataset),
                                              lambda source: self.sourcing.release(self.canonical(source)))

@@ -484,10 +484,12 @@ def trace(
     def progress(event: DatasetProgress) -> None:
         detail = {"traced": f"{event.edges} edge(s), {event.sources} source(s)",
                   "already traced": f"{event.sources} source(s), nothing written",
-                  "terminal": event.reason or "", "rejected": event.reason or ""}[event.status]
+                  "terminal": event.reason or "", "rejected": event.reason or "",
+                  "failed": event.reason or ""}[event.status]
         if event.status == "traced" and event.reason:
             detail += f", terminal: {event.reason}"
-        colour = {"traced": "green", "already traced": "cyan", "terminal": "yellow", "rejected": "red"}[event.status]
+        colour = {"traced": "green", "already traced": "cyan", "terminal": "yellow", "rejected": "red",
+                  "failed": "red"}[event.status]
         bar.console.print(f"[{colour}]{event.status:>14}[/{colour}] depth {event.depth} {event.dataset} "
                           f"({event.documents} document(s)): {detail}", highlight=False)
         done = bar.tasks[0].completed + 1
@@ -513,7 +515,8 @@ def trace(
             ["links listed / not fetched (offline)", f"{summary.links_listed} / {summary.links_not_fetched}"],
             ["model calls / cache hits", f"{usage.model_calls} / {usage.cache_hits}"],
             ["tokens in / out", f"{usage.input_tokens} / {usage.output_tokens}"],
-            ["batches rejected by SHACL", summary.batches_rejected]])
+            ["batches rejected by SHACL", summary.batches_rejected],
+            ["datasets not traced: the model call failed (a re-run retries)", summary.datasets_failed]])
         for label, lines in (("bad document", summary.document_errors), ("answer problem", summary.problem_messages),
                              ("source rejected", summary.rejected_sources)):
             for line in lines[:20]:
@@ -521,7 +524,7 @@ def trace(
         if summary.first_violation:
             out.stderr.print(f"[bold red]first SHACL violation:[/bold red] {escape(summary.first_violation)}",
                              highlight=False)
-    return EXIT_OK if summary.batches_rejected == 0 else EXIT_NEGATIVE
+    return EXIT_OK if summary.batches_rejected == 0 and summary.datasets_failed == 0 else EXIT_NEGATIVE
 
 
 # Commands in their own modules register themselves on ``app`` when imported.
