@@ -250,7 +250,8 @@ def _rejection(store: OxigraphStore, edge: NamedNode, asserted: list[Quad], pend
                   and q.predicate.value not in needed]
     derivation_types = [Quad(edge, RDF.type, ox(t), trace_graph) for t in (LK.LineageDerivation, PROV.Derivation)]
     remove = [pending, link, *edge_quads, *(q for q in derivation_types if q in set(asserted))]
-    statement = [Quad(edge, RDF.type, RDF.Statement, graph), Quad(edge, RDF.subject, target, graph),
+    statement = [Quad(edge, RDF.type, RDF.Statement, graph), Quad(edge, RDF.type, ox(LK.LineageClaim), graph),
+                 Quad(edge, RDF.subject, target, graph),
                  Quad(edge, RDF.predicate, relation, graph), Quad(edge, RDF.object, source, graph)]
     return remove, sorted(q.predicate.value for q in edge_quads), statement
 

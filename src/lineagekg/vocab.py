@@ -41,6 +41,7 @@ class LK(DefinedNamespace):
     ImportRun: URIRef
     LanguageModel: URIRef
     LineageAgent: URIRef
+    LineageClaim: URIRef
     LineageDerivation: URIRef
     Math: URIRef
     Medical: URIRef
