@@ -1,4 +1,4 @@
-# make demo: import the shipped lineage graph into a fresh embedded store and print the analyses.
+# make demo: trace six datasets from the shipped documents (examples/corpus) and print the report, then import examples/lineage.
 # make test: the test suite. Both create .venv (Python 3.11+) and install what they need.
 VENV ?= .venv
 PY := $(VENV)/bin/python

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo. Part 1: trace five datasets upstream from the documents the project ships
+# The demo. Part 1: trace six datasets upstream from the documents the project ships
 # (examples/corpus, see its NOTICE.md) into a fresh embedded Oxigraph store, print the report
 # (lineage trees, roots, benchmark contamination with witness paths, redundancy), and review the
 # two claims the tracer was unsure of. Part 2: import the shipped lineage graph (examples/lineage)

@@ -9,9 +9,10 @@ the store blocks, so FastAPI runs them in its thread pool.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.routing import APIRoute
 
 from lineagekg.analyses import EXPORT_MEDIA_TYPES, MAX_LINEAGE_DEPTH, Lineage, Related
@@ -28,7 +29,18 @@ def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
-router = APIRouter(generate_unique_id_function=_operation_id)
+def _analysis_slot(request: Request) -> Iterator[None]:
+    """Hold one of the gateway's analysis slots while the request runs: a burst of requests
+    queues here instead of thrashing the store and the interpreter lock with one thread each."""
+    slots = request.app.state.analysis_slots
+    slots.acquire()
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+router = APIRouter(generate_unique_id_function=_operation_id, dependencies=[Depends(_analysis_slot)])
 
 LineageDep = Annotated[Lineage, Depends(lineage_of)]
 DatasetId = Annotated[str, Query(
