@@ -431,3 +431,13 @@ def test_demo_split_of_a_benchmark(demo_api) -> None:
     hits = ok(demo_api.get("/contamination", params={"id": "openai/openai_humaneval"}))["hits"]
     assert [(h["dataset"]["id"], h["reached"]) for h in hits] == [("bigcode/humanevalpack",
                                                                    "openai/openai_humaneval:test")]
+
+
+def test_evidence_reaches_the_split_an_edge_points_at(demo_api) -> None:
+    """UltraFeedback takes TruthfulQA's validation split (the paper graph's edge points at the
+    split): asking for the evidence against the benchmark itself finds it, and says which split."""
+    answer = demo_api.get("/evidence", params={"target": "openbmb/UltraFeedback",
+                                               "source": "truthfulqa/truthful_qa"}).json()
+    assert [item["reached"] for item in answer["items"]] == ["truthfulqa/truthful_qa:validation"]
+    assert answer["items"][0]["relation"] == "distilledFrom"
+    assert "TruthfulQA" in answer["items"][0]["quote"]

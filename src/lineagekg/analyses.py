@@ -249,6 +249,7 @@ class EdgeEvidence:
     model: str | None                     # the model the agent used, when one did
     prompt_version: str | None
     teacher_model: str | None             # the model the data was distilled from, when known
+    reached: str | None = None            # the source, or the split of it the edge points at
 
 
 @dataclass(frozen=True)
@@ -676,6 +677,7 @@ class Lineage:
             relation = local_name(first["relation"])
             items.append(EdgeEvidence(
                 edge=edge, graph=first["graph"], relation=relation, family=relation_family(relation),
+                reached=self.name(first["reached"]),
                 confidence=first["confidence"], review_status=local_name(first["reviewStatus"]),
                 quote=first["quote"], source_kinds=tuple(sorted({r["sourceKind"] for r in group if r["sourceKind"]})),
                 documents=tuple(sorted(documents.values(), key=lambda d: d.iri)),

@@ -278,6 +278,8 @@ class EvidenceItem(BaseModel):
     prompt_version: str | None
     teacher_model: str | None
     graph: str = Field(description="The named graph (source) that holds it")
+    reached: str | None = Field(None, description="The source, or the split of it the edge points at "
+                                                  "(GSM8K test rather than GSM8K)")
 
 
 def evidence_item(e: EdgeEvidence) -> EvidenceItem:
@@ -289,7 +291,7 @@ def evidence_item(e: EdgeEvidence) -> EvidenceItem:
                         documents=docs, activity=e.activity, started_at=e.started_at,
                         agent=AgentItem(iri=e.agent, label=e.agent_label) if e.agent else None,
                         model=e.model, prompt_version=e.prompt_version, teacher_model=e.teacher_model,
-                        graph=e.graph)
+                        graph=e.graph, reached=e.reached)
 
 
 class EvidenceAnswer(BaseModel):
