@@ -16,6 +16,18 @@ LINEAGE = DATA / "lineage"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
+@pytest.fixture(scope="session")
+def corpus():
+    """The shared lineage corpus (../shared/lineage_corpus), read once; skips when it is absent."""
+    from helpers import SHARED_CORPUS
+
+    from lineagekg.corpus import Corpus
+
+    if not (SHARED_CORPUS / "index.json").exists():
+        pytest.skip("the shared lineage corpus (../shared/lineage_corpus) is not beside the checkout")
+    return Corpus.from_directory(SHARED_CORPUS)
+
+
 @pytest.fixture
 def store() -> OxigraphStore:
     return open_store(memory=True)

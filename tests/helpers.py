@@ -10,3 +10,7 @@ def write_jsonl(path: Path, rows: list[object]) -> Path:
 
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+#: the real documentation corpus beside the checkout (CI has it; a bare clone may not)
+SHARED_CORPUS = (Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus").resolve()

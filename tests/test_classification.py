@@ -3,9 +3,8 @@ are known, and end to end: a traced dataset carries its domains and origin in th
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import SHARED_CORPUS
 
 from lineagekg.agents.classification import DOMAINS, classify
 from lineagekg.agents.tracer import Tracer
@@ -16,14 +15,7 @@ from lineagekg.queries import SPARQLQuery
 from lineagekg.store import open_store
 from lineagekg.vocab import LK
 
-CORPUS = (Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus").resolve()
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    if not (CORPUS / "index.json").exists():
-        pytest.skip("the shared lineage corpus (../shared/lineage_corpus) is not beside the checkout")
-    return Corpus.from_directory(CORPUS)
+CORPUS = SHARED_CORPUS
 
 
 def _classify(corpus: Corpus, dataset: str, relations: tuple[str, ...] = ()):

@@ -12,21 +12,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import SHARED_CORPUS
 
 from lineagekg.agents.extracting import is_probably_english, sections
 from lineagekg.corpus import MAX_DOCUMENT_BYTES, Corpus, read_document, read_hf_cache
 from lineagekg.errors import InputError, LineageKGError
 
-CORPUS = (Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus").resolve()
+CORPUS = SHARED_CORPUS
 XSD_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 CONSTRUCTION = "We include all instructions from TruthfulQA and FalseQA"
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    if not (CORPUS / "index.json").exists():
-        pytest.skip("the shared lineage corpus is not here")
-    return Corpus.from_directory(CORPUS)
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from typing import Any
 import anthropic
 import httpx2
 import pytest
+from helpers import SHARED_CORPUS
 
 from lineagekg import taxonomy
 from lineagekg.corpus import Corpus
@@ -43,7 +44,7 @@ from lineagekg.llm.prompts import (
 from lineagekg.llm.protocol import TraceBackend, Usage
 from lineagekg.llm.replay import ReplayBackend
 
-CORPUS = (Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus").resolve()
+CORPUS = SHARED_CORPUS
 RESPONSES = Path(__file__).parent / "data" / "llm" / "responses"
 
 ULTRAFEEDBACK = "docs/OpenBMB__UltraFeedback__README.md"
@@ -128,13 +129,6 @@ def by_document(table: dict[str, str], default: str = "no_claims") -> Route:
 
 
 # --- fixtures --------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    if not (CORPUS / "index.json").exists():
-        pytest.skip("the shared lineage corpus (../shared/lineage_corpus) is not here")
-    return Corpus.from_directory(CORPUS)
-
 
 @pytest.fixture(scope="module")
 def ultrafeedback(corpus: Corpus) -> SourceDocument:

@@ -4,9 +4,9 @@ on real documents of ``../shared/lineage_corpus`` and on answers whose reading i
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from helpers import SHARED_CORPUS
 
 from lineagekg.agents.extracting import sections
 from lineagekg.corpus import Corpus
@@ -23,14 +23,7 @@ from lineagekg.llm.prompts import (
     tool_definition,
 )
 
-CORPUS = (Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus").resolve()
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    if not (CORPUS / "index.json").exists():
-        pytest.skip("the shared lineage corpus (../shared/lineage_corpus) is not here")
-    return Corpus.from_directory(CORPUS)
+CORPUS = SHARED_CORPUS
 
 
 # --- chunks ----------------------------------------------------------------------------------

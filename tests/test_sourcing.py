@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import SHARED_CORPUS
 
 from lineagekg import corpus as corpus_module
 from lineagekg.agents import aggregation, sourcing
@@ -35,14 +36,7 @@ from lineagekg.corpus import Corpus, read_document
 from lineagekg.errors import InputError, LineageKGError
 from lineagekg.hub import dataset_exists
 
-CORPUS = (Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus").resolve()
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    if not (CORPUS / "index.json").exists():
-        pytest.skip("the shared lineage corpus (../shared/lineage_corpus) is not beside the checkout")
-    return Corpus.from_directory(CORPUS)
+CORPUS = SHARED_CORPUS
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import SHARED_CORPUS
 
 from lineagekg.agents.aggregation import aggregate, review_status
 from lineagekg.agents.tracer import Tracer
@@ -20,7 +21,7 @@ from lineagekg.llm.heuristic import HeuristicBackend
 from lineagekg.queries import SPARQLQuery
 from lineagekg.store import open_store
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus"
+CORPUS = SHARED_CORPUS
 ULTRAFEEDBACK = CORPUS / "docs" / "OpenBMB__UltraFeedback__README.md"
 UF_IRI = "https://huggingface.co/datasets/openbmb/UltraFeedback"
 
@@ -32,13 +33,6 @@ PREFIX dcterms: <http://purl.org/dc/terms/>
 
 def _q(text: str) -> SPARQLQuery:
     return SPARQLQuery.from_text("test", PREFIXES + text)
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    if not ULTRAFEEDBACK.exists():
-        pytest.skip("the shared lineage corpus is not here")
-    return Corpus.from_directory(CORPUS)
 
 
 # --- aggregation -------------------------------------------------------------------------------
