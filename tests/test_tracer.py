@@ -394,3 +394,37 @@ def test_a_failed_model_call_writes_nothing_for_that_dataset_and_a_rerun_traces_
     assert again.datasets_failed == 0 and again.datasets_traced == 1
     assert again.usage.model_calls >= 1 and again.terminal["NoSourceFound"] >= 1
     assert len([g for g in store.named_graphs() if "/graph/trace/" in g]) == 1
+
+
+def test_a_second_trace_of_the_same_seeds_makes_no_model_call(tmp_path: Path) -> None:
+    """The anthropic backend through the SDK's HTTP layer: the first trace asks once per document
+    chunk; the second (a fresh store, the same cache folder) asks nothing and writes the same graph."""
+    import anthropic
+    import httpx2
+
+    from lineagekg.llm import make_backend
+
+    shipped = Corpus.from_directory(Path(__file__).resolve().parents[1] / "examples" / "corpus")
+    seeds = ["openbmb/UltraFeedback", "bigcode/xp3x-octopack"]
+    seen: list[str] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request.url.path)
+        exchange = _recorded("no_claims")
+        return httpx2.Response(exchange["status"], json=exchange["body"], headers=exchange["headers"])
+
+    def trace() -> tuple[object, set[str]]:
+        client = anthropic.Anthropic(api_key="test-key", base_url="http://messages-api.test",
+                                     http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
+        store = open_store(memory=True)
+        summary = Tracer(store, shipped, make_backend("anthropic", cache_dir=tmp_path / "cache", client=client),
+                         depth=2, cutoff=None).run(seeds)
+        return summary, set(store.named_graphs())
+
+    first, first_graphs = trace()
+    calls = len(seen)
+    assert calls >= 2 and first.usage.model_calls == calls and first.usage.cache_hits == 0
+    second, second_graphs = trace()
+    assert len(seen) == calls, "the second trace reached the API"
+    assert second.usage.model_calls == 0 and second.usage.cache_hits == calls
+    assert second_graphs == first_graphs
