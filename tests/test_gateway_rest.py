@@ -441,3 +441,17 @@ def test_evidence_reaches_the_split_an_edge_points_at(demo_api) -> None:
     assert [item["reached"] for item in answer["items"]] == ["truthfulqa/truthful_qa:validation"]
     assert answer["items"][0]["relation"] == "distilledFrom"
     assert "TruthfulQA" in answer["items"][0]["quote"]
+
+
+def test_lineage_below_a_benchmark_goes_through_its_splits(demo_api) -> None:
+    """The demo graph's edges point at TruthfulQA's validation split: downstream of the benchmark,
+    the view shows the split (a split edge, not a derivation) and what derives from it."""
+    answer = demo_api.get("/lineage", params={"id": "truthfulqa/truthful_qa", "direction": "down",
+                                              "depth": 3}).json()
+    nodes = {n["id"]: n["distance"] for n in answer["nodes"]}
+    assert nodes["truthfulqa/truthful_qa:validation"] == 1
+    assert nodes["openbmb/UltraFeedback"] == 2
+    assert {"HuggingFaceH4/ultrafeedback_binarized", "berkeley-nest/Nectar"} <= set(nodes)
+    kinds = {(e["source"], e["target"]): e["kind"] for e in answer["edges"]}
+    assert kinds[("truthfulqa/truthful_qa", "truthfulqa/truthful_qa:validation")] == "split"
+    assert kinds[("truthfulqa/truthful_qa:validation", "openbmb/UltraFeedback")] == "derivation"

@@ -147,6 +147,7 @@ class DatasetLink:
     confidence: float | None
     review_status: str | None
     edges: tuple[str, ...] = ()
+    kind: str = "derivation"              # or "split": a split of the focus (not a derivation)
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,7 @@ class LineageEdge:
     confidence: float | None
     review_status: str | None
     edges: tuple[str, ...] = ()
+    kind: str = "derivation"              # or "split": a split of the focus (not a derivation)
 
 
 @dataclass(frozen=True)
@@ -625,11 +627,15 @@ class Lineage:
             raise QueryParameterError("lineage", "max_nodes", f"{max_nodes} is not at least 1")
         iri = self.resolve(identifier)
         sides: dict[str, tuple[list[dict[str, Any]], dict[str, int]]] = {}
+        splits: dict[str, list[str]] = {}
         for side, query, upstream in (("up", "analyses/upstream-derivations", True),
                                       ("down", "analyses/downstream-derivations", False)):
             if direction in (side, "both"):
                 rows = self.store.select(library().get(query), dataset=iri)
                 edges = [Edge(r["target"], r["source"], None) for r in rows]
+                if not upstream:           # a benchmark's splits (GSM8K test) hang below it
+                    splits[iri] = sorted({r["start"] for r in rows if r["start"] != iri})
+                    edges += [Edge(split, iri, None) for split in splits[iri]]
                 sides[side] = (rows, self._distances(iri, edges, upstream=upstream))
         candidates = sorted(((d, side, node) for side, (_, dist) in sides.items()
                              for node, d in dist.items() if 0 < d <= depth),
@@ -642,6 +648,8 @@ class Lineage:
         everyone = {node for _, dist in sides.values() for node in dist}
         edges_out: list[LineageEdge] = []
         expandable: set[str] = set()
+        edges_out += [LineageEdge(self.name(split), self.name(iri), None, None, None, None, None, kind="split")
+                      for split in splits.get(iri, ()) if split in shown]
         for side, (rows, _) in sides.items():
             for (target, source), group in _links_by_pair(rows, "target", "source").items():
                 near, far = (target, source) if side == "up" else (source, target)

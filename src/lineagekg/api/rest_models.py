@@ -153,12 +153,14 @@ class LineageEdgeItem(BaseModel):
     confidence: float | None
     review_status: str | None
     edges: list[str]
+    kind: Literal["derivation", "split"] = Field(
+        "derivation", description="derivation, or split: the target is a split of the source (GSM8K test of GSM8K)")
 
 
 def lineage_edge(e: LineageEdge) -> LineageEdgeItem:
     return LineageEdgeItem(edge=e.edge, target=e.target, source=e.source, relation=e.relation,
                            family=e.family, confidence=e.confidence,  # type: ignore[arg-type]
-                           review_status=e.review_status, edges=list(e.edges))
+                           review_status=e.review_status, edges=list(e.edges), kind=e.kind)  # type: ignore[arg-type]
 
 
 class LineageGraph(BaseModel):
