@@ -185,3 +185,16 @@ def test_extract_lists_claims_with_verbatim_evidence(capsys: pytest.CaptureFixtu
     text = doc.read_text(encoding="utf-8")   # verbatim once whitespace and markup are normalised
     assert all(evidence_in(text, c["evidence"]) for c in data["claims"])
     assert main(["extract", str(SHARED / "nope.md")]) == 3
+
+
+@needs_shared
+def test_extract_reads_a_listed_document_as_the_corpus_lists_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """No --dataset: the corpus index says which dataset the README describes, and its URL."""
+    doc = SHARED / "lineage_corpus" / "docs" / "OpenBMB__UltraFeedback__README.md"
+    code, data = run_json(capsys, "extract", str(doc), "--corpus", str(SHARED / "lineage_corpus"))
+    assert code == 0
+    assert data["about"] == ["openbmb/UltraFeedback"]
+    assert data["document"].startswith("https://github.com/OpenBMB/UltraFeedback/")
+    assert {c["source"] for c in data["claims"]} == {"Evol-Instruct", "FLAN", "FalseQA", "ShareGPT",
+                                                      "TruthfulQA", "UltraChat"}
+    assert main(["extract", str(doc), "--backend", "nope"]) == 3

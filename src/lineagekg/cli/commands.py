@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import enum
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -374,18 +375,45 @@ def extract(
     file: Annotated[Path, typer.Argument(help="A dataset document (Hub card, README, markdown).")],
     dataset: Annotated[Optional[list[str]], typer.Option("--dataset", "-d",
                                                          help="The dataset(s) the document describes (repeatable).")] = None,
-    corpus: Annotated[Optional[Path], typer.Option(help="A corpus folder whose aliases name datasets.")] = None,
+    corpus: Annotated[Optional[Path], typer.Option(
+        help="A corpus folder whose aliases name datasets; a document listed in its index is read as listed "
+             "(its URL and the datasets it describes).")] = None,
+    backend: Annotated[str, typer.Option(help="Tracing backend: heuristic, anthropic or replay.")] = "heuristic",
+    model: Annotated[Optional[str], typer.Option(help="The model the anthropic or replay backend uses.")] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option(help="The model-call cache (anthropic, replay).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> int:
-    """The lineage claims found in one document (heuristic backend), each with its verbatim evidence."""
-    from lineagekg.corpus import Corpus, read_document
-    from lineagekg.llm.heuristic import HeuristicBackend
+    """The lineage claims found in one document, each with its verbatim evidence (claims whose
+    evidence is not in the document are dropped, as when tracing)."""
+    from rich.markup import escape
 
-    aliases = Corpus.from_directory(corpus).aliases() if corpus else {}
-    document = read_document(file, about=tuple(dataset or ()))
-    claims = HeuristicBackend().trace(document, document.text, aliases)
+    from lineagekg.corpus import Corpus, read_document
+    from lineagekg.llm import make_backend
+    from lineagekg.llm.heuristic import evidence_in
+
+    docs = Corpus.from_directory(corpus) if corpus else None
+    aliases = docs.aliases() if docs else {}
+    document = None
+    if docs is not None:
+        try:
+            relative = file.resolve().relative_to(docs.root).as_posix()
+        except ValueError:
+            relative = None
+        if relative is not None and any(e.file == relative for e in docs.entries()):
+            document = docs.document(relative)
+            if dataset:
+                document = replace(document, about=tuple(dataset))
+    if document is None:
+        document = read_document(file, about=tuple(dataset or ()))
+    answer = make_backend(backend, model=model, cache_dir=cache_dir).answer(document, document.text, aliases)
+    claims = [c for c in answer.claims if c.evidence.strip() and evidence_in(document.text, c.evidence)]
+    for problem in answer.problems:
+        out.stderr.print(f"[yellow]answer problem:[/yellow] {escape(problem)}", highlight=False)
+    if len(claims) < len(answer.claims):
+        out.stderr.print(f"[yellow]{len(answer.claims) - len(claims)} claim(s) dropped: evidence not in the document",
+                         highlight=False)
     if fmt is Format.json:
-        out.emit_json({"file": str(file), "claims": [
+        out.emit_json({"file": str(file), "document": document.url, "about": list(document.about), "claims": [
             {"target": c.target, "source": c.source, "relation": c.relation, "confidence": c.confidence,
              "evidence": c.evidence, "source_split": c.source_split} for c in claims]})
         return EXIT_OK
