@@ -451,6 +451,18 @@ class Tracer:
                 return stop("NoSourceFound")
         assert trace_graph is not None
 
+        if already:      # traced before (a resumed or repeated run): go on from what the store holds
+            known = [str(r["id"]) for r in self.store.select(library().get("internal/traced-sources"),
+                                                             dataset=self.dataset_iri(dataset), graph=trace_graph)]
+            summary.datasets_traced += 1
+            summary.already_traced += 1
+            if not known:
+                summary.terminal["NoSourceFound"] += 1
+            self._drop_terminals(dataset)
+            self._report(DatasetProgress(dataset, depth, "already traced", len(documents),
+                                         sources=len(known), pending=pending))
+            return known
+
         started = _now()
         try:
             results = [self._answer(a) for a in sources.attempts if a.outcome is None and a.document is not None]
@@ -464,16 +476,6 @@ class Tracer:
         claims, later = reject_later_sources(claims, self.sourcing.release(dataset),
                                              lambda source: self.sourcing.release(self.canonical(source)))
         claim_sources = list(dict.fromkeys(self._known_identifier(c.source) for c in claims))
-        if already:
-            summary.datasets_traced += 1
-            summary.already_traced += 1
-            if not claims:
-                summary.terminal["NoSourceFound"] += 1
-            self._drop_terminals(dataset)
-            self._report(DatasetProgress(dataset, depth, "already traced", len(documents),
-                                         sources=len(claim_sources), pending=pending))
-            return claim_sources
-
         for result in results:
             self._count(result, summary)
         summary.sources_rejected += len(later)
