@@ -289,3 +289,95 @@ def test_a_binary_page_and_an_unreachable_link_are_outcomes_not_crashes(tmp_path
     assert [(a.iri, a.outcome) for a in found.failed] == [(gone.url, "DocumentUnreachable")]
     assert gone.url in (found.failed[0].message or "")
     assert len(found.documents) == 1                  # the card is still there to trace
+
+
+# --- Hub search for names the alias table does not know ------------------------------------------
+
+class _HubSearch(http.server.BaseHTTPRequestHandler):
+    """A Hub API that answers ``GET /api/datasets?search=`` from a fixed list of dataset ids."""
+
+    ids = ["openbmb/UltraFeedback", "argilla/ultrafeedback-binarized-preferences", "HuggingFaceH4/ultrafeedback_binarized",
+           "someone/ShareGPT", "other/sharegpt", "TIGER-Lab/MathInstruct"]
+    seen: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 -- the http.server convention
+        from urllib.parse import parse_qs, urlparse
+
+        url = urlparse(self.path)
+        type(self).seen.append(self.path)
+        term = parse_qs(url.query).get("search", [""])[0].lower()
+        body = json.dumps([{"id": i, "_id": i} for i in self.ids if term in i.lower()]).encode()
+        self.send_response(200 if url.path == "/api/datasets" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def hub_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HubSearch)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _HubSearch.seen = []
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+def test_hub_search_resolves_a_name_to_the_one_dataset_spelt_the_same(hub_api: str) -> None:
+    from lineagekg.hub import search_dataset
+
+    assert search_dataset("UltraFeedback", endpoint=hub_api) == "openbmb/UltraFeedback"
+    assert search_dataset("Math Instruct", endpoint=hub_api) is None        # the search finds nothing
+    assert search_dataset("MathInstruct", endpoint=hub_api) == "TIGER-Lab/MathInstruct"
+    assert search_dataset("ShareGPT", endpoint=hub_api) is None             # two spelt the same: no guess
+    assert search_dataset("nothing-like-it", endpoint=hub_api) is None
+    assert all(p.startswith("/api/datasets?") for p in _HubSearch.seen)
+
+
+def test_hub_search_needs_the_network(hub_api: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lineagekg.hub import search_dataset
+
+    offline_agent = SourcingAgent(None, online=False, endpoint=hub_api)
+    assert offline_agent.find_on_hub("UltraFeedback") is None
+    online_agent = SourcingAgent(None, online=True, endpoint=hub_api)
+    assert online_agent.find_on_hub("UltraFeedback") == "openbmb/UltraFeedback"
+    assert online_agent.find_on_hub("UltraFeedback") == "openbmb/UltraFeedback"    # asked once
+    assert len(_HubSearch.seen) == 1
+    assert search_dataset("UltraFeedback", endpoint=f"http://127.0.0.1:{_closed_port()}") is None
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert search_dataset("UltraFeedback", endpoint=hub_api) is None
+    assert len(_HubSearch.seen) == 1
+
+
+class _HubDown(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        body = b'{"error": "Service Unavailable"}'
+        self.send_response(503)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_hub_that_answers_503_is_unknown_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lineagekg.hub import search_dataset
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HubDown)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        assert search_dataset("UltraFeedback", endpoint=endpoint) is None
+        assert dataset_exists("openbmb/UltraFeedback", endpoint=endpoint, timeout=2) is None
+    finally:
+        server.shutdown()

@@ -56,6 +56,15 @@ def _is_network_error(exc: BaseException) -> bool:
     return isinstance(exc, OSError) or type(exc).__module__.split(".")[0].startswith(_NETWORK_MODULES)
 
 
+def _hub_unavailable(exc: BaseException) -> bool:
+    """The Hub could not answer: the network failed, or it replied 429 or 5xx (overloaded, down)."""
+    if _is_network_error(exc):
+        return True
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    return isinstance(status, int) and (status == 429 or status >= 500)
+
+
 def fetch_card(dataset_id: str, *, token: str | None = None, timeout: float = 10.0) -> SourceDocument:
     """The dataset card of ``dataset_id`` from the Hub, as a :class:`SourceDocument`.
 
@@ -159,7 +168,44 @@ def dataset_exists(dataset_id: str, *, token: str | None = None, endpoint: str |
     except HFValidationError:
         return False
     except Exception as exc:
-        if _is_network_error(exc):
+        if _hub_unavailable(exc):
             return None
         raise
     return True
+
+
+def _name_key(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def search_dataset(name: str, *, token: str | None = None, endpoint: str | None = None,
+                   limit: int = 50, timeout: float = 10.0) -> str | None:
+    """The Hub id a dataset name stands for, by Hub search: the one dataset among the results whose
+    name part is spelt the same (case and punctuation aside: ``UltraFeedback`` →
+    ``openbmb/UltraFeedback``). None when no result or several match, and when the Hub cannot be
+    asked (offline, not reachable): a name is never resolved by a guess. One request, no retries
+    (``list_datasets`` retries a refused connection for about 20 s, too long inside a trace)."""
+    key = _name_key(name.rsplit("/", 1)[-1])
+    if not key or hub_offline():
+        return None
+    try:
+        from huggingface_hub import HfApi, constants
+        from huggingface_hub.utils import get_session, hf_raise_for_status
+    except ImportError:
+        return None
+    if constants.HF_HUB_OFFLINE:
+        return None
+    api = HfApi(endpoint=endpoint, token=token)
+    try:
+        response = get_session().get(f"{api.endpoint}/api/datasets", params={"search": name.strip(), "limit": limit},
+                                     headers=api._build_hf_headers(token=token), timeout=timeout)
+        hf_raise_for_status(response)
+        found = [str(item["id"]) for item in response.json() if isinstance(item, dict) and "id" in item]
+    except Exception as exc:
+        if _hub_unavailable(exc):
+            return None
+        raise
+    if "/" in name and name.strip() in found:
+        return name.strip()
+    matches = sorted({ident for ident in found if _name_key(ident.rsplit("/", 1)[-1]) == key})
+    return matches[0] if len(matches) == 1 else None

@@ -56,7 +56,7 @@ from lineagekg.corpus import (
 )
 from lineagekg.documents import SourceDocument
 from lineagekg.errors import InputError, LineageKGError
-from lineagekg.hub import HUB_METADATA_KEY, dataset_exists, fetch_card, hub_offline
+from lineagekg.hub import HUB_METADATA_KEY, dataset_exists, fetch_card, hub_offline, search_dataset
 
 __all__ = [
     "MAX_LINKS",
@@ -436,14 +436,16 @@ class SourcingAgent:
 
     def __init__(self, corpus: Corpus | None = None, *, online: bool = False, hub: bool | None = None,
                  hf_cache: bool | None = None, timeout: float = 10.0, token: str | None = None,
-                 limits: dict[str, int] | None = None) -> None:
+                 limits: dict[str, int] | None = None, endpoint: str | None = None) -> None:
         self.corpus = corpus
         self.online = online
         self.hub = (online if hub is None else hub) and not hub_offline()
         self.hf_cache = hub_offline() if hf_cache is None else hf_cache
         self.timeout = timeout
         self.token = token
+        self.endpoint = endpoint                       # the Hub's URL (default: huggingface_hub's)
         self.limits = MAX_LINKS if limits is None else limits
+        self._found: dict[str, str | None] = {}
         self._sources: dict[str, Sources] = {}
         self._on_hub: dict[str, bool | None] = {}
         self._release: dict[str, ReleaseDate] = {}
@@ -458,6 +460,16 @@ class SourcingAgent:
             self._on_hub[key] = self._check_hub(key)
         return self._on_hub[key]
 
+    def find_on_hub(self, name: str) -> str | None:
+        """The Hub id a name the alias table does not know stands for, by Hub search (online
+        only; the unique result whose name part is spelt the same), else None."""
+        key = name.strip()
+        if not self.hub or not key:
+            return None
+        if key not in self._found:
+            self._found[key] = search_dataset(key, token=self.token, endpoint=self.endpoint)
+        return self._found[key]
+
     def _check_hub(self, dataset: str) -> bool | None:
         if not iris.looks_like_hub_id(dataset):
             return False                               # a form the Hub never accepts
@@ -465,7 +477,7 @@ class SourcingAgent:
         if entry is not None and entry.on_hub is not None:
             return entry.on_hub
         if self.hub:
-            return dataset_exists(dataset, token=self.token, timeout=self.timeout)
+            return dataset_exists(dataset, token=self.token, endpoint=self.endpoint, timeout=self.timeout)
         if entry is not None and "/" in entry.id and entry.id.lower() == dataset.lower():
             return True
         if self.hf_cache and "/" in dataset and self._cached_card(dataset) is not None:

@@ -209,7 +209,9 @@ class Tracer:
         return found or name.strip()
 
     def _resolve(self, name: str) -> str | None:
-        return self.corpus.resolve(name) if self.corpus is not None else None
+        """A name's id: the corpus alias table first, then (online) a Hub search."""
+        found = self.corpus.resolve(name) if self.corpus is not None else None
+        return found or self.sourcing.find_on_hub(name)
 
     def on_hub(self, identifier: str) -> bool:
         """Whether ``identifier`` gets a Hub IRI: an ``org/name`` id not known to be off the Hub."""
