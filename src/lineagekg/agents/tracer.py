@@ -244,20 +244,35 @@ class Tracer:
 
     # --- claims -------------------------------------------------------------------------------
 
-    def _answer(self, attempt: Attempt) -> _DocumentResult:
-        """The backend's answer on one document, its claims checked one by one."""
-        document = attempt.document
-        assert document is not None
-        answer = self.backend.answer(document, document.text, self._aliases)
-        result = _DocumentResult(attempt, usage=answer.usage, problems=[
-            p if p.startswith(document.url) else f"{document.url}: {p}" for p in answer.problems])
-        for claim in answer.claims:
-            why = check_claim(claim, document.text)
-            if why is None:
-                result.claims.append(claim)
-            else:
-                result.dropped.append(why)
-        return result
+    def _answers(self, attempts: list[Attempt]) -> list[_DocumentResult]:
+        """The backend's answers on these documents, each claim checked one by one. A backend
+        that can answer many documents at once (bounded concurrency) is asked so.
+
+        Raises:
+            ModelCallError: a document's model call failed for good.
+        """
+        documents = [a.document for a in attempts if a.document is not None]
+        many = getattr(self.backend, "answer_many", None)
+        if callable(many) and len(documents) > 1:
+            answers = many([(d, d.text) for d in documents], self._aliases)
+        else:
+            answers = [self.backend.answer(d, d.text, self._aliases) for d in documents]
+        results = []
+        for attempt, answer in zip(attempts, answers, strict=True):
+            if isinstance(answer, ModelCallError):
+                raise answer
+            document = attempt.document
+            assert document is not None
+            result = _DocumentResult(attempt, usage=answer.usage, problems=[
+                p if p.startswith(document.url) else f"{document.url}: {p}" for p in answer.problems])
+            for claim in answer.claims:
+                why = check_claim(claim, document.text)
+                if why is None:
+                    result.claims.append(claim)
+                else:
+                    result.dropped.append(why)
+            results.append(result)
+        return results
 
     def _select(self, dataset: str, claims: list[Claim]) -> list[Claim]:
         """The claims about ``dataset`` once aggregated: one per (source, relation), the most
@@ -279,7 +294,7 @@ class Tracer:
     def claims_for(self, dataset: str, documents: list[SourceDocument],
                    summary: TraceSummary | None = None) -> list[Claim]:
         """The checked, aggregated claims about ``dataset`` in its documents (no date check)."""
-        results = [self._answer(Attempt(iri=d.url, kind=d.kind, document=d)) for d in documents]
+        results = self._answers([Attempt(iri=d.url, kind=d.kind, document=d) for d in documents])
         if summary is not None:
             for result in results:
                 self._count(result, summary)
@@ -467,7 +482,7 @@ class Tracer:
 
         started = _now()
         try:
-            results = [self._answer(a) for a in sources.attempts if a.outcome is None and a.document is not None]
+            results = self._answers([a for a in sources.attempts if a.outcome is None and a.document is not None])
         except ModelCallError as exc:       # the model could not be asked: write nothing, retry next run
             summary.datasets_failed += 1
             summary.document_errors.append(exc.message)
