@@ -317,9 +317,18 @@ class _HubSearch(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def _hub_online(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Online for this test: the environment, and huggingface_hub's flag read at its import (an
+    earlier test may have imported it with HF_HUB_OFFLINE=1)."""
+    from huggingface_hub import constants
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+
+
 @pytest.fixture
 def hub_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    _hub_online(monkeypatch)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HubSearch)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -372,7 +381,7 @@ class _HubDown(http.server.BaseHTTPRequestHandler):
 def test_a_hub_that_answers_503_is_unknown_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     from lineagekg.hub import search_dataset
 
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    _hub_online(monkeypatch)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HubDown)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     endpoint = f"http://127.0.0.1:{server.server_address[1]}"
