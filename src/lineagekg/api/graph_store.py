@@ -11,6 +11,7 @@ The ontology graph is read-only.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
@@ -25,7 +26,7 @@ from lineagekg.api.query_limits import limiter_of
 from lineagekg.api.results import not_acceptable, serialize_graph
 from lineagekg.errors import InputError
 from lineagekg.iris import ONTOLOGY_GRAPH
-from lineagekg.store.oxigraph import WriteOutcome
+from lineagekg.store.oxigraph import OxigraphStore, WriteOutcome
 
 __all__ = ["MAX_GRAPH_BYTES", "router"]
 
@@ -116,34 +117,35 @@ def read_graph(request: Request) -> Response:
                     headers={"Vary": "Accept", "Content-Length": str(len(body))})
 
 
-@router.put("/store", summary="Replace a graph (Graph Store Protocol; needs the update token)",
-            openapi_extra={"parameters": _TARGET, "requestBody": _RDF_BODY},
-            responses={201: {"description": "created"}, 401: {"description": "no or wrong token"},
-                       403: {"description": "read-only"}, 422: {"description": "SHACL violations; nothing written"}})
-async def replace_graph(request: Request) -> JSONResponse:
-    """Make the graph hold exactly the triples sent (validated first: all or nothing)."""
+_WRITE_RESPONSES: dict[int | str, dict[str, str]] = {
+    201: {"description": "created"}, 401: {"description": "no or wrong token"},
+    403: {"description": "read-only"}, 422: {"description": "SHACL violations; nothing written"}}
+
+
+async def _write_graph(request: Request, write: Callable[..., WriteOutcome]) -> JSONResponse:
+    """PUT (``replace_graph``) or POST (``merge_into_graph``) the request's triples: parsed,
+    validated with the store's shapes and written in one transaction, within the query limits."""
     graph = _writable(request)
     triples = await _triples(request, graph)
     store = store_of(request)
     existed = graph is None or store.has_graph(graph)
     outcome = await limiter_of(request).run(
-        lambda deadline: store.replace_graph(graph, triples, before_commit=deadline.commit))
+        lambda deadline: write(store, graph, triples, before_commit=deadline.commit))
     return _answer(outcome, created=not existed)
+
+
+@router.put("/store", summary="Replace a graph (Graph Store Protocol; needs the update token)",
+            openapi_extra={"parameters": _TARGET, "requestBody": _RDF_BODY}, responses=_WRITE_RESPONSES)
+async def replace_graph(request: Request) -> JSONResponse:
+    """Make the graph hold exactly the triples sent (validated first: all or nothing)."""
+    return await _write_graph(request, OxigraphStore.replace_graph)
 
 
 @router.post("/store", summary="Add to a graph (Graph Store Protocol; needs the update token)",
-             openapi_extra={"parameters": _TARGET, "requestBody": _RDF_BODY},
-             responses={201: {"description": "created"}, 401: {"description": "no or wrong token"},
-                        403: {"description": "read-only"}, 422: {"description": "SHACL violations; nothing written"}})
+             openapi_extra={"parameters": _TARGET, "requestBody": _RDF_BODY}, responses=_WRITE_RESPONSES)
 async def merge_graph(request: Request) -> JSONResponse:
     """Add the triples sent to the graph (validated first: all or nothing)."""
-    graph = _writable(request)
-    triples = await _triples(request, graph)
-    store = store_of(request)
-    existed = graph is None or store.has_graph(graph)
-    outcome = await limiter_of(request).run(
-        lambda deadline: store.merge_into_graph(graph, triples, before_commit=deadline.commit))
-    return _answer(outcome, created=not existed)
+    return await _write_graph(request, OxigraphStore.merge_into_graph)
 
 
 @router.delete("/store", summary="Delete a graph (Graph Store Protocol; needs the update token)",
