@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from fastapi import FastAPI, Request
 
 from lineagekg import __version__
@@ -34,7 +32,6 @@ def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) ->
     app.state.store = store
     app.state.settings = settings or GatewaySettings.from_env()
     app.state.lineage = Lineage(store)
-    app.state.analysis_slots = threading.BoundedSemaphore(app.state.settings.max_concurrent_queries)
     install_problem_handlers(app)
     app.include_router(sparql_protocol.router)
     app.include_router(rest.router, prefix="/api/v1")

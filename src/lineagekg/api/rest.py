@@ -3,14 +3,17 @@
 
 Dataset ids contain slashes (``openai/gsm8k``), so they travel as the query parameter ``id`` (an
 id, an alias or an IRI). Errors are the library's, translated to problem JSON in one place
-(``api.problems``): an unknown dataset is a 404, a bad parameter a 400. Routes are plain ``def``:
-the store blocks, so FastAPI runs them in its thread pool.
+(``api.problems``): an unknown dataset is a 404, a bad parameter a 400. Routes are written as
+plain ``def`` and run through the gateway's query limiter (worker threads, the query slots shared
+with ``/sparql``, the time limit).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated, Literal
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.routing import APIRoute
@@ -18,6 +21,7 @@ from fastapi.routing import APIRoute
 from lineagekg.analyses import EXPORT_MEDIA_TYPES, MAX_LINEAGE_DEPTH, Lineage, Related
 from lineagekg.api import rest_models as m
 from lineagekg.api.app import lineage_of
+from lineagekg.api.query_limits import limiter_of
 from lineagekg.iris import slug
 from lineagekg.queries import library
 
@@ -29,18 +33,30 @@ def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
-def _analysis_slot(request: Request) -> Iterator[None]:
-    """Hold one of the gateway's analysis slots while the request runs: a burst of requests
-    queues here instead of thrashing the store and the interpreter lock with one thread each."""
-    slots = request.app.state.analysis_slots
-    slots.acquire()
-    try:
-        yield
-    finally:
-        slots.release()
+def _within_limits(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """``endpoint`` run through the gateway's query limiter, like a SPARQL query: in a worker
+    thread, sharing the query slots, answered with a 504 problem past the time limit (503 when no
+    slot frees up). The endpoint's parameters stay as declared; ``request`` is added for the limiter."""
+    signature = inspect.signature(endpoint)
+
+    @functools.wraps(endpoint)
+    async def limited(*, request: Request, **params: Any) -> Any:
+        return await limiter_of(request).run(lambda _deadline: endpoint(**params))
+
+    limited.__signature__ = signature.replace(parameters=[  # type: ignore[attr-defined]
+        *signature.parameters.values(),
+        inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request)])
+    return limited
 
 
-router = APIRouter(generate_unique_id_function=_operation_id, dependencies=[Depends(_analysis_slot)])
+class _LimitedRoute(APIRoute):
+    """Every REST route runs within the gateway's query limits (see :func:`_within_limits`)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, _within_limits(endpoint), **kwargs)
+
+
+router = APIRouter(generate_unique_id_function=_operation_id, route_class=_LimitedRoute)
 
 LineageDep = Annotated[Lineage, Depends(lineage_of)]
 DatasetId = Annotated[str, Query(
