@@ -310,6 +310,16 @@ def _split(body: str) -> tuple[list[str], list[tuple[int, str, list[str]]]]:
     return intro, parts
 
 
+def _body(document: SourceDocument | str) -> str:
+    """The text after the front matter (broken front matter raises :class:`InputError` naming
+    the document)."""
+    if isinstance(document, SourceDocument):
+        text, where = document.text, document.path or document.url
+    else:
+        text, where = document, None
+    return parse_front_matter(text, where)[1]
+
+
 def sections(document: SourceDocument | str) -> list[Section]:
     """Split a document into cleaned sections along its markdown headings (ATX ``#``..``######``
     and setext ``===``/``---``; HTML ``<h1>``..``<h6>`` on a line of their own count too; ``#``
@@ -329,11 +339,7 @@ def sections(document: SourceDocument | str) -> list[Section]:
     Front matter is not a section (it is ``document.metadata``); broken front matter raises
     :class:`InputError`.
     """
-    if isinstance(document, SourceDocument):
-        text, where = document.text, document.path or document.url
-    else:
-        text, where = document, None
-    _, body = parse_front_matter(text, where)
+    body = _body(document)
     out: list[Section] = []
     for title, raw, keep in _walk(body):
         if title == INTRODUCTION:
@@ -536,11 +542,7 @@ def links(document: SourceDocument | str) -> list[Link]:
     one), markdown links (``[text](url)``, badges ``[![alt](img)](url)`` included) and bare
     URLs, each with its label and section (see :class:`Link`). Images on their own and links
     inside code blocks or HTML comments are not links. Front matter is not read."""
-    if isinstance(document, SourceDocument):
-        text, where = document.text, document.path or document.url
-    else:
-        text, where = document, None
-    _, body = parse_front_matter(text, where)
+    body = _body(document)
     out: list[Link] = []
     for title, raw, keep in _walk(body):
         out.extend(_section_links(raw, title, keep))

@@ -492,7 +492,8 @@ class Tracer:
         claims = self._select(dataset, [c for r in results for c in r.claims])
         claims, later = reject_later_sources(claims, self.sourcing.release(dataset),
                                              lambda source: self.sourcing.release(self.canonical(source)))
-        claim_sources = list(dict.fromkeys(self._known_identifier(c.source) for c in claims))
+        known = {c.source: self._known_identifier(c.source) for c in claims}   # one lookup per source
+        claim_sources = list(dict.fromkeys(known.values()))
         for result in results:
             self._count(result, summary)
         summary.sources_rejected += len(later)
@@ -506,7 +507,7 @@ class Tracer:
         datasets: dict[str, Dataset] = {target.identifier: target}
         derivations: list[Derivation] = []
         for claim in claims:
-            source = self._known_identifier(claim.source)
+            source = known[claim.source]
             datasets.setdefault(source, Dataset(identifier=source, label=source, on_hub=self.on_hub(source)))
             derivations.append(Derivation(
                 target=dataset, source=source, relation=claim.relation, confidence=claim.confidence,
