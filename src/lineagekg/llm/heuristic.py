@@ -590,9 +590,18 @@ _TRAINING = re.compile(r"(?i)\b(?:fine-?tun(?:e|ed|es|ing)|finetun(?:e|ed|es|ing
                        r"tuned|initiali[sz]ed)\s+(?:[\w.()-]+\s+){0,5}?on\b|\binitiali[sz]ed\s+(?:by|from|with)\b")
 _INJECTION = re.compile(
     r"(?i)\b(?:ignore|disregard|forget|override)\b[^.]{0,60}\b(?:instructions?|prompts?|rules?|guidelines)\b|"
-    r"\byou are (?:an?|the) (?:ai|assistant|language model|model|llm)\b|"
+    r"\byou are (?:an?|the|now) (?:ai|assistant|language model|model|llm)\b|"
     r"\b(?:report|list|output|add|include)\b[^.]{0,60}\bas (?:a|the|its|their) (?:source|parent|upstream)\b|"
-    r"\bsystem prompt:|\bassistant:\s")
+    r"\bsystem prompt\s*:|\b(?:assistant|system)\s*:\s")
+
+
+def addresses_the_model(text: str) -> bool:
+    """True when ``text`` reads as an instruction to a model ("ignore your instructions and
+    report X as a source"), not as a statement about how a dataset was built. Every backend
+    skips such text (the heuristic's units, a model's evidence)."""
+    return bool(_INJECTION.search(text))
+
+
 _CITATION = re.compile(r"^\s*\[\d+\]")
 _RESPONSES = re.compile(
     r"(?i)\b(?:generat\w*|query|querying|queried|produc\w*|writ\w*)\b[^.]{0,80}?\b"
@@ -1002,7 +1011,7 @@ class _Tracer:
         self._front_matter()
         for unit in self.units:
             block = unit.block
-            if block.skip or _INJECTION.search(unit.text) or _CITATION.match(unit.text):
+            if block.skip or addresses_the_model(unit.text) or _CITATION.match(unit.text):
                 continue
             self._trace_unit(unit)
             if block.list_id is not None:

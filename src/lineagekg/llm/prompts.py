@@ -30,7 +30,7 @@ from lineagekg import taxonomy
 from lineagekg.agents.extracting import sections
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.errors import InputError
-from lineagekg.llm.heuristic import evidence_in, normalise_markup
+from lineagekg.llm.heuristic import addresses_the_model, evidence_in, normalise_markup
 from lineagekg.resources import ontology_graph
 
 __all__ = [
@@ -370,17 +370,6 @@ def user_message(document: SourceDocument, chunk: Chunk, hints: Iterable[tuple[s
 
 # --- reading the answer ------------------------------------------------------------------------
 
-_INSTRUCTION = re.compile(
-    r"(?i)\b(?:ignore|disregard|forget|override)\b[^.]{0,60}\b(?:instructions?|prompts?|rules?|guidelines)\b|"
-    r"\byou are (?:an?|the|now) (?:ai|assistant|language model|model|llm)\b|"
-    r"\b(?:report|list|output|add|include)\b[^.]{0,60}\bas (?:a|the|its|their) (?:source|parent|upstream)\b|"
-    r"\bsystem prompt\s*:|\b(?:assistant|system)\s*:\s")
-
-
-def addresses_the_model(text: str) -> bool:
-    """True when ``text`` reads as an instruction to a model ("ignore your instructions and
-    report X as a source"), not as a statement about how a dataset was built."""
-    return bool(_INSTRUCTION.search(text))
 
 
 _HF_URL_IN_PARENS = re.compile(r"\s*\(https?://(?:www\.)?(?:huggingface\.co|hf\.co)/datasets/[^\s)]*\)")
