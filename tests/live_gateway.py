@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -20,6 +20,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_until_answering(url: str, *, alive: Callable[[], bool], timeout: float = 60,
+                         why: Callable[[], str] = lambda: "") -> None:
+    """Poll ``url`` until it answers; RuntimeError when the server dies or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline or not alive():
+                raise RuntimeError(f"no server answered at {url}: {why()}") from None
+            time.sleep(0.05)
 
 
 @dataclass(frozen=True)
@@ -41,15 +55,7 @@ def running_gateway(store: OxigraphStore, settings: GatewaySettings | None = Non
     thread = threading.Thread(target=server.run, name=f"gateway-{port}", daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(base + "/api/v1/openapi.json", timeout=2)
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError(f"the gateway did not start on {base}") from None
-            time.sleep(0.05)
+    wait_until_answering(base + "/api/v1/openapi.json", alive=thread.is_alive, timeout=20)
     try:
         yield LiveGateway(base, store, settings)
     finally:

@@ -9,12 +9,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from live_gateway import free_port
+from live_gateway import free_port, wait_until_answering
 
 from lineagekg.store import open_store
 
@@ -44,15 +43,8 @@ def served(tmp_path_factory):
     try:
         first_line = process.stdout.readline()
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(base + "/sparql", timeout=2)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"lineagekg serve did not start: {process.stderr.read()}") from None
-                time.sleep(0.1)
+        wait_until_answering(base + "/sparql", alive=lambda: process.poll() is None,
+                             why=lambda: f"lineagekg serve did not start: {process.stderr.read()}")
         yield base, first_line, process, store_dir
     finally:
         if process.poll() is None:

@@ -293,7 +293,22 @@ def test_a_binary_page_and_an_unreachable_link_are_outcomes_not_crashes(tmp_path
 
 # --- Hub search for names the alias table does not know ------------------------------------------
 
-class _HubSearch(http.server.BaseHTTPRequestHandler):
+class _JSONReplies(http.server.BaseHTTPRequestHandler):
+    """A local HTTP server's handler that answers JSON, quietly."""
+
+    def reply(self, status: int, value: object) -> None:
+        body = json.dumps(value).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _HubSearch(_JSONReplies):
     """A Hub API that answers ``GET /api/datasets?search=`` from a fixed list of dataset ids."""
 
     ids = ["openbmb/UltraFeedback", "argilla/ultrafeedback-binarized-preferences", "HuggingFaceH4/ultrafeedback_binarized",
@@ -306,15 +321,8 @@ class _HubSearch(http.server.BaseHTTPRequestHandler):
         url = urlparse(self.path)
         type(self).seen.append(self.path)
         term = parse_qs(url.query).get("search", [""])[0].lower()
-        body = json.dumps([{"id": i, "_id": i} for i in self.ids if term in i.lower()]).encode()
-        self.send_response(200 if url.path == "/api/datasets" else 404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply(200 if url.path == "/api/datasets" else 404,
+                   [{"id": i, "_id": i} for i in self.ids if term in i.lower()])
 
 
 def _hub_online(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -365,17 +373,9 @@ def test_hub_search_needs_the_network(hub_api: str, monkeypatch: pytest.MonkeyPa
     assert len(_HubSearch.seen) == 1
 
 
-class _HubDown(http.server.BaseHTTPRequestHandler):
+class _HubDown(_JSONReplies):
     def do_GET(self) -> None:  # noqa: N802
-        body = b'{"error": "Service Unavailable"}'
-        self.send_response(503)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply(503, {"error": "Service Unavailable"})
 
 
 def test_a_hub_that_answers_503_is_unknown_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
