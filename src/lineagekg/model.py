@@ -62,6 +62,19 @@ class DocumentRef:
 
 
 @dataclass(frozen=True)
+class DocumentUsage:
+    """How a run used one document it tried (a qualified ``prov:Usage``): the outcome (local name
+    of an ``lk:DocumentOutcome``), what went wrong, and what its answer cost in problems and
+    dropped claims (None when it was not traced)."""
+
+    document: str                          # the document's IRI
+    outcome: str = "DocumentTraced"
+    notes: tuple[str, ...] = ()
+    answer_problems: int | None = None
+    claims_dropped: int | None = None
+
+
+@dataclass(frozen=True)
 class AgentRun:
     """One activity of lineagekg (an import, a tracing run, a review) and who did it."""
 
@@ -76,3 +89,4 @@ class AgentRun:
     used: tuple[DocumentRef, ...] = field(default_factory=tuple)
     input_tokens: int | None = None
     output_tokens: int | None = None
+    usages: tuple[DocumentUsage, ...] = ()   # qualified usages of the documents it tried

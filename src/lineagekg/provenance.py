@@ -15,7 +15,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from lineagekg import iris, taxonomy
 from lineagekg.errors import InputError
-from lineagekg.model import AgentRun, Dataset, Derivation, DocumentRef
+from lineagekg.model import AgentRun, Dataset, Derivation, DocumentRef, DocumentUsage
 from lineagekg.namespaces import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, XSD, ox
 from lineagekg.vocab import LK
 
@@ -179,6 +179,25 @@ def run_quads(run: AgentRun, graph: NamedNode) -> Iterator[Quad]:
     for doc in run.used:
         yield Quad(a, ox(PROV.used), NamedNode(doc.iri), graph)
         yield from document_quads(doc, graph)
+    for usage in run.usages:
+        yield from usage_quads(run.iri, usage, graph)
+
+
+def usage_quads(run_iri: str, usage: DocumentUsage, graph: NamedNode) -> Iterator[Quad]:
+    """The qualified usage of one document by a run: ``lk:DocumentUsage`` with its outcome,
+    the counts of answer problems and dropped claims, and the notes as ``rdfs:comment``."""
+    u = NamedNode(f"{iris.ID_BASE}usage/{iris.digest(run_iri, usage.document)}")
+    yield Quad(NamedNode(run_iri), ox(PROV.qualifiedUsage), u, graph)
+    yield Quad(u, RDF.type, ox(LK.DocumentUsage), graph)
+    yield Quad(u, RDF.type, ox(PROV.Usage), graph)
+    yield Quad(u, ox(PROV.entity), NamedNode(usage.document), graph)
+    yield Quad(u, ox(LK.documentOutcome), ox(LK[usage.outcome]), graph)
+    if usage.answer_problems is not None:
+        yield Quad(u, ox(LK.answerProblems), _lit(usage.answer_problems), graph)
+    if usage.claims_dropped is not None:
+        yield Quad(u, ox(LK.claimsDropped), _lit(usage.claims_dropped), graph)
+    for note in usage.notes:
+        yield Quad(u, RDFS.comment, Literal(note), graph)
 
 
 def batch_quads(batch: LineageBatch, extra_documents: Iterable[DocumentRef] = ()) -> list[Quad]:

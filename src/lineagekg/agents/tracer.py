@@ -44,7 +44,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyoxigraph import Literal, NamedNode, Quad
 
 from lineagekg import iris
 from lineagekg.agents.aggregation import (
@@ -59,13 +58,11 @@ from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.errors import InputError, ModelCallError
 from lineagekg.llm.protocol import TraceBackend, Usage
-from lineagekg.model import AgentRun, Dataset, Derivation, DocumentRef
-from lineagekg.namespaces import PROV, RDF, RDFS, XSD, ox
+from lineagekg.model import AgentRun, Dataset, Derivation, DocumentRef, DocumentUsage
 from lineagekg.provenance import LineageBatch, batch_quads
 from lineagekg.queries import library
 from lineagekg.store.base import ImportOutcome
 from lineagekg.store.oxigraph import OxigraphStore
-from lineagekg.vocab import LK
 
 __all__ = ["DEFAULT_CUTOFF", "TERMINAL_REASONS", "DatasetProgress", "TraceSummary", "Tracer"]
 
@@ -311,7 +308,7 @@ class Tracer:
     # --- batches ------------------------------------------------------------------------------
 
     def _run(self, kind: str, key: str, used: tuple[DocumentRef, ...], started: str,
-             usage: Usage | None = None) -> AgentRun:
+             usage: Usage | None = None, usages: tuple[DocumentUsage, ...] = ()) -> AgentRun:
         asked = usage is not None and (usage.model_calls or usage.cache_hits or usage.input_tokens
                                        or usage.output_tokens)
         return AgentRun(
@@ -320,36 +317,28 @@ class Tracer:
             started_at=started, ended_at=_now(), prompt_version=self.backend.prompt_version,
             model=self.backend.model, used=used,
             input_tokens=usage.input_tokens if asked and usage else None,
-            output_tokens=usage.output_tokens if asked and usage else None)
+            output_tokens=usage.output_tokens if asked and usage else None, usages=usages)
 
     @staticmethod
-    def _usage_quads(run: AgentRun, graph: str, attempts: Iterable[Attempt],
-                     results: dict[str, _DocumentResult]) -> list[Quad]:
-        """The qualified usage of each document the run tried (see the module docstring)."""
-        g, activity = NamedNode(graph), NamedNode(run.iri)
-        quads: list[Quad] = []
+    def _usages(attempts: Iterable[Attempt], results: dict[str, _DocumentResult]) -> tuple[DocumentUsage, ...]:
+        """How the run used each document it tried (see the module docstring)."""
+        usages = []
         for attempt in attempts:
             result = results.get(attempt.iri)
             if attempt.outcome is None and result is None:
                 continue                     # read, not traced (a terminal run's documents)
-            usage = NamedNode(f"{iris.ID_BASE}usage/{iris.digest(run.iri, attempt.iri)}")
-            outcome = attempt.outcome or "DocumentTraced"
-            quads += [Quad(activity, ox(PROV.qualifiedUsage), usage, g),
-                      Quad(usage, RDF.type, ox(LK.DocumentUsage), g),
-                      Quad(usage, RDF.type, ox(PROV.Usage), g),
-                      Quad(usage, ox(PROV.entity), NamedNode(attempt.iri), g),
-                      Quad(usage, ox(LK.documentOutcome), ox(LK[outcome]), g)]
             notes = [attempt.message] if attempt.message else []
             if result is not None:
                 notes += [f"answer problem: {p}" for p in result.problems]
                 notes += [f"claim dropped: {why}" for why in sorted(set(result.dropped))]
-                quads += [Quad(usage, ox(LK.answerProblems), Literal(str(len(result.problems)), datatype=XSD.integer), g),
-                          Quad(usage, ox(LK.claimsDropped), Literal(str(len(result.dropped)), datatype=XSD.integer), g)]
-            quads += [Quad(usage, RDFS.comment, Literal(note), g) for note in notes]
-        return quads
+            usages.append(DocumentUsage(
+                document=attempt.iri, outcome=attempt.outcome or "DocumentTraced", notes=tuple(notes),
+                answer_problems=len(result.problems) if result is not None else None,
+                claims_dropped=len(result.dropped) if result is not None else None))
+        return tuple(usages)
 
-    def _write(self, batch: LineageBatch, extra: list[Quad], summary: TraceSummary) -> ImportOutcome:
-        outcome = self.store.import_quads(batch_quads(batch) + extra, batch.graph)
+    def _write(self, batch: LineageBatch, summary: TraceSummary) -> ImportOutcome:
+        outcome = self.store.import_quads(batch_quads(batch), batch.graph)
         if not outcome.accepted:
             summary.batches_rejected += 1
             if summary.first_violation is None and outcome.report is not None and outcome.report.violations:
@@ -379,9 +368,9 @@ class Tracer:
         started = _now()
         refs = tuple(dict.fromkeys(_document_ref(a) for a in sources.attempts))
         ds = self._describe(dataset, sources, is_terminal=True, terminal_reason=reason)
-        run = self._run("terminal", key, refs, started)
+        run = self._run("terminal", key, refs, started, usages=self._usages(sources.attempts, {}))
         batch = LineageBatch(graph=graph, datasets=(ds,), derivations=(), run=run)
-        outcome = self._write(batch, self._usage_quads(run, graph, sources.attempts, {}), summary)
+        outcome = self._write(batch, summary)
         if outcome.accepted:
             summary.terminal[reason] += 1
         return outcome.accepted
@@ -515,11 +504,11 @@ class Tracer:
         key = self.trace_key(dataset, documents)
         usage = sum((r.usage for r in results), Usage())
         refs = tuple(dict.fromkeys(_document_ref(a) for a in sources.attempts))
-        run = self._run("trace", key, refs, started, usage)
+        run = self._run("trace", key, refs, started, usage,
+                        self._usages(sources.attempts, {r.attempt.iri: r for r in results}))
         batch = LineageBatch(graph=trace_graph, datasets=tuple(datasets.values()),
                              derivations=tuple(derivations), run=run)
-        extra = self._usage_quads(run, trace_graph, sources.attempts, {r.attempt.iri: r for r in results})
-        outcome = self._write(batch, extra, summary)
+        outcome = self._write(batch, summary)
         if not outcome.accepted:
             reason = summary.first_violation
             if outcome.report is not None and outcome.report.violations:
