@@ -61,12 +61,14 @@ def test_fine_relations_materialise_every_relation_above_them(store: OxigraphSto
 
 def test_the_import_run_is_recorded_as_prov(small_store: OxigraphStore) -> None:
     rows = ask(small_store, """
-        SELECT ?run ?agent ?file ?sha WHERE {
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?run ?agent ?file ?sha ?title WHERE {
           ?run a lk:ImportRun ; prov:wasAssociatedWith ?agent ; prov:used ?file ; prov:startedAtTime ?t .
-          ?agent a prov:SoftwareAgent . ?file lk:sha256 ?sha .
+          ?agent a prov:SoftwareAgent . ?file lk:sha256 ?sha ; dcterms:title ?title .
         }""")
     assert len(rows) == 2
-    assert {r["file"].rsplit("/", 1)[-1] for r in rows} == {"small_nodes.jsonl", "small_edges.jsonl"}
+    assert {r["title"] for r in rows} == {"small_nodes.jsonl", "small_edges.jsonl"}
+    assert {r["file"].rsplit("/", 1)[-1] for r in rows} == {r["sha"] for r in rows}   # named by content
     assert all(len(r["sha"]) == 64 for r in rows)
 
 

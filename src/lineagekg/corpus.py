@@ -22,7 +22,7 @@ A *corpus folder* comes in two layouts:
   named ``README.md`` takes the id from its folder's name by the same rule
   (``openbmb__UltraFeedback/README.md`` gives ``openbmb/UltraFeedback``). The card's YAML
   (``pretty_name`` and so on) is *not* used for the id. Its kind is ``hf_card`` when it has YAML
-  front matter, else ``markdown``; its URL is its ``file://`` URI.
+  front matter, else ``markdown``; its URL is an IRI made from its content (``iris``).
 
 Reading a document checks it: a file that is missing, over 5 MB, binary (has NUL bytes), not
 UTF-8, or whose card YAML is broken raises :class:`~lineagekg.errors.InputError` naming the file,
@@ -43,6 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lineagekg import iris
 from lineagekg.agents.extracting import parse_front_matter
 from lineagekg.documents import SourceDocument
 from lineagekg.errors import InputError, LineageKGError
@@ -85,7 +86,7 @@ def read_document(path: str | Path, *, kind: str | None = None, url: str | None 
                   about: Iterable[str] = (), license: str | None = None) -> SourceDocument:
     """Read one text document from disk into a :class:`SourceDocument`.
 
-    ``url`` defaults to the file's ``file://`` URI; ``kind`` to ``hf_card`` when the file has YAML
+    ``url`` defaults to an IRI made from the file's content (a local path is no public name); ``kind`` to ``hf_card`` when the file has YAML
     front matter, else ``markdown``; ``license`` to the card's ``license`` field. ``retrieved_at``
     is the file's modification time (``xsd:dateTime``, UTC); ``metadata`` the parsed front matter
     (``{}`` if none). Text is decoded as UTF-8 (a leading BOM dropped). Raises
@@ -125,7 +126,7 @@ def read_document(path: str | Path, *, kind: str | None = None, url: str | None 
     if kind is None:
         kind = "hf_card" if metadata or text.startswith("---") else "markdown"
     return SourceDocument(
-        url=url or path.resolve().as_uri(),
+        url=url or iris.content_document_iri(raw),
         kind=kind,
         text=text,
         about=tuple(about),
@@ -146,7 +147,7 @@ class CorpusEntry:
     file: str                      # relative to the corpus folder, with "/"
     path: Path                     # absolute
     kind: str
-    url: str                       # "" when the index gives none (then the file:// URI is used)
+    url: str                       # "" when the index gives none (then an IRI from its content is used)
     license: str | None
     datasets: tuple[str, ...]      # dataset names as the index (or file name) gives them
 

@@ -30,7 +30,7 @@ def _now() -> str:
 
 
 def _file_document(path: Path, data: bytes, retrieved_at: str) -> DocumentRef:
-    return DocumentRef(iri=path.resolve().as_uri(), title=path.name,
+    return DocumentRef(iri=iris.content_document_iri(data), title=path.name,
                        sha256=hashlib.sha256(data).hexdigest(), retrieved_at=retrieved_at,
                        kind="lineage JSONL")
 

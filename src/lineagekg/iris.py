@@ -71,6 +71,21 @@ def document_iri(kind: str, about: str) -> str:
     return f"{ID_BASE}document/{slug(kind)}/{digest(kind, about)}"
 
 
+def content_document_iri(data: bytes) -> str:
+    """The IRI of a local file known only by its content (never its ``file://`` path, which would
+    publish a local directory and differ between machines).
+
+    >>> content_document_iri(b"")
+    'https://w3id.org/lineagekg/id/document/sha256/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+    """
+    return f"{ID_BASE}document/sha256/{hashlib.sha256(data).hexdigest()}"
+
+
+def named_document_iri(name: str) -> str:
+    """The IRI of a local file that could not be read, by its relative name (no directory)."""
+    return f"{ID_BASE}document/file/{urllib.parse.quote(name, safe='._-')}"
+
+
 def graph_iri(kind: str, key: str) -> str:
     """A named graph per source: ``kind`` (import, trace, review) and a content key."""
     return f"{ID_BASE}graph/{slug(kind)}/{key}"

@@ -45,6 +45,7 @@ class Derivation:
     confidence: float
     evidence: str
     documents: tuple[str, ...] = ()        # IRIs of the primary source documents
+    more_evidence: tuple[str, ...] = ()    # further quotes, when several records state this edge
     source_kinds: tuple[str, ...] = ()     # "HuggingFace README", "Paper", ...
     teacher_model: str | None = None
     review_status: str = "Unreviewed"      # local name of an lk:ReviewStatus concept

@@ -125,8 +125,9 @@ def derivation_quads(d: Derivation, iri_of: dict[str, str], graph: NamedNode,
     yield Quad(qd, ox(PROV.entity), source, graph)
     yield Quad(qd, ox(LK.relation), NamedNode(relation.iri), graph)
     yield Quad(qd, ox(LK.confidence), _decimal(d.confidence), graph)
-    if d.evidence:
-        yield Quad(qd, ox(LK.evidence), Literal(d.evidence), graph)
+    for quote in (d.evidence, *d.more_evidence):
+        if quote:
+            yield Quad(qd, ox(LK.evidence), Literal(quote), graph)
     for kind in d.source_kinds:
         yield Quad(qd, ox(LK.evidenceSourceKind), Literal(kind), graph)
     for doc in d.documents:

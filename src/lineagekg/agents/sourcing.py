@@ -560,7 +560,7 @@ class SourcingAgent:
         try:
             document = self.corpus.read(entry)
         except InputError as exc:
-            return Attempt(iri=entry.url or entry.path.as_uri(), kind=entry.kind, title=entry.path.name,
+            return Attempt(iri=entry.url or iris.named_document_iri(entry.path.name), kind=entry.kind, title=entry.path.name,
                            outcome="DocumentUnreadable", message=str(exc), via=via)
         return self._checked(document, entry.kind, via)
 
