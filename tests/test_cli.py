@@ -107,7 +107,7 @@ def test_query_with_bound_parameters(store_dir: Path, capsys: pytest.CaptureFixt
                  "--store", str(store_dir)]) == 0
     results = json.loads(capsys.readouterr().out)
     assert len(results["results"]["bindings"]) == 6
-    assert main(["query", "ancestors", "--store", str(store_dir)]) == 3   # missing parameter
+    assert main(["query", "ancestors", "--store", str(store_dir)]) == 2   # missing parameter: usage
     assert "required" in capsys.readouterr().err
 
 
@@ -146,7 +146,7 @@ def test_export_to_a_file(store_dir: Path, tmp_path: Path) -> None:
     ds = Dataset()
     ds.parse(out, format="trig")
     assert len(ds) >= 0 and sum(len(g) for g in ds.graphs()) > 200
-    assert main(["export", "--format", "csv", "--store", str(store_dir)]) == 3
+    assert main(["export", "--format", "csv", "--store", str(store_dir)]) == 2   # usage
 
 
 def test_store_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -99,5 +99,5 @@ def test_tree_command_text_and_json(store_dir: str, capsys: pytest.CaptureFixtur
         ("openai/gsm8k", []), ("vicgalle/alpaca-gpt4", ["tatsu-lab/alpaca"])]
     assert trees[0]["tree"]["benchmark"] and trees[0]["tree"]["root"]
 
-    assert main(["tree", "example/math-mix", "--depth", "0", "--store", store_dir]) == 3
+    assert main(["tree", "example/math-mix", "--depth", "0", "--store", store_dir]) == 2   # usage
     assert main(["tree", "no/such", "--store", store_dir]) == 3

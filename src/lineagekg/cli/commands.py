@@ -91,22 +91,22 @@ def import_lineage_jsonl(
     if fmt is Format.json:
         out.emit_json(result)
     elif outcome.already_present:
-        out.stdout.print(f"already imported as {outcome.graph}: nothing written")
+        out.say(f"already imported as {outcome.graph}: nothing written")
     elif outcome.accepted:
-        out.stdout.print(f"imported {summary.datasets} datasets and {summary.edges} edges "
-                         f"({outcome.quads_written} quads) into {outcome.graph}")
+        out.say(f"imported {summary.datasets} datasets and {summary.edges} edges "
+                f"({outcome.quads_written} quads) into {outcome.graph}")
         for w in summary.warnings:
-            out.stderr.print(f"[yellow]warning:[/yellow] {w}")
+            out.say(("warning:", "yellow"), " ", w, err=True)
         if report and report.warnings:
-            out.stderr.print(f"[yellow]{len(report.warnings)} SHACL warning(s)[/yellow] kept in "
-                             f"{outcome.graph}/validation, for example:")
+            out.say((f"{len(report.warnings)} SHACL warning(s)", "yellow"),
+                    f" kept in {outcome.graph}/validation, for example:", err=True)
             for r in report.warnings[:5]:
-                out.stderr.print(f"  {r.describe()}", highlight=False)
+                out.say("  ", r.describe(), err=True)
     else:
-        out.stderr.print(f"[bold red]rejected:[/bold red] {len(report.violations) if report else 0} "
-                         "SHACL violation(s); nothing was written")
+        out.say(("rejected:", "bold red"), f" {len(report.violations) if report else 0} "
+                "SHACL violation(s); nothing was written", err=True)
         for r in (report.violations if report else [])[:20]:
-            out.stderr.print(f"  {r.describe()}", highlight=False)
+            out.say("  ", r.describe(), err=True)
     return EXIT_OK if outcome.accepted else EXIT_NEGATIVE
 
 
@@ -124,7 +124,7 @@ def ancestors(dataset: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.ta
         return EXIT_OK
     if tree:
         out.lineage_tree(dataset, lineage.upstream_edges(dataset))
-    out.related_table(f"{len(found)} ancestor(s) of {dataset}", found, extra="root")
+    out.related_table(out.line(f"{len(found)} ancestor(s) of ", out.name(dataset)), found, extra="root")
     return EXIT_OK
 
 
@@ -135,7 +135,7 @@ def descendants(dataset: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.
     if fmt is Format.json:
         out.emit_json({"dataset": dataset, "descendants": [d.id for d in found], "details": found})
         return EXIT_OK
-    out.related_table(f"{len(found)} descendant(s) of {dataset}", found, extra="leaf")
+    out.related_table(out.line(f"{len(found)} descendant(s) of ", out.name(dataset)), found, extra="leaf")
     return EXIT_OK
 
 
@@ -146,8 +146,8 @@ def roots(dataset: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table)
     if fmt is Format.json:
         out.emit_json({"dataset": dataset, "roots": [r.id for r in found], "details": found})
         return EXIT_OK
-    out.table(f"{len(found)} root(s) of {dataset}", ["root", "terminal reason"],
-              [[r.id, r.terminal_reason or r.terminal_note or ""] for r in found])
+    out.table(out.line(f"{len(found)} root(s) of ", out.name(dataset)), ["root", "terminal reason"],
+              [[out.name(r.id), r.terminal_reason or r.terminal_note or ""] for r in found])
     return EXIT_OK
 
 
@@ -159,8 +159,9 @@ def shared_roots(datasets: Annotated[list[str], typer.Argument(help="Two or more
     if fmt is Format.json:
         out.emit_json({"datasets": datasets, "shared_roots": [r.id for r in found], "details": found})
         return EXIT_OK
-    out.table(f"{len(found)} root(s) shared by {', '.join(datasets)}", ["root", "terminal reason"],
-              [[r.id, r.terminal_reason or ""] for r in found])
+    shared_by = [part for i, d in enumerate(datasets) for part in ((", ",) if i else ()) + (out.name(d),)]
+    out.table(out.line(f"{len(found)} root(s) shared by ", *shared_by), ["root", "terminal reason"],
+              [[out.name(r.id), r.terminal_reason or ""] for r in found])
     return EXIT_OK
 
 
@@ -175,12 +176,12 @@ def path(source: Annotated[str, typer.Argument(metavar="FROM")], target: Annotat
                        "path": list(found[1].nodes) if found else None,
                        "relations": list(found[1].relations) if found else None})
     elif found is None:
-        out.stdout.print(f"no lineage path between {source} and {target}")
+        out.say("no lineage path between ", out.name(source), " and ", out.name(target))
     else:
         direction, witness = found
         what = "derives from" if direction == "upstream" else "is an ancestor of"
-        out.stdout.print(f"{source} {what} {target} in {witness.length} hop(s):")
-        out.stdout.print("  " + out.path_text(witness.nodes, witness.relations), highlight=False)
+        out.say(out.name(source), f" {what} ", out.name(target), f" in {witness.length} hop(s):")
+        out.say("  ", out.path_text(witness.nodes, witness.relations))
     return EXIT_OK if found else EXIT_NEGATIVE
 
 
@@ -194,8 +195,8 @@ def contamination(benchmark: IdArg, store: StoreOpt = None, fmt: FormatOpt = For
                                  "path": list(h.path.nodes), "relations": list(h.path.relations)}
                                 for h in hits]})
         return EXIT_OK
-    out.table(f"{len(hits)} dataset(s) reach {benchmark}", ["dataset", "hops", "witness path"],
-              [[h.dataset, h.path.length, out.path_text(h.path.nodes, h.path.relations)] for h in hits])
+    out.table(out.line(f"{len(hits)} dataset(s) reach ", out.name(benchmark)), ["dataset", "hops", "witness path"],
+              [[out.name(h.dataset), h.path.length, out.path_text(h.path.nodes, h.path.relations)] for h in hits])
     return EXIT_OK
 
 
@@ -207,8 +208,8 @@ def redundancy(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
         out.emit_json({"hits": hits})
         return EXIT_OK
     out.table(f"{len(hits)} implicit intersection(s)", ["dataset", "takes", "and again via"],
-              [[h.dataset, f"{h.upstream} ({h.upstream_relation})", f"{h.via} ({h.via_relation})"]
-               for h in hits])
+              [[out.name(h.dataset), out.line(out.name(h.upstream), f" ({h.upstream_relation})"),
+                out.line(out.name(h.via), f" ({h.via_relation})")] for h in hits])
     return EXIT_OK
 
 
@@ -303,7 +304,7 @@ def query(
     if results != "table":
         raise QueryParameterError(q.name, "--results", f"unknown format {results!r}")
     names = [v.value for v in result.variables]
-    rows = [[("" if s[n] is None else s[n].value) for n in names] for s in result]
+    rows = [[out.cell("" if s[n] is None else s[n].value) for n in names] for s in result]
     out.table(f"{q.name}: {len(rows)} row(s)", names, rows)
     return EXIT_OK
 
@@ -339,11 +340,11 @@ def validate(file: Annotated[Path, typer.Argument(help="An RDF file (.ttl, .trig
         out.emit_json({"file": str(file), "conforms": report.conforms,
                        "results": [r.as_dict() for r in report.results]})
     else:
-        verdict = "[green]conforms[/green]" if report.conforms else "[red]does not conform[/red]"
-        out.stdout.print(f"{file}: {verdict} ({len(report.violations)} violation(s), "
-                         f"{len(report.warnings)} warning(s))")
+        verdict = ("conforms", "green") if report.conforms else ("does not conform", "red")
+        out.say(str(file), ": ", verdict, f" ({len(report.violations)} violation(s), "
+                f"{len(report.warnings)} warning(s))")
         for r in report.results:
-            out.stdout.print(f"  {r.severity.value}: {r.describe()}", highlight=False)
+            out.say(f"  {r.severity.value}: ", r.describe())
     return EXIT_OK if report.conforms else EXIT_NEGATIVE
 
 
@@ -364,7 +365,7 @@ def export(
         tmp = output.with_name(output.name + ".part")
         tmp.write_bytes(data)
         tmp.replace(output)    # no half-written export on failure
-        out.stderr.print(f"wrote {len(data)} bytes to {output}")
+        out.say(f"wrote {len(data)} bytes to {output}", err=True)
     return EXIT_OK
 
 
@@ -385,7 +386,6 @@ def extract(
 ) -> int:
     """The lineage claims found in one document, each with its verbatim evidence (claims whose
     evidence is not in the document are dropped, as when tracing)."""
-    from rich.markup import escape
 
     from lineagekg.corpus import Corpus, read_document
     from lineagekg.llm import make_backend
@@ -408,18 +408,18 @@ def extract(
     answer = make_backend(backend, model=model, cache_dir=cache_dir).answer(document, document.text, aliases)
     claims = [c for c in answer.claims if c.evidence.strip() and evidence_in(document.text, c.evidence)]
     for problem in answer.problems:
-        out.stderr.print(f"[yellow]answer problem:[/yellow] {escape(problem)}", highlight=False)
+        out.say(("answer problem:", "yellow"), " ", problem, err=True)
     if len(claims) < len(answer.claims):
-        out.stderr.print(f"[yellow]{len(answer.claims) - len(claims)} claim(s) dropped: evidence not in the document",
-                         highlight=False)
+        out.say((f"{len(answer.claims) - len(claims)} claim(s) dropped: evidence not in the document", "yellow"),
+                err=True)
     if fmt is Format.json:
         out.emit_json({"file": str(file), "document": document.url, "about": list(document.about), "claims": [
             {"target": c.target, "source": c.source, "relation": c.relation, "confidence": c.confidence,
              "evidence": c.evidence, "source_split": c.source_split} for c in claims]})
         return EXIT_OK
     out.table(f"{len(claims)} claim(s) in {file}", ["target", "source", "relation", "conf.", "evidence"],
-              [[c.target, c.source + (f" ({c.source_split})" if c.source_split else ""), c.relation,
-                f"{c.confidence:.2f}", c.evidence[:120]] for c in claims])
+              [[out.name(c.target), out.line(out.name(c.source), f" ({c.source_split})" if c.source_split else ""),
+                c.relation, f"{c.confidence:.2f}", c.evidence[:120]] for c in claims])
     return EXIT_OK
 
 
@@ -450,7 +450,7 @@ def evaluate_backend(
                        "misses": [f"{m.child} <- {m.parent}" for m in report.misses],
                        "extras": [f"{c.target} <- {c.source}" for c in report.extras]})
     else:
-        out.stdout.print(report.table(), highlight=False, markup=False)
+        out.say(report.table())
     return EXIT_OK
 
 
@@ -474,7 +474,6 @@ def trace(
 ) -> int:
     """Trace SEED datasets upstream from their documentation and write the lineage, one validated
     named graph per dataset, as PROV (re-runs write nothing twice; a killed run resumes)."""
-    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -518,10 +517,10 @@ def trace(
             detail += f", terminal: {event.reason}"
         colour = {"traced": "green", "already traced": "cyan", "terminal": "yellow", "rejected": "red",
                   "failed": "red"}[event.status]
-        bar.console.print(f"[{colour}]{event.status:>14}[/{colour}] depth {event.depth} {event.dataset} "
-                          f"({event.documents} document(s)): {detail}", highlight=False)
+        bar.console.print(out.line((f"{event.status:>14}", colour), f" depth {event.depth} ", out.name(event.dataset),
+                                   f" ({event.documents} document(s)): ", detail))
         done = bar.tasks[0].completed + 1
-        bar.update(task, completed=done, total=done + event.pending, description=event.dataset)
+        bar.update(task, completed=done, total=done + event.pending, description=out.markup(event.dataset))
 
     tracer = Tracer(_store(store), docs, tracing, depth=depth, cutoff=cut, sourcing=sourcing, progress=progress)
     with bar:
@@ -547,11 +546,10 @@ def trace(
             ["datasets not traced: the model call failed (a re-run retries)", summary.datasets_failed]])
         for label, lines in (("bad document", summary.document_errors), ("answer problem", summary.problem_messages),
                              ("source rejected", summary.rejected_sources)):
-            for line in lines[:20]:
-                out.stderr.print(f"[yellow]{label}:[/yellow] {escape(line)}", highlight=False)
+            for message in lines[:20]:
+                out.say((f"{label}:", "yellow"), " ", message, err=True)
         if summary.first_violation:
-            out.stderr.print(f"[bold red]first SHACL violation:[/bold red] {escape(summary.first_violation)}",
-                             highlight=False)
+            out.say(("first SHACL violation:", "bold red"), " ", summary.first_violation, err=True)
     return EXIT_OK if summary.batches_rejected == 0 and summary.datasets_failed == 0 else EXIT_NEGATIVE
 
 

@@ -1,20 +1,89 @@
-"""Output for people (rich tables and trees) and for scripts (JSON on stdout)."""
+"""Output for people (rich tables and trees) and for scripts (JSON on stdout).
+
+The one place where data meets the terminal. Every string that comes from data (a dataset name,
+a quote, an error message) is turned into a rich ``Text`` here, never parsed as markup, with its
+control, bidi and invisible characters made visible (:mod:`lineagekg.cli.terminal_text`); an
+identifier that imitates another (a Cyrillic ``а`` for ``a``) or hides characters is shown with
+``⚠`` and what it looks like. Styles come only from the code, as ``(text, style)`` pairs.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
-from typing import Any
+from typing import Any, Union
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
 from lineagekg.analyses import Edge, Related
+from lineagekg.cli.terminal_text import hidden_characters, lookalike, visible
 
-stdout = Console(soft_wrap=True)
-stderr = Console(stderr=True, soft_wrap=True)
+stdout = Console(soft_wrap=True, highlight=False)
+stderr = Console(stderr=True, soft_wrap=True, highlight=False)
+
+Part = Union[Text, str, tuple[Any, str]]
+
+
+def text(value: Any, style: str = "") -> Text:
+    """Free text from data (a quote, a message): shown as written, line breaks kept, nothing
+    interpreted."""
+    return Text(visible("" if value is None else str(value), newlines=True), style=style)
+
+
+def name(value: Any, style: str = "") -> Text:
+    """An identifier from data: on one line, with a visible warning when it hides characters
+    or looks like another identifier."""
+    raw = "" if value is None else str(value)
+    shown = Text(visible(raw), style=style)
+    hidden = hidden_characters(raw)
+    imitates = lookalike(raw)
+    if hidden or imitates:
+        why = []
+        if imitates is not None:
+            why.append(f"looks like {visible(imitates)!r}")
+        if hidden:
+            why.append("hidden " + " ".join(hidden[:4]) + (" ..." if len(hidden) > 4 else ""))
+        shown.append(f" ⚠ {'; '.join(why)}", style="bold yellow")
+    return shown
+
+
+def cell(value: Any) -> Text:
+    """A value of unknown kind (a SPARQL result): an identifier when on one line, else free text."""
+    raw = "" if value is None else str(value)
+    return text(raw) if "\n" in raw else name(raw)
+
+
+def markup(value: Any) -> str:
+    """Data for a rich markup template (a progress bar's description): visible and escaped."""
+    return escape(visible("" if value is None else str(value)))
+
+
+def line(*parts: Part) -> Text:
+    """One line of output: ``Text`` kept, ``(value, style)`` and plain values as free text."""
+    out = Text()
+    for part in parts:
+        if isinstance(part, Text):
+            out.append_text(part)
+        elif isinstance(part, tuple):
+            out.append_text(text(part[0], part[1]))
+        else:
+            out.append_text(text(part))
+    return out
+
+
+def say(*parts: Part, err: bool = False) -> None:
+    """Print one line (see :func:`line`) on stdout, or stderr when ``err``."""
+    (stderr if err else stdout).print(line(*parts))
+
+
+# JSON escapes C0 controls itself; C1 controls, bidi and line separators it leaves raw.
+_JSON_UNSAFE = re.compile("[\u0080-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 
 
 def as_jsonable(value: Any) -> Any:
@@ -28,23 +97,28 @@ def as_jsonable(value: Any) -> Any:
 
 
 def emit_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(as_jsonable(value), indent=2, ensure_ascii=False) + "\n")
+    """``value`` as JSON on stdout: the same value for a parser, no raw control character for a
+    terminal."""
+    dumped = json.dumps(as_jsonable(value), indent=2, ensure_ascii=False)
+    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped) + "\n")
 
 
-def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    t = Table(title=title, title_justify="left", show_lines=False)
+def table(title: Any, columns: list[str], rows: list[list[Any]]) -> Table:
+    """Print a table; cells that are not ``Text`` already are free text."""
+    t = Table(title=title if isinstance(title, Text) else text(title), title_justify="left", show_lines=False)
     for c in columns:
-        t.add_column(c)
+        t.add_column(text(c))
     for r in rows:
-        t.add_row(*["" if v is None else str(v) for v in r])
+        t.add_row(*[v if isinstance(v, Text) else text("" if v is None else v) for v in r])
     stdout.print(t)
+    return t
 
 
-def related_table(title: str, items: list[Related], *, extra: str | None = None) -> None:
+def related_table(title: Any, items: list[Related], *, extra: str | None = None) -> None:
     columns = ["dataset", "hops"] + ([extra] if extra else [])
     rows = []
     for it in items:
-        row: list[Any] = [it.id, it.distance]
+        row: list[Any] = [name(it.id), it.distance]
         if extra == "root":
             row.append("root" if it.is_root else "")
         elif extra == "leaf":
@@ -58,28 +132,28 @@ def lineage_tree(root: str, edges: list[Edge], *, max_depth: int = 6) -> None:
     sources: dict[str, list[Edge]] = {}
     for e in edges:
         sources.setdefault(e.target, []).append(e)
-    tree = Tree(f"[bold]{root}[/bold]")
+    tree = Tree(name(root, "bold"))
     seen: set[str] = {root}
 
     def grow(node: str, branch: Tree, depth: int) -> None:
         for e in sorted(sources.get(node, []), key=lambda x: x.source):
-            label = f"[dim]{e.relation or 'derived'}[/dim] {e.source}"
+            label = line((e.relation or "derived", "dim"), " ", name(e.source))
             if e.source in seen:
-                branch.add(label + " [dim](see above)[/dim]")
+                branch.add(label.append(" (see above)", style="dim"))
                 continue
             seen.add(e.source)
             child = branch.add(label)
             if depth < max_depth:
                 grow(e.source, child, depth + 1)
             elif sources.get(e.source):
-                child.add("[dim]...[/dim]")
+                child.add(Text("...", style="dim"))
 
     grow(root, tree, 1)
     stdout.print(tree)
 
 
-def path_text(nodes: tuple[str, ...], relations: tuple[str | None, ...]) -> str:
-    parts = [nodes[0]]
+def path_text(nodes: tuple[str, ...], relations: tuple[str | None, ...]) -> Text:
+    parts: list[Part] = [name(nodes[0])]
     for rel, node in zip(relations, nodes[1:]):
-        parts.append(f" --{rel or 'derived'}--> {node}")
-    return "".join(parts)
+        parts += [f" --{rel or 'derived'}--> ", name(node)]
+    return line(*parts)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 from rich.tree import Tree
 
 from lineagekg.analyses import Lineage
@@ -77,22 +77,23 @@ def lineage_tree(lineage: Lineage, dataset: str, *, depth: int | None = None, do
     return top
 
 
-def _label(n: TreeNode, *, down: bool) -> str:
-    marks = []
+def _label(n: TreeNode, *, down: bool) -> Text:
+    parts: list[out.Part] = []
+    if n.relations:
+        parts += [(", ".join(n.relations), "dim"), " ", out.name(n.id)]
+    else:
+        parts.append(out.name(n.id, "bold"))
     if n.benchmark:
-        marks.append("[bold magenta]benchmark[/bold magenta]")
+        parts += ["  ", ("benchmark", "bold magenta")]
     if n.root and not n.seen_above:
-        marks.append("[green]root[/green]" + (f" [dim]({escape(n.terminal_reason)})[/dim]"
-                                               if n.terminal_reason else ""))
-    head = f"[dim]{escape(', '.join(n.relations))}[/dim] " if n.relations else ""
-    text = head + (f"[bold]{escape(n.id)}[/bold]" if not n.relations else escape(n.id))
-    if marks:
-        text += "  " + " ".join(marks)
+        parts += [" " if n.benchmark else "  ", ("root", "green")]
+        if n.terminal_reason:
+            parts += [" ", (f"({n.terminal_reason})", "dim")]
     if n.seen_above:
-        text += " [dim](see above)[/dim]"
+        parts.append((" (see above)", "dim"))
     if n.truncated:
-        text += f" [dim]... (more {'below' if down else 'upstream'}; raise --depth)[/dim]"
-    return text
+        parts.append((f" ... (more {'below' if down else 'upstream'}; raise --depth)", "dim"))
+    return out.line(*parts)
 
 
 def _grow(branch: Tree, n: TreeNode, *, down: bool) -> None:
@@ -125,6 +126,6 @@ def tree(datasets: Annotated[list[str], typer.Argument(metavar="DATASET...", hel
             out.stdout.print()
         shown = Tree(_label(top, down=down))
         _grow(shown, top, down=down)
-        out.stdout.print(shown, highlight=False)
-        out.stdout.print(f"[dim]{_count(top)} branch(es); {what} of {escape(top.id)}[/dim]", highlight=False)
+        out.stdout.print(shown)
+        out.say((f"{_count(top)} branch(es); {what} of ", "dim"), out.name(top.id, "dim"))
     return EXIT_OK

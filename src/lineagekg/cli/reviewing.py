@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from lineagekg.cli import EXIT_OK
@@ -35,17 +34,17 @@ def review(ctx: typer.Context, store: StoreOpt = None, fmt: FormatOpt = Format.t
     if fmt is Format.json:
         out.emit_json({"pending": claims})
         return EXIT_OK
-    table = Table(title=f"{len(claims)} claim(s) waiting for review", title_justify="left")
+    table = Table(title=out.text(f"{len(claims)} claim(s) waiting for review"), title_justify="left")
     table.add_column("id", no_wrap=True, min_width=16)
     table.add_column("target <- relation - source")
     table.add_column("conf.", no_wrap=True)
     table.add_column("evidence (document)", ratio=1)
     for c in claims:
-        table.add_row(c.short_id, escape(f"{c.target}\n  <- {c.relation} - {c.source}"), f"{c.confidence:.2f}",
-                      escape(c.evidence or '') + f"\n[dim]{escape(' '.join(c.documents))}[/dim]")
+        table.add_row(out.name(c.short_id), out.line(out.name(c.target), f"\n  <- {c.relation} - ", out.name(c.source)),
+                      f"{c.confidence:.2f}", out.line(out.text(c.evidence or ""), "\n", (" ".join(c.documents), "dim")))
     out.stdout.print(table)
     if claims:
-        out.stderr.print("decide with: lineagekg review accept ID --by NAME (or reject)", highlight=False)
+        out.say("decide with: lineagekg review accept ID --by NAME (or reject)", err=True)
     return EXIT_OK
 
 
@@ -56,13 +55,10 @@ def _decide(edge: str, accept: bool, by: str | None, note: str | None, store: Pa
     if fmt is Format.json:
         out.emit_json(outcome)
         return EXIT_OK
-    out.stdout.print(f"{outcome.status.lower()}: {outcome.edge} by {outcome.reviewer} at {outcome.decided_at}",
-                     highlight=False)
-    out.stdout.print(f"  recorded in {outcome.graph} ({outcome.quads_written} quads written, "
-                     f"{outcome.quads_removed} removed)", highlight=False)
+    out.say(f"{outcome.status.lower()}: {outcome.edge} by ", out.name(outcome.reviewer), f" at {outcome.decided_at}")
+    out.say(f"  recorded in {outcome.graph} ({outcome.quads_written} quads written, {outcome.quads_removed} removed)")
     if outcome.edges_removed:
-        out.stdout.print(f"  no longer lineage: {len(outcome.edges_removed)} edge triple(s) removed",
-                         highlight=False)
+        out.say(f"  no longer lineage: {len(outcome.edges_removed)} edge triple(s) removed")
     return EXIT_OK
 
 

@@ -46,7 +46,7 @@ def serve(
                + f"; query limits: {settings.query_timeout:g} s, {settings.max_rows} rows")
     sys.stdout.flush()
     if host not in ("127.0.0.1", "localhost", "::1"):
-        out.stderr.print(f"[yellow]warning:[/yellow] listening on {host}: reachable from other machines")
+        out.say(("warning:", "yellow"), f" listening on {host}: reachable from other machines", err=True)
     config = uvicorn.Config(
         application, host=host, port=port, workers=1, log_level=log_level, lifespan="off",
         timeout_graceful_shutdown=5,
