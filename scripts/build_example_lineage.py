@@ -3,7 +3,9 @@
 
 1. ``labels/dev_edges.csv``: hand-checked lineage edges, each quoting a GitHub README verbatim.
 2. ``lineage_corpus/dpi/dpi_compact.jsonl``: Data Provenance Initiative metadata (Apache-2.0);
-   every entry of a record's "Derived from Datasets" becomes an edge.
+   every entry of a record's "Derived from Datasets" becomes an edge. Names are resolved by the
+   library's DPI entity resolution (``lineagekg.interop.dpi.Names``), the one ``lineagekg import
+   dpi`` uses.
 
 Output, in the JSON Lines format of 'Tracing the Roots' (plus lineagekg's extensions):
 ``nodes.jsonl``, ``edges.jsonl`` (``meta_info`` a JSON *string*) and ``NOTICE.md``.
@@ -24,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lineagekg import iris, taxonomy
+from lineagekg import taxonomy
+from lineagekg.interop.dpi import Graph, Names, domains_of, note_record, synthetic_of
 
 LABELS_KIND = "GitHub"            # meta_info.source of the hand-checked edges (GitHub READMEs)
 DPI_KIND = "DPI metadata"         # meta_info.source of the DPI edges
@@ -32,19 +35,6 @@ CONFIDENCE = {"explicit": 0.95, "implicit": 0.75}
 DPI_CONFIDENCE = 0.7
 DPI_DEFAULT_RELATION = "Direct Inclusion/Subset"   # the paper's default for a vague statement
 DPI_SYNTHETIC_RELATION = "Synthetic Generation"
-
-# a Hub dataset URL: huggingface.co (or its short form hf.co) /datasets/<org>/<name>[/anything]
-_HUB_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/datasets/"
-                      r"([A-Za-z0-9][\w.\-]*)/([\w.\-]+)(?:[/?#].*)?$")
-_ORG_NAME = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
-
-
-def hub_id_from_url(text: str) -> str | None:
-    """``org/name`` from a huggingface.co/datasets/<org>/<name> URL (suffixes such as
-    /viewer/..., /tree/main, /blob/main/file ignored); None for anything else."""
-    m = _HUB_URL.match(text.strip())
-    return f"{m.group(1)}/{m.group(2)}" if m else None
-
 
 @dataclass
 class Edge:
@@ -96,138 +86,6 @@ def split_word(parent_split: str) -> str | None:
     return m.group(1).lower() if m else None
 
 
-def domains_of(task_categories: list[str]) -> set[str]:
-    """DPI task categories -> our domains, only when clear: Math, Code, else General."""
-    found = set()
-    for cat in task_categories:
-        if "Math" in cat:
-            found.add("Math")
-        if "Code" in cat or "Program" in cat:
-            found.add("Code")
-    if not found and task_categories:
-        found.add("General")
-    return found
-
-
-def synthetic_of(record: dict[str, Any]) -> bool | None:
-    if record.get("Model Generated"):
-        return True
-    if record.get("Human Annotation") == "Yes":
-        return False
-    return None
-
-
-def dpi_node_name(record: dict[str, Any]) -> str:
-    return hub_id_from_url(record.get("Hugging Face URL") or "") or record["Unique Dataset Identifier"].strip()
-
-
-# ------------------------------------------------------------------------------------ names
-
-class Names:
-    """Canonical names: an index.json id for an alias (case-insensitive), else one spelling per
-    lower-cased name, else one name per project IRI slug for names that are not Hub ids."""
-
-    def __init__(self, index: dict[str, Any]):
-        self.alias: dict[str, str] = {}
-        for ds in index.get("datasets", []):
-            for name in [ds["id"], *ds.get("aliases", [])]:
-                self.alias.setdefault(name.strip().lower(), ds["id"])
-        self.seen: Counter[str] = Counter()
-        self.from_labels: set[str] = set()
-        self.hub: set[str] = set()       # raw names known to be Hub ids
-        self.canon: dict[str, str] = {}
-        self.merges: list[tuple[str, str, str]] = []   # (raw, canonical, why)
-
-    def note(self, raw: str, *, labels: bool = False, hub: bool = False) -> None:
-        self.seen[raw] += 1
-        if labels:
-            self.from_labels.add(raw)
-        if hub:
-            self.hub.add(raw)
-
-    def resolve_all(self) -> None:
-        groups: dict[str, list[str]] = defaultdict(list)
-        for raw in self.seen:
-            key = raw.lower()
-            if key in self.alias:
-                self.canon[raw] = self.alias[key]
-                if raw != self.alias[key]:
-                    self.merges.append((raw, self.alias[key], "alias in index.json"))
-            else:
-                groups[key].append(raw)
-        for spellings in groups.values():
-            best = min(spellings, key=lambda s: (s not in self.from_labels, s not in self.hub,
-                                                 -self.seen[s], s))
-            for s in spellings:
-                self.canon[s] = best
-                if s != best:
-                    self.merges.append((s, best, "same name up to case"))
-        # names that are not Hub ids get a project IRI from a slug: one name per slug
-        by_slug: dict[str, list[str]] = defaultdict(list)
-        for name in sorted(set(self.canon.values())):
-            if not self.is_hub(name):
-                by_slug[iris.slug(name)].append(name)
-        for names in by_slug.values():
-            if len(names) > 1:
-                best = min(names, key=lambda s: (not self._any_label(s), -self._count(s), s))
-                for raw, c in list(self.canon.items()):
-                    if c in names and c != best:
-                        self.canon[raw] = best
-                        self.merges.append((raw, best, "same project IRI slug"))
-
-    def _variants(self, name: str) -> list[str]:
-        return [r for r, c in self.canon.items() if c == name]
-
-    def _any_label(self, name: str) -> bool:
-        return any(r in self.from_labels for r in self._variants(name))
-
-    def _count(self, name: str) -> int:
-        return sum(self.seen[r] for r in self._variants(name))
-
-    def __call__(self, raw: str) -> str:
-        return self.canon[raw]
-
-    def is_hub(self, name: str) -> bool:
-        """A canonical name is a Hub id when it is org/name and some spelling of it came from a
-        Hub URL, from the labels file, or from the corpus index."""
-        if not _ORG_NAME.match(name):
-            return False
-        if name.lower() in self.alias and self.alias[name.lower()] == name:
-            return True
-        return any(r in self.hub or r in self.from_labels for r, c in self.canon.items() if c == name)
-
-
-# ------------------------------------------------------------------------------------ graph
-
-class Graph:
-    """target -> sources, adding edges in order and refusing any that would close a cycle."""
-
-    def __init__(self) -> None:
-        self.sources: dict[str, set[str]] = defaultdict(set)
-
-    def path(self, start: str, goal: str) -> list[str] | None:
-        """A derivation path start -> ... -> goal (following 'derived from'), by DFS."""
-        stack: list[tuple[str, list[str]]] = [(start, [start])]
-        seen = {start}
-        while stack:
-            node, trail = stack.pop()
-            if node == goal:
-                return trail
-            for nxt in sorted(self.sources.get(node, ()), reverse=True):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append((nxt, trail + [nxt]))
-        return None
-
-    def add(self, target: str, source: str) -> list[str] | None:
-        """Add target <- source; return the cycle it would close instead (and add nothing)."""
-        back = self.path(source, target)
-        if back is not None:
-            return [target, *back]
-        self.sources[target].add(source)
-        return None
-
-
 # ------------------------------------------------------------------------------------ build
 
 def build(shared: Path, out: Path) -> None:
@@ -270,17 +128,11 @@ def build(shared: Path, out: Path) -> None:
     dpi_by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
     empty_entries = 0
     for record in dpi:
-        target = dpi_node_name(record)
-        names.note(target, hub=hub_id_from_url(record.get("Hugging Face URL") or "") is not None)
+        target, parents, empty = note_record(names, record)
+        empty_entries += empty
         dpi_by_name[target].append(record)
         relation = DPI_SYNTHETIC_RELATION if record.get("Model Generated") else DPI_DEFAULT_RELATION
-        for entry in record.get("Derived from Datasets") or []:
-            if not isinstance(entry, str) or not entry.strip():
-                empty_entries += 1
-                continue
-            hub = hub_id_from_url(entry)
-            parent = hub or entry.strip()
-            names.note(parent, hub=hub is not None)
+        for parent, entry in parents:
             raw_edges.append((target, parent, DPI_KIND, relation, DPI_CONFIDENCE,
                               f"Derived from Datasets: {entry}", {"record": record["Unique Dataset Identifier"]}))
 

@@ -1,15 +1,18 @@
-"""Import published lineage graphs into the store: parse, turn into PROV-O, validate, write."""
+"""Import lineage data other systems publish into the store: parse, turn into PROV-O, validate,
+write, all or nothing. One pipeline (:func:`import_batch`) for every format: the paper's JSONL,
+the DPI collection, Hub cards, OpenLineage events."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lineagekg import __version__, iris
 from lineagekg.interop import paper_jsonl
-from lineagekg.model import AgentRun, DocumentRef
+from lineagekg.model import AgentRun, Dataset, Derivation, DocumentRef
 from lineagekg.provenance import LineageBatch, batch_quads
 from lineagekg.store.base import ImportOutcome
 from lineagekg.store.oxigraph import OxigraphStore
@@ -23,39 +26,81 @@ class ImportSummary:
     datasets: int
     edges: int
     warnings: tuple[str, ...]
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _file_document(path: Path, data: bytes, retrieved_at: str) -> DocumentRef:
-    return DocumentRef(iri=iris.content_document_iri(data), title=path.name,
-                       sha256=hashlib.sha256(data).hexdigest(), retrieved_at=retrieved_at,
-                       kind="lineage JSONL")
+def file_document(name: str, data: bytes, retrieved_at: str, kind: str, url: str | None = None) -> DocumentRef:
+    """A file an import read: named by its URL when known, else by its content (no local path)."""
+    return DocumentRef(iri=url or iris.content_document_iri(data), title=name,
+                       sha256=hashlib.sha256(data).hexdigest(), retrieved_at=retrieved_at, kind=kind)
+
+
+def import_batch(store: OxigraphStore, *, format_name: str, files: Sequence[tuple[str, bytes, str | None]],
+                 datasets: Sequence[Dataset], derivations: Sequence[Derivation],
+                 documents: Sequence[DocumentRef] = (), document_kind: str | None = None,
+                 warnings: Sequence[str] = (), counts: dict[str, int] | None = None,
+                 started_at: str | None = None) -> ImportSummary:
+    """Write what an importer read as one named graph, validated with SHACL, all or nothing.
+
+    The graph is named by the content of ``files`` (name, bytes, URL if it has one), so importing the same files
+    twice writes nothing the second time. Each derivation without documents cites every file.
+    A batch that fails SHACL comes back with ``outcome.accepted == False`` and the report.
+    """
+    started = started_at or _now()
+    key = hashlib.sha256(b"\x1e".join(name.encode() + b"\x1f" + data for name, data, _ in files)).hexdigest()[:16]
+    used = tuple(file_document(name, data, started, document_kind or f"{format_name} file", url)
+                 for name, data, url in files)
+    cited = tuple(d.iri for d in used)
+    derivations = [d if d.documents else replace(d, documents=cited) for d in derivations]
+    run = AgentRun(
+        iri=iris.activity_iri("import", key), kind="ImportRun",
+        agent_iri=iris.agent_iri(f"lineagekg-import-{format_name}", __version__),
+        agent_label=f"lineagekg import {format_name} {__version__}", started_at=started,
+        ended_at=_now(), used=used)
+    batch = LineageBatch(graph=iris.graph_iri("import", key), datasets=tuple(datasets),
+                         derivations=tuple(derivations), run=run)
+    documents = [d for d in documents if d.iri not in cited]      # a file read is described once
+    outcome = store.import_quads(batch_quads(batch, extra_documents=documents), batch.graph)
+    return ImportSummary(outcome=outcome, datasets=len(datasets), edges=len(derivations),
+                         warnings=tuple(warnings), counts=dict(counts or {}))
 
 
 def import_lineage_jsonl(store: OxigraphStore, nodes: Path, edges: Path, *,
                          started_at: str | None = None) -> ImportSummary:
     """Import a paper-format lineage graph (node and edge JSONL files) as one named graph.
 
-    The graph is named by the files' content, so importing the same files twice writes nothing
-    the second time. Raises ``InputError`` for malformed input (nothing written); a batch that
-    fails SHACL comes back with ``outcome.accepted == False`` and the report (nothing written).
+    Raises ``InputError`` for malformed input (nothing written); a batch that fails SHACL comes
+    back with ``outcome.accepted == False`` and the report (nothing written).
     """
     parsed = paper_jsonl.read(nodes, edges)
-    started = started_at or _now()
-    node_bytes, edge_bytes = nodes.read_bytes(), edges.read_bytes()
-    key = hashlib.sha256(node_bytes + b"\x1f" + edge_bytes).hexdigest()[:16]
-    run = AgentRun(
-        iri=iris.activity_iri("import", key), kind="ImportRun",
-        agent_iri=iris.agent_iri("lineagekg-import-lineage-jsonl", __version__),
-        agent_label=f"lineagekg import lineage-jsonl {__version__}", started_at=started,
-        ended_at=_now(),
-        used=(_file_document(nodes, node_bytes, started), _file_document(edges, edge_bytes, started)))
-    batch = LineageBatch(graph=iris.graph_iri("import", key), datasets=tuple(parsed.datasets),
-                         derivations=tuple(parsed.derivations), run=run)
-    quads = batch_quads(batch, extra_documents=parsed.documents)
-    outcome = store.import_quads(quads, batch.graph)
-    return ImportSummary(outcome=outcome, datasets=len(parsed.datasets), edges=len(parsed.derivations),
-                         warnings=tuple(parsed.warnings))
+    return import_batch(store, format_name="lineage-jsonl",
+                        files=[(nodes.name, nodes.read_bytes(), None), (edges.name, edges.read_bytes(), None)],
+                        datasets=parsed.datasets, derivations=parsed.derivations,
+                        documents=parsed.documents, document_kind="lineage JSONL",
+                        warnings=parsed.warnings, counts=parsed.counts, started_at=started_at)
+
+
+def import_dpi(store: OxigraphStore, folder: Path, *, started_at: str | None = None) -> ImportSummary:
+    """Import the Data Provenance Initiative collection from its own ``data_summaries`` JSON files."""
+    from lineagekg.interop import dpi
+
+    parsed = dpi.read_collection(folder)
+    return import_batch(store, format_name="dpi", files=[(p.name, p.read_bytes(), None) for p in parsed.files],
+                        datasets=parsed.datasets, derivations=parsed.derivations,
+                        document_kind="DPI data summary", warnings=parsed.warnings,
+                        counts=parsed.counts, started_at=started_at)
+
+
+def import_hf_cards(store: OxigraphStore, folder: Path, *, started_at: str | None = None) -> ImportSummary:
+    """Import Hugging Face dataset cards in bulk (a folder of cards or the local HF cache)."""
+    from lineagekg.interop import hf_cards
+
+    parsed = hf_cards.read_cards(folder)
+    return import_batch(store, format_name="hf-cards", files=parsed.files, datasets=parsed.datasets,
+                        derivations=parsed.derivations, documents=parsed.documents,
+                        document_kind="Hugging Face dataset card", warnings=parsed.warnings,
+                        counts=parsed.counts, started_at=started_at)

@@ -33,6 +33,15 @@ class Dataset:
     aliases: tuple[str, ...] = ()
     split_of: str | None = None            # identifier of the whole dataset
     split_name: str | None = None
+    # catalog description (cataloguing.description_quads): licences as (name, url or None),
+    # languages, keywords (task categories), creators, IRIs of the same dataset elsewhere
+    licenses: tuple[tuple[str, str | None], ...] = ()
+    languages: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    creators: tuple[str, ...] = ()
+    exact_matches: tuple[str, ...] = ()
+    landing_page: str | None = None
+    size: str | None = None                # as the source says it ("10K<n<100K", "52002 rows")
 
 
 @dataclass(frozen=True)

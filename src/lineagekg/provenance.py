@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pyoxigraph import Literal, NamedNode, Quad
 
 from lineagekg import iris, taxonomy
+from lineagekg.cataloguing import description_quads
 from lineagekg.errors import InputError
 from lineagekg.model import AgentRun, Dataset, Derivation, DocumentRef, DocumentUsage
 from lineagekg.namespaces import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, XSD, ox
@@ -93,8 +94,7 @@ def dataset_quads(ds: Dataset, iri: str, graph: NamedNode, iri_of: dict[str, str
         yield q(ox(LK.dataType), _lit(ds.data_type))
     if ds.paper_url:
         yield q(ox(LK.paperUrl), _lit(ds.paper_url, XSD.anyURI))
-    if ds.license:
-        yield q(DCTERMS.license, _lit(ds.license))
+    yield from description_quads(ds, s, graph)
     if ds.downloads is not None:
         yield q(ox(LK.downloads), _lit(int(ds.downloads)))
     if ds.is_terminal is not None:

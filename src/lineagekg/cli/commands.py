@@ -75,16 +75,45 @@ def import_lineage_jsonl(
     edges: Annotated[Path, typer.Argument(help="Edge file (JSON Lines, meta_info as a JSON string).")],
     store: StoreOpt = None, fmt: FormatOpt = Format.table,
 ) -> int:
-    """Import a lineage graph in the paper's JSONL format: validated with SHACL, all or nothing."""
+    """Import a lineage graph in the paper's JSONL format (as published, with its quirks): validated
+    with SHACL, all or nothing."""
     from lineagekg.importing import import_lineage_jsonl as run_import
 
-    summary = run_import(_store(store), nodes, edges)
+    return _report_import(run_import(_store(store), nodes, edges), fmt)
+
+
+@import_app.command("dpi")
+def import_dpi(
+    folder: Annotated[Path, typer.Argument(help="Folder of the DPI collection's data_summaries/*.json files.")],
+    store: StoreOpt = None, fmt: FormatOpt = Format.table,
+) -> int:
+    """Import the Data Provenance Initiative collection from its own files: derived-from links,
+    licences, languages, task categories, creators, DPI ids as skos:exactMatch."""
+    from lineagekg.importing import import_dpi as run_import
+
+    return _report_import(run_import(_store(store), folder), fmt)
+
+
+@import_app.command("hf-cards")
+def import_hf_cards(
+    folder: Annotated[Path, typer.Argument(help="Folder of dataset cards (*.md with YAML), or a Hugging Face cache folder.")],
+    store: StoreOpt = None, fmt: FormatOpt = Format.table,
+) -> int:
+    """Import Hugging Face dataset cards in bulk: source_datasets as edges, licence, languages,
+    task categories, pretty_name and size."""
+    from lineagekg.importing import import_hf_cards as run_import
+
+    return _report_import(run_import(_store(store), folder), fmt)
+
+
+def _report_import(summary, fmt: Format) -> int:  # type: ignore[no-untyped-def]  # ImportSummary, imported lazily
+    """Print what an import did (or its JSON); exit 1 when SHACL rejected it."""
     outcome = summary.outcome
     report = outcome.report
     result = {
         "graph": outcome.graph, "accepted": outcome.accepted, "already_present": outcome.already_present,
         "datasets": summary.datasets, "edges": summary.edges, "quads_written": outcome.quads_written,
-        "warnings": list(summary.warnings),
+        "counts": summary.counts, "warnings": list(summary.warnings),
         "violations": [r.as_dict() for r in report.violations] if report else [],
         "shacl_warnings": [r.as_dict() for r in report.warnings] if report else [],
     }
@@ -95,6 +124,8 @@ def import_lineage_jsonl(
     elif outcome.accepted:
         out.say(f"imported {summary.datasets} datasets and {summary.edges} edges "
                 f"({outcome.quads_written} quads) into {outcome.graph}")
+        if summary.counts:
+            out.say("read: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.counts.items()))
         for w in summary.warnings:
             out.say(("warning:", "yellow"), " ", w, err=True)
         if report and report.warnings:
