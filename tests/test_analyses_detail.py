@@ -102,7 +102,7 @@ def test_describe_merges_every_source_graph(traced: Lineage) -> None:
                                                    "TIGER-Lab/MathInstruct"]
     distilled = traced.describe("example/distilled-math")
     assert (distilled.metadata.license, distilled.metadata.year, distilled.metadata.domains) == (
-        "cc-by-4.0", 2025, ("Math",))
+        "http://spdx.org/licenses/CC-BY-4.0", 2025, ("Math",))      # licences are licence IRIs
     assert [(s.dataset.id, s.relation, s.family) for s in distilled.sources] == [
         ("meta-math/MetaMathQA", "distilledFrom", "distilledFrom")]
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 
 from lineagekg import __version__
 from lineagekg.analyses import Lineage
+from lineagekg.api.cross_origin import install_cross_origin
 from lineagekg.api.problems import install_problem_handlers
 from lineagekg.api.settings import GatewaySettings
 from lineagekg.store.oxigraph import OxigraphStore
@@ -33,6 +34,7 @@ def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) ->
     app.state.settings = settings or GatewaySettings.from_env()
     app.state.lineage = Lineage(store)
     install_problem_handlers(app)
+    install_cross_origin(app, app.state.settings)
     app.include_router(sparql_protocol.router)
     app.include_router(rest.router, prefix="/api/v1")
     app.include_router(explorer.router)

@@ -10,6 +10,7 @@ read from it, prefixes and the base resolved. A text that rdflib cannot parse bu
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -71,8 +72,36 @@ def _walk(node: Any) -> Iterator[Any]:
             stack.extend(n)
 
 
-def _name(term: Any) -> str:
-    return f"?{term}" if isinstance(term, Variable) else str(term)
+_PLACEHOLDER = "urn:lineagekg:iri-with-hash:"
+
+
+def _for_rdflib(text: str) -> tuple[str, dict[str, str]]:
+    """``text`` as rdflib's parser can read it, and the IRIs it stands in for.
+
+    rdflib drops everything from a ``#`` to the end of the line before parsing, even inside an
+    IRI, so a one-line query with ``<http://example.org/ns#>`` before its SERVICE loses the rest
+    of the query. Here comments go, and an IRI with a ``#`` is replaced by a placeholder IRI,
+    mapped back when the endpoints are read.
+    """
+    out, originals = [], {}
+    for kind, tok, _ in _tokens(text):
+        if kind == "comment":
+            continue
+        if kind == "iri" and "#" in tok:
+            stand_in = f"{_PLACEHOLDER}{len(originals)}"
+            originals[stand_in] = tok[1:-1]
+            tok = f"<{stand_in}>"
+        out.append(tok)
+    return "".join(out), originals
+
+
+def _name(term: Any, originals: dict[str, str] | None = None, base: str | None = None) -> str:
+    if isinstance(term, Variable):
+        return f"?{term}"
+    name = str(term)
+    if originals and name in originals:
+        return urllib.parse.urljoin(base, originals[name]) if base else originals[name]
+    return name
 
 
 def reach(text: str, *, update: bool, base_iri: str | None = None, dataset_params: bool = False) -> Reach:
@@ -93,11 +122,12 @@ def reach(text: str, *, update: bool, base_iri: str | None = None, dataset_param
     from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
+    parsed_text, originals = _for_rdflib(text)
     try:
         if update:
-            algebra: Any = translateUpdate(parseUpdate(text), base=base_iri).algebra
+            algebra: Any = translateUpdate(parseUpdate(parsed_text), base=base_iri).algebra
         else:
-            algebra = translateQuery(parseQuery(text), base=base_iri).algebra
+            algebra = translateQuery(parseQuery(parsed_text), base=base_iri).algebra
     except Exception as exc:  # noqa: BLE001 -- rdflib raises many unrelated types for text it cannot read
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise GatewayError(400, "unchecked-text",
@@ -110,9 +140,9 @@ def reach(text: str, *, update: bool, base_iri: str | None = None, dataset_param
     for node in _walk(algebra):
         # dict.get: CompValue.get answers a missing key with the key's own name
         if node.name == "ServiceGraphPattern":
-            services.append(_name(dict.get(node, "term")))
+            services.append(_name(dict.get(node, "term"), originals, base_iri))
         elif node.name == "Load":
-            loads.append(_name(dict.get(node, "iri")))
+            loads.append(_name(dict.get(node, "iri"), originals, base_iri))
         elif node.name == "Modify":
             modify += 1
             using = using or bool(dict.get(node, "withClause")) or bool(dict.get(node, "using"))

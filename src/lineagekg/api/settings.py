@@ -34,15 +34,20 @@ class GatewaySettings:
     max_rows: int = 10_000                      # result rows (or triples) per query
     max_query_length: int = 100_000             # characters of query or update text
     max_concurrent_queries: int = 4             # user queries and updates running at once
+    cors_origins: tuple[str, ...] = ("*",)      # origins whose browser pages may read the gateway
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewaySettings:
         """Settings from ``LINEAGEKG_UPDATE_TOKEN``, ``LINEAGEKG_SERVICE_ALLOWLIST`` (space or
         comma separated IRIs), ``LINEAGEKG_QUERY_TIMEOUT`` (s), ``LINEAGEKG_MAX_ROWS`` and
-        ``LINEAGEKG_MAX_QUERY_LENGTH`` and ``LINEAGEKG_MAX_CONCURRENT_QUERIES``."""
+        ``LINEAGEKG_MAX_QUERY_LENGTH`` and ``LINEAGEKG_MAX_CONCURRENT_QUERIES``, and
+        ``LINEAGEKG_CORS_ORIGINS`` (space or comma separated origins, ``*`` for any (the default),
+        empty for none)."""
         env = os.environ if env is None else env
         allow = env.get("LINEAGEKG_SERVICE_ALLOWLIST", "").replace(",", " ").split()
+        origins = env.get("LINEAGEKG_CORS_ORIGINS")
         return cls(
+            cors_origins=cls.cors_origins if origins is None else tuple(origins.replace(",", " ").split()),
             update_token=env.get("LINEAGEKG_UPDATE_TOKEN") or None,
             service_allowlist=tuple(allow),
             query_timeout=float(_number(env, "LINEAGEKG_QUERY_TIMEOUT", cls.query_timeout, float)),
