@@ -62,5 +62,10 @@ step import lineage-jsonl examples/lineage/nodes.jsonl examples/lineage/edges.js
 step contamination openai/gsm8k
 step tree HuggingFaceH4/ultrafeedback_binarized --depth 2
 
+heading "Part 3: a Croissant 1.1 file with its lineage (validated by mlcroissant in the tests)"
+step croissant meta-math/MetaMathQA -o "$STORE-croissant"
+head -c 2000 "$STORE-croissant/meta-math-metamathqa.croissant.json" | sed -n '/"@type": "sc:Dataset"/,$p'
+printf '\n...\n'
+
 printf '\nThe traced store is in %s (the imported one in %s-paper); try:\n' "$STORE" "$STORE"
 printf '  .venv/bin/lineagekg query --list --store %s\n' "$STORE"

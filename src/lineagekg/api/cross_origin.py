@@ -4,6 +4,8 @@ every path (a preflight gets CORS's answer, any other OPTIONS an ``Allow`` list,
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,18 +20,32 @@ EXPOSED_HEADERS = ["Link", "Retry-After", "X-Lineagekg-Truncated", "X-Lineagekg-
 
 
 class HeadAndOptions:
-    """HEAD answered as GET without a body; OPTIONS that is no CORS preflight answered 204."""
+    """HEAD answered as GET without a body; OPTIONS that is no CORS preflight answered 204 with
+    the methods the path has (from the OpenAPI document of ``api``)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, api: FastAPI) -> None:
         self.app = app
+        self.api = api
+        self._methods: list[tuple[re.Pattern[str], list[str]]] | None = None
+
+    def allowed(self, path: str) -> list[str]:
+        """The methods of ``path``: its documented ones, HEAD with GET, and OPTIONS."""
+        if self._methods is None:
+            self._methods = [(re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(p)) + "$"),
+                              [m.upper() for m in ops if m.upper() in ALLOWED_METHODS])
+                             for p, ops in self.api.openapi()["paths"].items()]
+        methods = next((m for pattern, m in self._methods if pattern.match(path)), ["GET"])
+        if "GET" in methods:
+            methods = [*methods, "HEAD"]
+        return [*dict.fromkeys([*methods, "OPTIONS"])]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         if scope["method"] == "OPTIONS":
-            await send({"type": "http.response.start", "status": 204,
-                        "headers": [(b"allow", ", ".join(ALLOWED_METHODS).encode())]})
+            allow = ", ".join(self.allowed(scope["path"])).encode()
+            await send({"type": "http.response.start", "status": 204, "headers": [(b"allow", allow)]})
             await send({"type": "http.response.body", "body": b""})
             return
 
@@ -43,7 +59,7 @@ class HeadAndOptions:
 
 def install_cross_origin(app: FastAPI, settings: GatewaySettings) -> None:
     """HEAD/OPTIONS handling, then CORS outermost (so a preflight never reaches the routes)."""
-    app.add_middleware(HeadAndOptions)
+    app.add_middleware(HeadAndOptions, api=app)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=ALLOWED_METHODS, allow_headers=ALLOWED_HEADERS,

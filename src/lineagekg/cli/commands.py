@@ -389,15 +389,56 @@ def export(
     """Export the store: TriG, N-Quads and JSON-LD keep the named graphs; Turtle holds their union."""
     if fmt not in EXPORT_FORMATS:
         raise QueryParameterError("export", "--format", f"{fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
-    data = _store(store).export(fmt, include_ontology=include_ontology)
+    _write(_store(store).export(fmt, include_ontology=include_ontology), output)
+    return EXIT_OK
+
+
+@app.command()
+def catalog(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="turtle, jsonld or ntriples.")] = "turtle",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+    store: StoreOpt = None,
+) -> int:
+    """The store as a DCAT 3 catalog: datasets with distribution, landing page, licence IRIs and
+    prov:wasDerivedFrom."""
+    from lineagekg.interop import dcat
+
+    if fmt not in dcat.FORMATS:
+        raise QueryParameterError("catalog", "--format", f"{fmt!r}; use one of {', '.join(dcat.FORMATS)}")
+    _write(dcat.catalog(_store(store), fmt=fmt), output)
+    return EXIT_OK
+
+
+@app.command()
+def croissant(
+    dataset: IdArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the Croissant file and the lineage file to.")] = Path("."),
+    store: StoreOpt = None,
+) -> int:
+    """Croissant 1.1 JSON-LD for DATASET with its lineage (prov:wasDerivedFrom, and its upstream
+    lineage graph as a Turtle file beside it)."""
+    import json
+
+    from lineagekg.interop.croissant import croissant as build
+
+    made = build(Lineage(_store(store)), dataset)
+    output.mkdir(parents=True, exist_ok=True)
+    _write(made.lineage, output / made.lineage_name)
+    stem = made.lineage_name.removesuffix("-lineage.ttl")
+    _write((json.dumps(made.metadata, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+           output / f"{stem}.croissant.json")
+    return EXIT_OK
+
+
+def _write(data: bytes, output: Path | None) -> None:
+    """``data`` to stdout, or to ``output`` whole (written beside it first, then renamed)."""
     if output is None:
         sys.stdout.buffer.write(data)
-    else:
-        tmp = output.with_name(output.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(output)    # no half-written export on failure
-        out.say(f"wrote {len(data)} bytes to {output}", err=True)
-    return EXIT_OK
+        return
+    tmp = output.with_name(output.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(output)    # no half-written file on failure
+    out.say(f"wrote {len(data)} bytes to {output}", err=True)
 
 
 # --- tracing (offline heuristic backend) -------------------------------------------------------
