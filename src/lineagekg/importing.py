@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from pyoxigraph import NamedNode, Quad
 
 from lineagekg import __version__, iris
 from lineagekg.interop import paper_jsonl
@@ -43,12 +45,15 @@ def import_batch(store: OxigraphStore, *, format_name: str, files: Sequence[tupl
                  datasets: Sequence[Dataset], derivations: Sequence[Derivation],
                  documents: Sequence[DocumentRef] = (), document_kind: str | None = None,
                  warnings: Sequence[str] = (), counts: dict[str, int] | None = None,
+                 extra_quads: Callable[[dict[str, str], NamedNode], Iterable[Quad]] | None = None,
                  started_at: str | None = None) -> ImportSummary:
     """Write what an importer read as one named graph, validated with SHACL, all or nothing.
 
     The graph is named by the content of ``files`` (name, bytes, URL if it has one), so importing the same files
     twice writes nothing the second time. Each derivation without documents cites every file.
-    A batch that fails SHACL comes back with ``outcome.accepted == False`` and the report.
+    ``extra_quads(iri_of, graph)`` adds what the format says beyond datasets and derivations (the
+    activities of OpenLineage runs). A batch that fails SHACL comes back with
+    ``outcome.accepted == False`` and the report.
     """
     started = started_at or _now()
     key = hashlib.sha256(b"\x1e".join(name.encode() + b"\x1f" + data for name, data, _ in files)).hexdigest()[:16]
@@ -64,7 +69,10 @@ def import_batch(store: OxigraphStore, *, format_name: str, files: Sequence[tupl
     batch = LineageBatch(graph=iris.graph_iri("import", key), datasets=tuple(datasets),
                          derivations=tuple(derivations), run=run)
     documents = [d for d in documents if d.iri not in cited]      # a file read is described once
-    outcome = store.import_quads(batch_quads(batch, extra_documents=documents), batch.graph)
+    quads = batch_quads(batch, extra_documents=documents)
+    if extra_quads is not None:
+        quads = list(dict.fromkeys([*quads, *extra_quads(batch.iri_map(), NamedNode(batch.graph))]))
+    outcome = store.import_quads(quads, batch.graph)
     return ImportSummary(outcome=outcome, datasets=len(datasets), edges=len(derivations),
                          warnings=tuple(warnings), counts=dict(counts or {}))
 
@@ -104,3 +112,19 @@ def import_hf_cards(store: OxigraphStore, folder: Path, *, started_at: str | Non
                         derivations=parsed.derivations, documents=parsed.documents,
                         document_kind="Hugging Face dataset card", warnings=parsed.warnings,
                         counts=parsed.counts, started_at=started_at)
+
+
+def import_openlineage(store: OxigraphStore, path: Path, *, started_at: str | None = None) -> ImportSummary:
+    """Import OpenLineage run events (a file or a folder) as PROV activities."""
+    from lineagekg.interop import openlineage
+
+    parsed = openlineage.read_events(path)
+
+    def activities(iri_of: dict[str, str], graph: NamedNode) -> Iterable[Quad]:
+        for run in parsed.runs:
+            yield from openlineage.run_quads(run, iri_of, graph)
+
+    return import_batch(store, format_name="openlineage",
+                        files=[(p.name, p.read_bytes(), None) for p in parsed.files],
+                        datasets=parsed.datasets, derivations=(), document_kind="OpenLineage events",
+                        counts=parsed.counts, extra_quads=activities, started_at=started_at)

@@ -8,7 +8,7 @@ always gets the same derivation IRI, so a re-run adds nothing.
 >>> dataset_iri("OPUS collection", on_hub=False)
 'https://w3id.org/lineagekg/id/dataset/opus-collection'
 >>> split_iri("https://huggingface.co/datasets/openai/gsm8k", "test")
-'https://huggingface.co/datasets/openai/gsm8k#split-test'
+'https://w3id.org/lineagekg/id/split/hf/openai/gsm8k/test'
 """
 
 from __future__ import annotations
@@ -57,8 +57,20 @@ def dataset_iri(identifier: str, *, on_hub: bool) -> str:
 
 
 def split_iri(dataset: str, split: str) -> str:
-    """The IRI of a named split of a dataset (``dataset`` is the dataset's IRI)."""
-    return f"{dataset}#split-{slug(split)}"
+    """The IRI of a named split of a dataset (``dataset`` is the dataset's IRI), in the project
+    namespace so that it dereferences (a fragment of a Hub page would name a part of that page);
+    the split is linked to its dataset's Hub page by ``rdfs:seeAlso``.
+
+    >>> split_iri("https://w3id.org/lineagekg/id/dataset/self-instruct", "Seed Tasks")
+    'https://w3id.org/lineagekg/id/split/dataset/self-instruct/seed-tasks'
+    """
+    if dataset.startswith(HUB_DATASET_BASE):
+        whole = "hf/" + dataset[len(HUB_DATASET_BASE):]
+    elif dataset.startswith(ID_BASE):
+        whole = dataset[len(ID_BASE):]
+    else:
+        whole = "other/" + digest(dataset)
+    return f"{ID_BASE}split/{whole}/{slug(split)}"
 
 
 def derivation_iri(target: str, source: str, relation: str, graph: str) -> str:

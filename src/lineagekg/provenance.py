@@ -106,6 +106,8 @@ def dataset_quads(ds: Dataset, iri: str, graph: NamedNode, iri_of: dict[str, str
     if ds.split_of is not None:
         yield q(RDF.type, ox(LK.DatasetSplit))
         yield q(DCTERMS.isPartOf, NamedNode(iri_of[ds.split_of]))
+        if iri_of[ds.split_of].startswith(iris.HUB_DATASET_BASE):
+            yield q(RDFS.seeAlso, NamedNode(iri_of[ds.split_of]))     # the Hub page of its dataset
         yield q(ox(LK.splitName), _lit(ds.split_name or ds.identifier))
 
 

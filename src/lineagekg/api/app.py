@@ -20,7 +20,7 @@ __all__ = ["create_app", "lineage_of", "settings_of", "store_of"]
 
 def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) -> FastAPI:
     """The gateway over ``store`` (read-only unless ``settings.update_token`` is set)."""
-    from lineagekg.api import explorer, rest, sparql_protocol
+    from lineagekg.api import explorer, linked_data, rest, sparql_protocol
 
     app = FastAPI(
         title="lineagekg gateway",
@@ -37,6 +37,7 @@ def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) ->
     install_cross_origin(app, app.state.settings)
     app.include_router(sparql_protocol.router)
     app.include_router(rest.router, prefix="/api/v1")
+    app.include_router(linked_data.router)
     app.include_router(explorer.router)
     return app
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from lineagekg.api.app import store_of
 from lineagekg.api.conneg import GRAPH_FORMATS, GRAPH_TYPES, media_type_of, negotiate
 from lineagekg.api.results import not_acceptable, serialize_graph
-from lineagekg.iris import digest
+from lineagekg.iris import ID_BASE, digest
 from lineagekg.queries import library
 from lineagekg.store.oxigraph import OxigraphStore
 
@@ -55,7 +55,9 @@ def describe_dataset(store: OxigraphStore, base_url: str, *, last_write: float |
            ox.Triple(me, _n(DCTERMS + "description"), ox.Literal(
                "The lineage of LLM post-training datasets as W3C PROV-O: datasets, the datasets each "
                "was derived from and how, with the evidence, documents and agent runs behind each edge.")),
-           ox.Triple(me, _n(VOID + "sparqlEndpoint"), _n(f"{base_url}/sparql"))]
+           ox.Triple(me, _n(VOID + "sparqlEndpoint"), _n(f"{base_url}/sparql")),
+           ox.Triple(me, _n(VOID + "dataDump"), _n(f"{base_url}/dump")),          # every quad
+           ox.Triple(me, _n(VOID + "uriSpace"), ox.Literal(ID_BASE))]
     out += [ox.Triple(me, _n(VOID + prop), _int(counts[key])) for prop, key in (
         ("triples", "triples"), ("entities", "entities"), ("distinctSubjects", "subjects"),
         ("distinctObjects", "objects"), ("classes", "classes"), ("properties", "properties"))]

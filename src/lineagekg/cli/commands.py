@@ -106,6 +106,18 @@ def import_hf_cards(
     return _report_import(run_import(_store(store), folder), fmt)
 
 
+@import_app.command("openlineage")
+def import_openlineage(
+    events: Annotated[Path, typer.Argument(help="OpenLineage run events: a JSON or JSON Lines file, or a folder of them.")],
+    store: StoreOpt = None, fmt: FormatOpt = Format.table,
+) -> int:
+    """Import OpenLineage run events as PROV activities: each run used its input datasets and
+    generated its outputs."""
+    from lineagekg.importing import import_openlineage as run_import
+
+    return _report_import(run_import(_store(store), events), fmt)
+
+
 def _report_import(summary, fmt: Format) -> int:  # type: ignore[no-untyped-def]  # ImportSummary, imported lazily
     """Print what an import did (or its JSON); exit 1 when SHACL rejected it."""
     outcome = summary.outcome
