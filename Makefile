@@ -3,6 +3,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# the federating SPARQL engine (Comunica, from npm) that tests/test_federation_engine.py drives
+FEDERATION := tests/federation/node_modules/.installed-stamp
 PYTHON ?= python3
 
 .PHONY: demo test bench bench-gateway bench-tracing serve vocab vendor-js screenshot clean
@@ -16,7 +18,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	@bash scripts/demo.sh
 
-test: $(STAMP)
+$(FEDERATION): tests/federation/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd tests/federation && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed-stamp; \
+	else echo "npm not found: the federation test will be skipped"; fi
+
+test: $(STAMP) $(FEDERATION)
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -221,13 +221,23 @@ def test_over_long_query_is_413(small_gateway) -> None:
     assert r.json()["type"].endswith("/query-too-long")
 
 
-def test_row_limit_is_an_error_not_a_silent_cut(small_gateway) -> None:
+def test_row_limit_cuts_and_says_so_or_refuses(small_gateway) -> None:
+    """Past the row limit, JSON and XML results stop at the limit and say so in their head (a
+    federating engine's sub-query still gets an answer); CSV and graphs, which cannot say so,
+    are refused rather than cut."""
     limit = small_gateway.settings.max_rows
     cross = "SELECT ?a ?b WHERE {{ ?a ?p ?x . ?b ?q ?y }} LIMIT {}"
-    assert len(rows(sparql(small_gateway, cross.format(limit)))) == limit
+    exact = sparql(small_gateway, cross.format(limit))
+    assert len(rows(exact)) == limit and "link" not in exact.json()["head"]
     over = sparql(small_gateway, cross.format(limit + 1))
-    assert over.status_code == 422
-    assert over.json()["type"].endswith("/row-limit") and f"LIMIT {limit}" in over.json()["hint"]
+    assert over.status_code == 200 and len(rows(over)) == limit
+    assert over.json()["head"]["link"] == ["https://w3id.org/lineagekg/ns#truncatedAtRowLimit"]
+    xml = sparql(small_gateway, cross.format(limit + 1), accept="application/sparql-results+xml")
+    assert xml.status_code == 200 and xml.text.count("<result>") == limit
+    assert '<link href="https://w3id.org/lineagekg/ns#truncatedAtRowLimit"/>' in xml.text
+    refused = sparql(small_gateway, cross.format(limit + 1), accept="text/csv")
+    assert refused.status_code == 422
+    assert refused.json()["type"].endswith("/row-limit") and f"LIMIT {limit}" in refused.json()["hint"]
     graph = sparql(small_gateway, "CONSTRUCT { ?a ?p ?b } WHERE { ?a ?p ?x . ?b ?q ?y }", accept="text/turtle")
     assert graph.status_code == 422
 

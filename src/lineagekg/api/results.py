@@ -1,9 +1,13 @@
 """A user's query answer as bytes in the negotiated format, within the row and time limits.
 
-Rows are read one at a time (pyoxigraph evaluates lazily), the deadline checked between them;
-past ``max_rows`` the answer is refused with a problem rather than cut short, so no client takes a
-truncated answer for a complete one. Solutions are written as SPARQL JSON here and, for the other
-formats, re-serialised by pyoxigraph from that JSON.
+Rows are read one at a time (pyoxigraph evaluates lazily), the deadline checked between them.
+Past ``max_rows``, SELECT results in SPARQL JSON or XML are cut at the limit and say so in the
+results format itself: the head carries a ``link`` to :data:`TRUNCATED` (SPARQL 1.1 JSON ``head.link``,
+XML ``<link href>``), so a federating engine whose per-pattern sub-query meets the limit still gets
+an answer, and knows it is partial. Formats that cannot say so (CSV, TSV, RDF graphs) are refused
+with a 422 problem rather than cut short, so no client takes a truncated answer for a complete one.
+Solutions are written as SPARQL JSON here and, for the other formats, re-serialised by pyoxigraph
+from that JSON.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ from lineagekg.store.oxigraph import UserAnswer
 __all__ = ["not_acceptable", "serialize_answer", "serialize_graph", "term_json"]
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+#: the link in a results head that says the rows stop at the gateway's row limit
+TRUNCATED = "https://w3id.org/lineagekg/ns#truncatedAtRowLimit"
+_CAN_SAY_TRUNCATED = (ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML)
 
 
 def not_acceptable(accept: str | None, offers: list[str]) -> GatewayError:
@@ -79,16 +87,26 @@ def serialize_answer(answer: UserAnswer, accept: str | None, *, max_rows: int,
                 raise _row_limit(max_rows, "triples")
         return serialize_graph(triples, chosen), media_type_of(chosen, GRAPH_FORMATS)
     names = answer.variables
+    fmt = RESULT_FORMATS[chosen]
     rows = []
+    truncated = False
     for solution in answer:
         deadline.check()
+        if len(rows) == max_rows:
+            if fmt not in _CAN_SAY_TRUNCATED:
+                raise _row_limit(max_rows, "rows")
+            truncated = True
+            break
         rows.append({n: term_json(solution[n]) for n in names if solution[n] is not None})
-        if len(rows) > max_rows:
-            raise _row_limit(max_rows, "rows")
-    doc = json.dumps({"head": {"vars": list(names)}, "results": {"bindings": rows}},
-                     ensure_ascii=False).encode("utf-8")
-    fmt = RESULT_FORMATS[chosen]
-    if fmt != ox.QueryResultsFormat.JSON:
+    head: dict[str, Any] = {"vars": list(names)}
+    if truncated:
+        head["link"] = [TRUNCATED]
+    doc = json.dumps({"head": head, "results": {"bindings": rows}}, ensure_ascii=False).encode("utf-8")
+    if fmt == ox.QueryResultsFormat.XML:
+        doc = ox.parse_query_results(doc, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+        if truncated:                       # pyoxigraph keeps no head link: add it where XML results put it
+            doc = doc.replace(b"</head>", f'<link href="{TRUNCATED}"/></head>'.encode(), 1)
+    elif fmt != ox.QueryResultsFormat.JSON:
         doc = ox.parse_query_results(doc, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
     return doc, media_type_of(chosen, RESULT_FORMATS)
 
