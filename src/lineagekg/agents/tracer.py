@@ -10,7 +10,9 @@ expand it at all:
 2. **released before the cut-off** (default 2020-01-01; release = the earlier of the Hub creation
    date and the paper date, see :meth:`SourcingAgent.release`) -> terminal ``BeforeCutoff``;
 3. at the **depth limit** -> terminal ``DepthReached``;
-4. **no document** that can be traced -> terminal ``NoSourceFound``.
+4. **no document** that can be traced -> terminal ``NoSourceFound``; but when a document could
+   not be fetched because the network failed (or the Hub was down), the dataset is
+   *unreachable*: nothing is written for it and a later run tries again.
 
 Otherwise it runs the tracing backend on each document (``backend.answer``: claims, problems,
 token usage), drops every claim that fails :func:`check_claim` (evidence not verbatim in its
@@ -77,7 +79,7 @@ class DatasetProgress:
 
     dataset: str
     depth: int
-    status: str                    # "traced", "already traced", "terminal", "rejected", "failed"
+    status: str                    # "traced", "already traced", "terminal", "rejected", "failed", "unreachable"
     documents: int = 0
     edges: int = 0
     sources: int = 0
@@ -110,6 +112,7 @@ class TraceSummary:
     terminal: Counter[str] = field(default_factory=Counter)
     batches_rejected: int = 0
     datasets_failed: int = 0               # a model call failed for good: nothing written, a re-run retries
+    datasets_unreachable: int = 0          # no document, and the network failed: nothing written, a re-run retries
     first_violation: str | None = None
     graphs_written: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -132,7 +135,7 @@ class TraceSummary:
                           "model_calls": self.usage.model_calls, "cache_hits": self.usage.cache_hits},
                 "terminal_reasons": dict(sorted(self.terminal.items())),
                 "batches_rejected": self.batches_rejected, "datasets_failed": self.datasets_failed,
-                "first_violation": self.first_violation,
+                "datasets_unreachable": self.datasets_unreachable, "first_violation": self.first_violation,
                 "graphs_written": list(self.graphs_written), "seconds": round(self.seconds, 3)}
 
 
@@ -453,6 +456,11 @@ class Tracer:
                 return stop("BeforeCutoff")
             if depth >= self.depth:
                 return stop("DepthReached")
+            if not documents and sources.unreachable:     # the network failed: not an absence
+                summary.datasets_unreachable += 1
+                self._report(DatasetProgress(dataset, depth, "unreachable", 0, pending=pending,
+                                             reason=sources.unreachable[0].message))
+                return []
             if not documents:
                 return stop("NoSourceFound")
         assert trace_graph is not None

@@ -52,6 +52,25 @@ def default_store_path() -> Path:
     return Path(data_home) / "lineagekg" / "store"
 
 
+#: RocksDB's old info logs kept in a store directory (it rotates ``LOG`` to ``LOG.old.<time>`` at
+#: every open and keeps up to 1,000; pyoxigraph exposes no option for it)
+INFO_LOGS_KEPT = 2
+
+
+def prune_info_logs(path: Path, keep: int = INFO_LOGS_KEPT) -> int:
+    """Delete all but the newest ``keep`` ``LOG.old.*`` files of an open store; how many went.
+    They are RocksDB's diagnostics, never read back: the data is in the SST and WAL files."""
+    old = sorted(path.glob("LOG.old.*"), key=lambda p: (len(p.name), p.name))   # the suffix is a time
+    gone = 0
+    for log in old[:max(len(old) - keep, 0)]:
+        try:
+            log.unlink()
+            gone += 1
+        except OSError:       # another process's view, or already gone: harmless
+            pass
+    return gone
+
+
 def open_store(path: Path | str | None = None, *, memory: bool = False) -> OxigraphStore:
     """Open (creating if needed) the store at ``path`` (default: ``default_store_path()``)."""
     if memory:
@@ -197,6 +216,7 @@ class OxigraphStore:
                                       hint="give --store a directory (it is created if missing)")
                 path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))
+                prune_info_logs(path)
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}",
                              hint="another lineagekg process may hold it; one process per store") from exc
