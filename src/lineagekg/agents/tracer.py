@@ -340,8 +340,9 @@ class Tracer:
                 claims_dropped=len(result.dropped) if result is not None else None))
         return tuple(usages)
 
-    def _write(self, batch: LineageBatch, summary: TraceSummary) -> ImportOutcome:
-        outcome = self.store.import_quads(batch_quads(batch), batch.graph)
+    def _write(self, batch: LineageBatch, summary: TraceSummary, *, replacing: Iterable[str] = ()) -> ImportOutcome:
+        """Write the batch's graph (and drop the graphs it replaces) as one validated write."""
+        outcome = self.store.import_quads(batch_quads(batch), batch.graph, replacing=replacing)
         if not outcome.accepted:
             summary.batches_rejected += 1
             if summary.first_violation is None and outcome.report is not None and outcome.report.violations:
@@ -378,16 +379,15 @@ class Tracer:
             summary.terminal[reason] += 1
         return outcome.accepted
 
+    def _stale_terminals(self, dataset: str, keep: str | None = None) -> list[str]:
+        """The dataset's terminal graphs (and their validation graphs) of reasons other than ``keep``."""
+        graphs = [self.terminal_graph(dataset, reason) for reason in TERMINAL_REASONS if reason != keep]
+        return [g for name in graphs for g in (name, name + "/validation") if self.store.has_graph(g)]
+
     def _drop_terminals(self, dataset: str, keep: str | None = None) -> None:
         """A dataset has one terminal reason at most, and none once it is traced."""
-        for reason in TERMINAL_REASONS:
-            if reason == keep:
-                continue
-            stale = self.terminal_graph(dataset, reason)
-            if self.store.has_graph(stale):
-                self.store.drop_graph(stale)
-                if self.store.has_graph(stale + "/validation"):
-                    self.store.drop_graph(stale + "/validation")
+        for stale in self._stale_terminals(dataset, keep):
+            self.store.drop_graph(stale)
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -516,7 +516,7 @@ class Tracer:
                         self._usages(sources.attempts, {r.attempt.iri: r for r in results}))
         batch = LineageBatch(graph=trace_graph, datasets=tuple(datasets.values()),
                              derivations=tuple(derivations), run=run)
-        outcome = self._write(batch, summary)
+        outcome = self._write(batch, summary, replacing=self._stale_terminals(dataset))
         if not outcome.accepted:
             reason = summary.first_violation
             if outcome.report is not None and outcome.report.violations:
@@ -527,7 +527,6 @@ class Tracer:
         summary.edges_written += len(derivations)
         if not claims:
             summary.terminal["NoSourceFound"] += 1
-        self._drop_terminals(dataset)
         self._report(DatasetProgress(dataset, depth, "traced", len(documents), edges=len(derivations),
                                      sources=len(claim_sources), reason=None if claims else "NoSourceFound",
                                      pending=pending))
