@@ -59,7 +59,7 @@ def test_compiled_checks_and_chunked_delta_equal_pyshacl_on_every_fixture(path: 
     reference = _keys(_whole(quads))
     assert _keys(validate([q.triple for q in quads])) == reference
     store = _store_with([])
-    delta = validate_delta(store._store, Delta(added=quads, created={GRAPH}), chunk=2)
+    delta = validate_delta(store._store, Delta(added=quads, created={GRAPH}))
     assert _keys(delta) == reference
 
 
@@ -114,7 +114,7 @@ def test_a_delta_on_a_store_finds_what_pyshacl_finds_on_the_whole(seed: int) -> 
         before, delta = everything[:cut], Delta(added=everything[cut:])
         after = everything
     store = _store_with(before)
-    got = _keys(validate_delta(store._store, delta, chunk=rng.randint(1, 40)))
+    got = _keys(validate_delta(store._store, delta))
     want_after, want_before = _keys(_whole(after)), _keys(_whole(before))
     new = set(want_after) - set(want_before)
     assert new <= set(got), f"missed: {sorted(new - set(got), key=str)}"
@@ -172,5 +172,5 @@ def test_shapes_the_checks_do_not_compile_fall_back_to_pyshacl(name: str, monkey
     quads = _fixture_quads(path)
     reference = _keys(_whole(quads))
     monkeypatch.setattr(shape_checks, "project_shapes", unsupported)
-    report = validate_delta(_store_with([])._store, Delta(added=quads, created={GRAPH}), chunk=3)
+    report = validate_delta(_store_with([])._store, Delta(added=quads, created={GRAPH}))
     assert _keys(report) == reference and reference

@@ -18,7 +18,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
@@ -174,36 +173,16 @@ def _substitute(message: str, row: dict[str, Any]) -> str:
 
 
 class _Data:
-    """The data graph (a pyoxigraph store, default graph) with per-check caches."""
+    """The data graph: a pyoxigraph store's default graph, or one of its graphs."""
 
     def __init__(self, store: ox.Store, graph: Any = None) -> None:
         self.store = store
         self.graph = graph                   # the graph holding the data (None: the default graph)
-        self._instances: dict[str, set[Any]] = {}
 
     def query(self, text: str) -> Any:
         if self.graph is None:
             return self.store.query(text)
         return self.store.query(text, default_graph=self.graph)
-
-    def instances(self, cls: str) -> set[Any]:
-        """Nodes typed ``cls`` or a subclass of it (SHACL's class-based targets and sh:class)."""
-        if cls not in self._instances:
-            query = f"SELECT DISTINCT ?x WHERE {{ ?x {_RDF_TYPE}/{_SUBCLASS}* <{cls}> }}"
-            self._instances[cls] = {row[0] for row in self.query(query)}
-        return self._instances[cls]
-
-    def values(self, path: str, focus: list[Any]) -> dict[Any, list[Any]]:
-        """Each focus node's value nodes along ``path`` (IRI or ``^IRI``): one scan of the
-        predicate's triples, grouped (the data graph is a set, so no value repeats)."""
-        out: dict[Any, list[Any]] = {node: [] for node in focus}
-        inverse = path.startswith("^")
-        for q in self.store.quads_for_pattern(None, ox.NamedNode(path.lstrip("^")), None,
-                                              self.graph if self.graph is not None else ox.DefaultGraph()):
-            values = out.get(q.object if inverse else q.subject)
-            if values is not None:
-                values.append(q.subject if inverse else q.object)
-        return out
 
 
 def _as_rdflib_literal(term: ox.Literal) -> Literal:
@@ -212,119 +191,116 @@ def _as_rdflib_literal(term: ox.Literal) -> Literal:
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
-@lru_cache(maxsize=65536)
-def _ill_typed(lexical: str, datatype: str) -> bool:
-    """Whether rdflib (as pySHACL) finds ``lexical`` not a valid form of ``datatype``."""
-    return bool(Literal(lexical, datatype=URIRef(datatype)).ill_typed)
-
-
-def _datatype_ok(term: Any, datatype: URIRef) -> bool:
-    if not isinstance(term, ox.Literal) or term.language and datatype != RDF.langString:
-        return False
-    if term.datatype.value != str(datatype):
-        return False
-    return datatype == XSD.string or not _ill_typed(term.value, term.datatype.value)
-
-
-def _number(term: Any) -> Decimal | None:
-    if not isinstance(term, ox.Literal) or term.language:
-        return None
-    lit = _as_rdflib_literal(term)
-    if lit.ill_typed:
-        return None
-    value = lit.toPython()
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
-def _bound(node: Any) -> Decimal:
-    value = node.toPython() if isinstance(node, Literal) else None
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise Unsupported(f"numeric range bound {node!r}")
-    return Decimal(str(value))
-
-
-def _rdflib_to_ox(node: Any) -> Any:
+def _sparql_term(node: Any) -> str:
+    """An rdflib term of the shapes graph as SPARQL text (written by pyoxigraph)."""
     if isinstance(node, URIRef):
-        return ox.NamedNode(str(node))
+        return str(ox.NamedNode(str(node)))
     if isinstance(node, Literal):
         if node.language:
-            return ox.Literal(str(node), language=node.language)
-        return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype or XSD.string)))
-    raise Unsupported(f"sh:in member {node!r}")
+            return str(ox.Literal(str(node), language=node.language))
+        return str(ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype or XSD.string))))
+    raise Unsupported(f"shape parameter {node!r}")
 
 
-def _core(shape: Shape, data: _Data, focus: list[Any]) -> list[Finding]:
-    """The core constraints of one shape over its focus nodes."""
+# XSD datatypes whose lexical forms SPARQL casts check (an ill-typed value does not cast)
+_CASTS = {str(XSD[n]) for n in ("boolean", "integer", "decimal", "double", "float", "dateTime", "date",
+                                  "time", "gYear", "gYearMonth", "duration")}
+
+
+def _value_tests(shape: Shape) -> dict[str, tuple[str, str, str]]:
+    """Each value constraint of a property shape as (SPARQL failure test on ?v, component,
+    default message), keyed by the variable the test is bound to."""
+    p = shape.params
+    tests: dict[str, tuple[str, str, str]] = {}
+    if SH.datatype in p:
+        dt = str(p[SH.datatype])
+        test = f"(!isLiteral(?v) || LANG(?v) != \"\" || DATATYPE(?v) != <{dt}>)"
+        if dt in _CASTS:
+            test = f"({test} || !BOUND(?cast))"
+        elif dt != str(XSD.string):
+            raise Unsupported(f"{shape.iri}: sh:datatype {dt}")
+        tests["fDatatype"] = (test, "DatatypeConstraintComponent", f"Value is not a literal of datatype {dt}")
+    if SH["class"] in p:
+        tests["fClass"] = (f"NOT EXISTS {{ ?v {_RDF_TYPE}/{_SUBCLASS}* <{p[SH['class']]}> }}",
+                           "ClassConstraintComponent", f"Value is not an instance of {p[SH['class']]}")
+    if SH.nodeKind in p:
+        if p[SH.nodeKind] != SH.IRI:
+            raise Unsupported(f"{shape.iri}: sh:nodeKind {p[SH.nodeKind]}")
+        tests["fNodeKind"] = ("!isIRI(?v)", "NodeKindConstraintComponent", "Value is not an IRI")
+    if SH["in"] in p:
+        members = " || ".join(f"sameTerm(?v, {_sparql_term(m)})" for m in p[SH["in"]]) or "false"
+        tests["fIn"] = (f"!({members})", "InConstraintComponent", "Value is not one of the allowed values")
+    if SH.pattern in p:
+        regex = str(ox.Literal(str(p[SH.pattern])))
+        tests["fPattern"] = (f"(isBlank(?v) || !REGEX(STR(?v), {regex}))", "PatternConstraintComponent",
+                             f"Value does not match pattern {p[SH.pattern]}")
+    if SH.minLength in p:
+        tests["fMinLength"] = (f"(isBlank(?v) || STRLEN(STR(?v)) < {int(p[SH.minLength])})",
+                               "MinLengthConstraintComponent", f"Value is shorter than {p[SH.minLength]}")
+    for param, op, name in ((SH.minInclusive, ">=", "MinInclusive"), (SH.maxInclusive, "<=", "MaxInclusive")):
+        if param in p:
+            tests[f"f{name}"] = (f"!COALESCE(?v {op} {_sparql_term(p[param])}, false)",
+                                 f"{name}ConstraintComponent", f"Value is not {op} {p[param]}")
+    return tests
+
+
+def _core(shape: Shape, data: _Data, focus: set[Any] | None) -> list[Finding]:
+    """The core constraints of one shape as set-based queries that return only failures."""
     findings: list[Finding] = []
     p = shape.params
+    path_text = None if shape.path is None else "(complex path)" if shape.path.startswith("^") else shape.path
+    target = f"{{ SELECT DISTINCT ?this WHERE {{ ?this {_RDF_TYPE}/{_SUBCLASS}* <{shape.target_class}> }} }}"
 
     def found(node: Any, component: str, value: Any, default: str) -> None:
-        findings.append(Finding(node, shape.path if shape.path is None or not shape.path.startswith("^")
-                                else "(complex path)", value, shape.severity,
-                                shape.message or default, shape.iri, component))
+        if focus is None or node in focus:
+            findings.append(Finding(node, path_text, value, shape.severity, shape.message or default,
+                                    shape.iri, component))
 
     if shape.path is None:
-        if p.get(SH.nodeKind) == SH.IRI:
-            for node in focus:
-                if not isinstance(node, ox.NamedNode):
-                    found(node, "NodeKindConstraintComponent", node, "Value is not an IRI")
-        elif SH.nodeKind in p:
-            raise Unsupported(f"{shape.iri}: sh:nodeKind {p[SH.nodeKind]}")
-        if set(p) - {SH.nodeKind}:
+        if set(p) - {SH.nodeKind} or p.get(SH.nodeKind, SH.IRI) != SH.IRI:
             raise Unsupported(f"{shape.iri}: value constraints on a node shape")
+        if SH.nodeKind in p:
+            for row in data.query(f"SELECT ?this WHERE {{ {target} FILTER (!isIRI(?this)) }}"):
+                found(row[0], "NodeKindConstraintComponent", row[0], "Value is not an IRI")
         return findings
-    values = data.values(shape.path, focus)
+    step = f"?v <{shape.path[1:]}> ?this" if shape.path.startswith("^") else f"?this <{shape.path}> ?v"
     low, high = p.get(SH.minCount), p.get(SH.maxCount)
-    datatype, cls, kind, allowed = p.get(SH.datatype), p.get(SH["class"]), p.get(SH.nodeKind), p.get(SH["in"])
-    pattern, min_len = p.get(SH.pattern), p.get(SH.minLength)
-    min_inc = _bound(p[SH.minInclusive]) if SH.minInclusive in p else None
-    max_inc = _bound(p[SH.maxInclusive]) if SH.maxInclusive in p else None
-    if kind is not None and kind != SH.IRI:
-        raise Unsupported(f"{shape.iri}: sh:nodeKind {kind}")
-    members = {_rdflib_to_ox(m) for m in allowed} if allowed is not None else None
-    instances = data.instances(str(cls)) if cls is not None else None
-    regex = re.compile(str(pattern)) if pattern is not None else None
-    for node in focus:
-        vs = values[node]
-        if low is not None and len(vs) < int(low):
-            found(node, "MinCountConstraintComponent", None, f"Less than {low} values")
-        if high is not None and len(vs) > int(high):
-            found(node, "MaxCountConstraintComponent", None, f"More than {high} values")
-        for v in sorted(vs, key=str) if len(vs) > 1 else vs:
-            if datatype is not None and not _datatype_ok(v, datatype):
-                found(node, "DatatypeConstraintComponent", v, f"Value is not a literal of datatype {datatype}")
-            if instances is not None and v not in instances:
-                found(node, "ClassConstraintComponent", v, f"Value is not an instance of {cls}")
-            if kind is not None and not isinstance(v, ox.NamedNode):
-                found(node, "NodeKindConstraintComponent", v, "Value is not an IRI")
-            if members is not None and v not in members:
-                found(node, "InConstraintComponent", v, "Value is not one of the allowed values")
-            if regex is not None and (isinstance(v, ox.BlankNode) or not regex.search(v.value)):
-                found(node, "PatternConstraintComponent", v, f"Value does not match pattern {pattern}")
-            if min_len is not None and (isinstance(v, ox.BlankNode) or len(v.value) < int(min_len)):
-                found(node, "MinLengthConstraintComponent", v, f"Value is shorter than {min_len}")
-            if min_inc is not None or max_inc is not None:
-                number = _number(v)
-                if min_inc is not None and (number is None or number < min_inc):
-                    found(node, "MinInclusiveConstraintComponent", v, f"Value is less than {min_inc}")
-                if max_inc is not None and (number is None or number > max_inc):
-                    found(node, "MaxInclusiveConstraintComponent", v, f"Value is greater than {max_inc}")
+    if low is not None or high is not None:
+        bounds = [f"COUNT(DISTINCT ?v) < {int(low)}" if low is not None else "",
+                  f"COUNT(DISTINCT ?v) > {int(high)}" if high is not None else ""]
+        query = (f"SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {target} OPTIONAL {{ {step} }} }} "
+                 f"GROUP BY ?this HAVING ({' || '.join(b for b in bounds if b)})")
+        for this, n in data.query(query):
+            count = int(n.value)
+            if low is not None and count < int(low):
+                found(this, "MinCountConstraintComponent", None, f"Less than {low} values")
+            if high is not None and count > int(high):
+                found(this, "MaxCountConstraintComponent", None, f"More than {high} values")
+    tests = _value_tests(shape)
+    if not tests:
+        return findings
+    cast = f"BIND (<{p[SH.datatype]}>(STR(?v)) AS ?cast)" if "!BOUND(?cast)" in tests.get("fDatatype", ("",))[0] else ""
+    binds = " ".join(f"BIND ({test} AS ?{name})" for name, (test, _, _) in tests.items())
+    query = (f"SELECT DISTINCT ?this ?v {' '.join('?' + n for n in tests)} WHERE {{ {target} {step} {cast} "
+             f"{binds} FILTER ({' || '.join('?' + n for n in tests)}) }}")
+    solutions = data.query(query)
+    for solution in solutions:
+        this, value = solution["this"], solution["v"]
+        for name, (_, component, default) in tests.items():
+            flag = solution[name]
+            if flag is not None and flag.value == "true":
+                found(this, component, value, default)
     return findings
 
 
-def _sparql(shape: Shape, constraint: SparqlConstraint, data: _Data, focus: set[Any]) -> list[Finding]:
+def _sparql(shape: Shape, constraint: SparqlConstraint, data: _Data, focus: set[Any] | None) -> list[Finding]:
     findings = []
     solutions = data.query(_bound_query(constraint.select, shape.target_class))
     names = [v.value for v in solutions.variables]
     for solution in solutions:
         row = {n: solution[n] for n in names}
         this = row.get("this")
-        if this in focus:
+        if focus is None or this in focus:
             path = row.get("path")
             path_text = path.value if isinstance(path, ox.NamedNode) else shape.path
             value = row.get("value")
@@ -346,14 +322,10 @@ def check(store: ox.Store, focus: set[Any] | None = None, *, skip: frozenset[str
     data = _Data(store, graph)
     findings: list[Finding] = []
     for shape in shapes if shapes is not None else project_shapes():
-        targets = data.instances(shape.target_class)
-        nodes = targets if focus is None else targets & focus
-        if not nodes:
-            continue
-        findings += _core(shape, data, sorted(nodes, key=str))
+        findings += _core(shape, data, focus)
         for constraint in shape.sparql:
             if constraint.iri not in skip:
-                findings += _sparql(shape, constraint, data, nodes)
+                findings += _sparql(shape, constraint, data, focus)
     return findings
 
 

@@ -168,7 +168,6 @@ def _pyshacl(store: Store, *, shapes: Graph | None = None) -> ShapeReport:
 # --- validating a write against the store, in bounded chunks --------------------------------
 
 CYCLE_CONSTRAINT = "https://w3id.org/lineagekg/shapes#DatasetShape-noCycle"
-DEFAULT_CHUNK = 4000      # focus nodes validated together (bounded memory, linear time)
 _DERIVED_FROM = NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
 _RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 # What a node outside a chunk contributes to it when a focus node points at it: enough for
@@ -195,106 +194,109 @@ def _subclasses(cls: str) -> frozenset[str]:
     return frozenset(row[0].value for row in store.query(query)) | {cls}
 
 
-class _After:
-    """The store as it would stand after a delta, read through its indexes (nothing written;
-    the ontology graph left out: it is mixed into every check).
-
-    The delta is indexed in one pass (each pyoxigraph term read once: reading a term from
-    Python costs about as much as the whole write does per quad). ``home`` is the graph most of
-    the delta is in; a chunk is validated in a scratch store with its data in that graph, so only
-    quads from other graphs are copied.
-    """
-
-    def __init__(self, store: Store, delta: Delta, inverse: set[Any]) -> None:
-        self.store = store
-        self.gone = set(delta.removed)
-        self.inverse = inverse
-        self.out: dict[Any, list[tuple[Quad, Any, Any]]] = defaultdict(list)
-        self.into: dict[Any, list[Any]] = defaultdict(list)     # along inverse-path predicates
-        self.linked: dict[Any, None] = {}                        # objects of changed links
-        counts: dict[Any, int] = defaultdict(int)
-        for quads in (delta.added, delta.removed):
-            for q in quads:
-                s, p, o = q.subject, q.predicate, q.object
-                if quads is delta.added:
-                    self.out[s].append((q, p, o))
-                    if p in inverse:
-                        self.into[o].append(s)
-                    counts[q.graph_name] += 1
-                if p != _RDF_TYPE and isinstance(o, (NamedNode, ox.BlankNode)):
-                    self.linked[o] = None
-                self.linked.setdefault(s, None)
-        self.home = max(counts, key=counts.__getitem__) if counts else ox.DefaultGraph()
-
-    def _stored(self, subject: Any, predicate: Any, obj: Any) -> list[Quad]:
-        found = self.store.quads_for_pattern(subject, predicate, obj)
-        if self.gone:
-            return [q for q in found if q.graph_name != _ONTOLOGY_GRAPH and q not in self.gone]
-        return [q for q in found if q.graph_name != _ONTOLOGY_GRAPH]
-
-    def about(self, node: Any, predicate: Any = None) -> list[tuple[Quad, Any, Any]]:
-        """(quad, predicate, object) of every quad whose subject is ``node``."""
-        if isinstance(node, ox.Literal):
-            return []
-        found = [(q, q.predicate, q.object) for q in self._stored(node, predicate, None)]
-        return found + [t for t in self.out.get(node, ()) if predicate is None or t[1] == predicate]
-
-    def pointing(self, node: Any, predicate: Any) -> list[Any]:
-        """The subjects of the quads with ``predicate`` (an inverse-path one) pointing at ``node``."""
-        return [q.subject for q in self._stored(None, predicate, node)] + self.into.get(node, [])
-
-    def stored_neighbours(self, node: Any) -> list[Any]:
-        """The nodes a stored quad links ``node`` to, either way (the delta's are known already)."""
-        if isinstance(node, ox.Literal):
-            return []
-        out = [q.object for q in self._stored(node, None, None) if q.predicate != _RDF_TYPE]
-        return [n for n in out if isinstance(n, (NamedNode, ox.BlankNode))] + \
-            [q.subject for q in self._stored(None, None, node)]
-
-
-def _focus(after: _After) -> list[Any]:
-    """The nodes whose results a delta can change: subjects and (non-class) objects of changed
-    triples, and the neighbours, both ways, of every changed subject (an ``sh:class`` or a
-    constraint reading across the edge may now fail), in the order the delta names them. The
-    delta's own neighbours are among the first two; the store's are looked up."""
-    focus = dict(after.linked)
-    for subject in list(after.out) + [q.subject for q in after.gone]:
-        focus.update(dict.fromkeys(after.stored_neighbours(subject)))
-    return [n for n in focus if not isinstance(n, ox.Literal)]
-
-
-def _chunk_data(after: _After, chunk: list[Any]) -> list[Quad]:
-    """What the constraints on ``chunk`` read, as quads in ``after.home``: its nodes' own
-    triples, the full description of the nodes pointing at them along an inverse path of the
-    shapes (a derivation's target), and the neighbour facts (types, identifier, label, date) of
-    every other node they point at."""
-    home = after.home
-    rows: list[tuple[Quad, Any, Any]] = []
-    described = set(chunk)
-    for node in chunk:
-        rows += after.about(node)
-        for predicate in after.inverse:
-            for subject in after.pointing(node, predicate):
-                if subject not in described:
-                    described.add(subject)
-                    rows += after.about(subject)
-    beyond = {o for _, p, o in rows if p != _RDF_TYPE and isinstance(o, (NamedNode, ox.BlankNode))} - described
-    for node in beyond:
-        rows += [r for r in after.about(node) if r[1] in _NEIGHBOUR]
-    return [q if q.graph_name == home else Quad(q.subject, p, o, home) for q, p, o in rows]
-
-
-def _scratch(quads: list[Quad], home: Any) -> Store:
-    """A store holding ``quads`` and the ontology, all in graph ``home``."""
-    store = Store()
-    store.bulk_extend(quads)
-    store.bulk_extend(_ontology_in(home))
-    return store
-
-
 @lru_cache(maxsize=8)
 def _ontology_in(graph: Any) -> tuple[Quad, ...]:
     return tuple(Quad(q.subject, q.predicate, q.object, graph) for q in _ontology_quads())
+
+
+_LOOKUP_BATCH = 2000      # nodes per VALUES-batched lookup in the store
+
+
+class _After:
+    """The store as it would stand after a delta, for the nodes the delta touches.
+
+    The delta's added quads go into a scratch store (``self.data``) in one bulk load: Oxigraph
+    indexes them at its own speed, where reading each quad's terms from Python would cost as
+    much again as the write. Everything else is read from the store in ``VALUES`` batches:
+    what it holds about the delta's nodes (minus what the delta removes) is copied into the
+    scratch store, so the checks see each node's full description after the write. All data
+    ends up in one graph of the scratch store, ``home``; the ontology is mixed in there too.
+    """
+
+    def __init__(self, store: Store, delta: Delta) -> None:
+        self.store = store
+        self.gone = set(delta.removed)
+        self.data = Store()
+        self.data.bulk_extend(delta.added)
+        first = delta.added[0].graph_name if delta.added else NamedNode("urn:lineagekg:validation")
+        self.home = first
+        others = [g for g in self.data.named_graphs() if g != first]
+        if not isinstance(first, ox.DefaultGraph) and any(True for _ in self.data.quads_for_pattern(
+                None, None, None, ox.DefaultGraph())):
+            others.append(ox.DefaultGraph())
+        for g in others:          # a delta over several graphs: its triples, as a set, in one graph
+            source = "DEFAULT" if isinstance(g, ox.DefaultGraph) else f"GRAPH {g}"
+            target = "DEFAULT" if isinstance(first, ox.DefaultGraph) else f"GRAPH {first}"
+            self.data.update(f"ADD {source} TO {target} ; DROP SILENT {source}")
+        self.copied: set[Any] = set()       # nodes whose stored triples are in ``data``
+
+    def _home(self) -> dict[str, Any]:
+        return {} if isinstance(self.home, ox.DefaultGraph) else {"default_graph": self.home}
+
+    def ask(self, text: str) -> Any:
+        return self.data.query(text, **self._home())
+
+    def stored(self, nodes: list[Any], predicate: Any = None, *, pointing: bool = False) -> list[Quad]:
+        """The store's quads (ontology graph and removed quads left out) whose subject (or, with
+        ``pointing``, object) is one of ``nodes``; IRIs are looked up ``VALUES``-batched."""
+        found: list[Quad] = []
+        iris = [n for n in nodes if isinstance(n, NamedNode)]
+        blanks = [n for n in nodes if isinstance(n, ox.BlankNode)]
+        p = str(predicate) if predicate is not None else "?p"
+        pattern = f"?o {p} ?n" if pointing else f"?n {p} ?o"
+        for start in range(0, len(iris), _LOOKUP_BATCH):
+            values = " ".join(str(n) for n in iris[start:start + _LOOKUP_BATCH])
+            query = f"SELECT ?g ?n ?p ?o WHERE {{ VALUES ?n {{ {values} }} {{ GRAPH ?g {{ {pattern} }} }} UNION {{ {pattern} }} }}"
+            for g, n, pred, o in self.store.query(query):
+                g = ox.DefaultGraph() if g is None else g
+                found.append(Quad(o, predicate or pred, n, g) if pointing else Quad(n, predicate or pred, o, g))
+        for node in blanks:
+            found += self.store.quads_for_pattern(None if pointing else node, predicate, node if pointing else None)
+        return [q for q in found if q.graph_name != _ONTOLOGY_GRAPH and q not in self.gone]
+
+    def copy(self, quads: list[Quad]) -> None:
+        home = self.home
+        self.data.bulk_extend([Quad(q.subject, q.predicate, q.object, home) for q in quads])
+
+    def describe(self, nodes: list[Any]) -> None:
+        """Copy the store's triples about ``nodes`` (not yet copied) into the scratch store."""
+        todo = [n for n in dict.fromkeys(nodes) if n not in self.copied and not isinstance(n, ox.Literal)]
+        self.copied.update(todo)
+        self.copy(self.stored(todo))
+
+    def nodes(self, query: str) -> list[Any]:
+        return [row[0] for row in self.ask(query)]
+
+
+def _focus(after: _After, delta: Delta) -> list[Any]:
+    """The nodes whose results a delta can change: subjects and (non-class) objects of changed
+    triples, and the neighbours, both ways, of every changed subject in the store (an
+    ``sh:class`` or a constraint reading across the edge may now fail)."""
+    subjects = after.nodes("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")
+    objects = after.nodes(f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER (?p != {_RDF_TYPE} && !isLiteral(?o)) }}")
+    removed_subjects = [q.subject for q in delta.removed]
+    focus = dict.fromkeys([*subjects, *objects, *removed_subjects])
+    focus.update(dict.fromkeys(q.object for q in delta.removed
+                               if q.predicate != _RDF_TYPE and not isinstance(q.object, ox.Literal)))
+    changed = list(dict.fromkeys([*subjects, *removed_subjects]))
+    focus.update(dict.fromkeys(q.object for q in after.stored(changed)
+                               if q.predicate != _RDF_TYPE and not isinstance(q.object, ox.Literal)))
+    focus.update(dict.fromkeys(q.subject for q in after.stored(changed, pointing=True)))
+    return [n for n in focus if not isinstance(n, ox.Literal)]
+
+
+def _complete(after: _After, focus: list[Any], inverse: set[Any]) -> None:
+    """Give the scratch store what the constraints on ``focus`` read: their own triples, the
+    full description of the nodes pointing at them along an inverse path of the shapes (a
+    derivation's target), and the neighbour facts (types, identifier, label, date) of every
+    other node they point at."""
+    after.describe(focus)
+    for predicate in inverse:
+        after.describe([q.subject for q in after.stored(focus, predicate, pointing=True)])
+    beyond = after.nodes(f"""SELECT DISTINCT ?o WHERE {{ ?s ?p ?o
+        FILTER (?p != {_RDF_TYPE} && !isLiteral(?o)) FILTER NOT EXISTS {{ ?o ?q ?x }} }}""")
+    beyond = [n for n in beyond if n not in after.copied]
+    after.copy([q for q in after.stored(beyond) if q.predicate in _NEIGHBOUR])
 
 
 def _strongly_connected(adjacency: dict[Any, set[Any]]) -> list[list[Any]]:
@@ -342,10 +344,11 @@ def _strongly_connected(adjacency: dict[Any, set[Any]]) -> list[list[Any]]:
 
 def cycle_findings(after: _After, delta: Delta) -> list[shape_checks.Finding]:
     """The acyclicity constraint (``lks:DatasetShape-noCycle``) as one graph search: from the
-    sources of the delta's new lineage edges, the part of the store and delta they reach, and
-    the strongly connected components of it that a new edge closes. Every edge inside such a
-    component whose derived end is a dataset is a result, as the SHACL-SPARQL constraint gives
-    it (the constraint's own ``?value != $this`` leaves self-derivations to their own check)."""
+    sources of the delta's new lineage edges, the part of the store and delta they reach
+    (level by level, each level one batched lookup), and the strongly connected components of
+    it that a new edge closes. Every edge inside such a component whose derived end is a
+    dataset is a result, as the SHACL-SPARQL constraint gives it (its ``?value != $this``
+    leaves self-derivations to their own check)."""
     shapes = shapes_graph()
     cycle = URIRef(CYCLE_CONSTRAINT)
     shape = shapes.value(None, SH.sparql, cycle)
@@ -355,26 +358,36 @@ def cycle_findings(after: _After, delta: Delta) -> list[shape_checks.Finding]:
     severity = shapes.value(shape, SH.severity)
     severity_name = str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation"
     template = str(shapes.value(cycle, SH.message) or "")
-    new_edges = [(q.subject, q.object) for q in delta.added
-                 if q.predicate == _DERIVED_FROM and q.subject != q.object]
+    added: dict[Any, set[Any]] = defaultdict(set)
+    for row in after.data.query(f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s {_DERIVED_FROM} ?o }} }}"):
+        if row[0] != row[1]:
+            added[row[0]].add(row[1])
     adjacency: dict[Any, set[Any]] = {}
-    pending = [v for _, v in new_edges]
-    while pending:
-        node = pending.pop()
-        if node in adjacency:
-            continue
-        adjacency[node] = {o for _, _, o in after.about(node, _DERIVED_FROM) if o != node}
-        pending.extend(n for n in adjacency[node] if n not in adjacency)
-    if not any(u in adjacency for u, _ in new_edges):
+    level = list({v for vs in added.values() for v in vs})
+    while level:
+        for node in level:
+            adjacency[node] = set(added.get(node, ()))
+        for q in after.stored(level, _DERIVED_FROM):
+            if q.object != q.subject:
+                adjacency[q.subject].add(q.object)
+        level = list({n for node in level for n in adjacency[node] if n not in adjacency})
+    if not any(u in adjacency for u in added):
         return []
     classes = _subclasses(str(target))
+    in_cycles = _strongly_connected(adjacency)
+    members_all = [n for c in in_cycles for n in c]
+    types: dict[Any, set[str]] = defaultdict(set)
+    for q in after.stored(members_all, _RDF_TYPE):
+        types[q.subject].add(q.object.value)
+    for node in members_all:
+        types[node].update(q.object.value for q in after.data.quads_for_pattern(node, _RDF_TYPE, None))
     findings = []
-    for component in _strongly_connected(adjacency):
+    for component in in_cycles:
         members = set(component)
-        if not any(u in members and v in members for u, v in new_edges):
+        if not any(v in members for u in members for v in added.get(u, ())):
             continue
         for node in component:
-            if not any(o.value in classes for _, _, o in after.about(node, _RDF_TYPE)):
+            if not types[node] & classes:
                 continue
             for value in sorted(adjacency[node] & members, key=str):
                 message = template.replace("{$this}", node.value).replace("{?value}", value.value)
@@ -390,16 +403,22 @@ def _without_cycle_constraint() -> Graph:
     return shapes
 
 
-def validate_delta(store: Store, delta: Delta, *, chunk: int = DEFAULT_CHUNK,
-                   progress: Progress | None = None) -> ShapeReport:
+def validate_delta(store: Store, delta: Delta, *, progress: Progress | None = None) -> ShapeReport:
     """The SHACL report for ``store`` (a pyoxigraph store, union of its graphs) as it would
     stand after ``delta``, on the nodes the delta can change; nothing is written.
 
-    The nodes are validated ``chunk`` at a time, each chunk with what its constraints read
-    (``_chunk_data``), so time and memory grow linearly with the delta; acyclicity, the one
-    constraint that reads the whole graph, is a graph search (``cycle_findings``). Both are
-    checked equal to pySHACL on the whole graph by the tests.
+    The delta is loaded into a scratch store with what the store holds about its nodes
+    (``_After``, ``_complete``), the shapes run once over it as set-based checks
+    (``shape_checks``), so time grows linearly with the delta; acyclicity, the one constraint
+    that reads the whole graph, is a graph search (``cycle_findings``). Both are checked equal
+    to pySHACL on the whole graph by the tests. ``progress`` is called with (step, of steps).
     """
+    steps = 4
+
+    def step(n: int) -> None:
+        if progress is not None:
+            progress(n, steps)
+
     try:
         shapes = shape_checks.project_shapes()
         compiled = True
@@ -408,33 +427,29 @@ def validate_delta(store: Store, delta: Delta, *, chunk: int = DEFAULT_CHUNK,
     inverse = {NamedNode(s.path[1:]) for s in shapes if s.path and s.path.startswith("^")}
     if not compiled:
         inverse = {NamedNode(str(p)) for p in shapes_graph().objects(None, SH.inversePath)}
-    after = _After(store, delta, inverse)
-    focus = _focus(after)
-    findings: list[shape_checks.Finding] = []
-    fallback: list[ShapeResult] = []
-    graphs: list[Graph] = []
-    for start in range(0, len(focus), chunk):
-        part = focus[start:start + chunk]
-        data = _scratch(_chunk_data(after, part), after.home)
-        if compiled:
-            findings += shape_checks.check(data, set(part), skip=frozenset({CYCLE_CONSTRAINT}),
-                                           graph=None if isinstance(after.home, ox.DefaultGraph) else after.home)
-        else:
-            data.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-            report = _pyshacl(data, shapes=_without_cycle_constraint())
-            wanted = {n.value for n in part}
-            fallback += [r for r in report.results if r.focus_node in wanted]
-            graphs.append(report.graph)
-        if progress is not None:
-            progress(min(start + chunk, len(focus)), len(focus))
-    findings += cycle_findings(after, delta)
-    report = report_of(findings)
-    if not fallback:
-        return report
-    graph = report.graph
-    for g in graphs:
-        graph += g
-    results = sorted([*report.results, *fallback],
+    after = _After(store, delta)
+    step(1)
+    focus = _focus(after, delta)
+    _complete(after, focus, inverse)
+    step(2)
+    findings = cycle_findings(after, delta)
+    step(3)
+    after.data.bulk_extend(_ontology_in(after.home))
+    if compiled:
+        findings += shape_checks.check(after.data, set(focus), skip=frozenset({CYCLE_CONSTRAINT}),
+                                       graph=None if isinstance(after.home, ox.DefaultGraph) else after.home)
+        step(4)
+        return report_of(findings)
+    data = after.data
+    if not isinstance(after.home, ox.DefaultGraph):
+        data.update(f"ADD GRAPH {after.home} TO DEFAULT")
+    report = _pyshacl(data, shapes=_without_cycle_constraint())
+    wanted = {n.value for n in focus}
+    cycles = report_of(findings)
+    results = sorted([*cycles.results, *(r for r in report.results if r.focus_node in wanted)],
                      key=lambda r: (r.severity.value != "Violation", r.focus_node, r.message))
+    graph = report.graph
+    graph += cycles.graph
+    step(4)
     return ShapeReport(conforms=not any(r.severity is Severity.VIOLATION for r in results),
                        results=tuple(results), graph=graph)
