@@ -105,6 +105,12 @@ class LineageCycleError(InputError):
         self.cycle = cycle
 
 
+class UnreachableError(LineageKGError):
+    """A remote service (the Hub, a linked page) could not be reached, or answered that it is
+    overloaded or down (429, 5xx). It says nothing about the data: a document behind it is
+    *unreachable*, never absent, and a later run may read it."""
+
+
 class ShapeValidationError(LineageKGError):
     """A batch of triples violates the SHACL shapes; ``report`` says where and how."""
 

@@ -16,7 +16,7 @@ from typing import Any
 from lineagekg import iris
 from lineagekg.agents.extracting import parse_front_matter
 from lineagekg.documents import SourceDocument
-from lineagekg.errors import InputError, LineageKGError
+from lineagekg.errors import InputError, LineageKGError, UnreachableError
 
 __all__ = ["HUB_METADATA_KEY", "dataset_exists", "fetch_card", "hub_offline"]
 
@@ -65,7 +65,8 @@ def _hub_unavailable(exc: BaseException) -> bool:
     return isinstance(status, int) and (status == 429 or status >= 500)
 
 
-def fetch_card(dataset_id: str, *, token: str | None = None, timeout: float = 10.0) -> SourceDocument:
+def fetch_card(dataset_id: str, *, token: str | None = None, timeout: float = 10.0,
+               endpoint: str | None = None) -> SourceDocument:
     """The dataset card of ``dataset_id`` from the Hub, as a :class:`SourceDocument`.
 
     Uses ``huggingface_hub.DatasetCard.load`` for the card and ``HfApi().dataset_info`` for its
@@ -73,19 +74,24 @@ def fetch_card(dataset_id: str, *, token: str | None = None, timeout: float = 10
     now (UTC), ``license`` the card's ``license`` field, ``metadata`` the card's YAML plus, under
     :data:`HUB_METADATA_KEY`, the dataset's ``created_at``, ``last_modified`` and ``sha``.
 
-    Raises :class:`LineageKGError` (with a hint) in offline mode, when the Hub cannot be reached,
-    when the dataset does not exist or is gated, when it has no card, or when ``huggingface_hub``
-    is not installed; :class:`InputError` for an id the Hub rejects.
+    The metadata is asked first, in one request: when the Hub cannot be reached, that fails at
+    once, before the card download (which ``huggingface_hub`` retries for about 24 s).
+
+    Raises :class:`UnreachableError` when the Hub cannot be reached or is unavailable (network
+    error, 429, 5xx: nothing is known about the dataset then); :class:`LineageKGError` (with a
+    hint) in offline mode, when the dataset does not exist or is gated, when it has no card, or
+    when ``huggingface_hub`` is not installed; :class:`InputError` for an id the Hub rejects.
     """
     if hub_offline():
         raise LineageKGError(f"cannot fetch the card of {dataset_id!r} from the Hub: offline mode "
                              "(HF_HUB_OFFLINE) is set", hint=_OFFLINE_HINT)
     try:
-        from huggingface_hub import DatasetCard, HfApi, constants
+        from huggingface_hub import DatasetCard, HfApi, constants, hf_hub_download
         from huggingface_hub.errors import (
             EntryNotFoundError,
             GatedRepoError,
             HFValidationError,
+            LocalEntryNotFoundError,
             RepositoryNotFoundError,
         )
     except ImportError as exc:
@@ -95,8 +101,14 @@ def fetch_card(dataset_id: str, *, token: str | None = None, timeout: float = 10
         raise LineageKGError(f"cannot fetch the card of {dataset_id!r} from the Hub: huggingface_hub "
                              "was imported in offline mode (HF_HUB_OFFLINE)", hint=_OFFLINE_HINT)
     try:
-        card = DatasetCard.load(dataset_id, repo_type="dataset", token=token)
-        info = HfApi().dataset_info(dataset_id, token=token, timeout=timeout)
+        api = HfApi(endpoint=endpoint)
+        info = api.dataset_info(dataset_id, token=token, timeout=timeout)
+        card = DatasetCard.load(hf_hub_download(dataset_id, constants.REPOCARD_NAME, repo_type="dataset",
+                                                revision=getattr(info, "sha", None), token=token,
+                                                endpoint=api.endpoint))
+    except LocalEntryNotFoundError as exc:     # "not in the cache, and the Hub could not be asked"
+        raise UnreachableError(f"cannot reach the Hugging Face Hub for {dataset_id!r}: {exc}",
+                               hint="check the network, or set HF_HUB_OFFLINE=1 and " + _OFFLINE_HINT) from exc
     except HFValidationError as exc:
         raise InputError(f"not a Hub dataset id: {exc}", field="dataset_id") from None
     except GatedRepoError as exc:
@@ -108,9 +120,9 @@ def fetch_card(dataset_id: str, *, token: str | None = None, timeout: float = 10
     except EntryNotFoundError as exc:
         raise LineageKGError(f"dataset {dataset_id!r} has no card (README.md) on the Hub") from exc
     except Exception as exc:
-        if _is_network_error(exc):
-            raise LineageKGError(f"cannot reach the Hugging Face Hub for {dataset_id!r}: {exc}",
-                                 hint="check the network, or set HF_HUB_OFFLINE=1 and " + _OFFLINE_HINT) from exc
+        if _hub_unavailable(exc):
+            raise UnreachableError(f"cannot reach the Hugging Face Hub for {dataset_id!r}: {exc}",
+                                   hint="check the network, or set HF_HUB_OFFLINE=1 and " + _OFFLINE_HINT) from exc
         raise
 
     text = str(card.content)

@@ -20,6 +20,10 @@ from lineagekg.store.base import ImportOutcome
 from lineagekg.store.oxigraph import OxigraphStore
 
 
+#: told each phase of an import as it starts ("reading ...", "validating ...")
+Progress = Callable[[str], None]
+
+
 @dataclass(frozen=True)
 class ImportSummary:
     """What an import found in its input and what the store did with it."""
@@ -46,15 +50,17 @@ def import_batch(store: OxigraphStore, *, format_name: str, files: Sequence[tupl
                  documents: Sequence[DocumentRef] = (), document_kind: str | None = None,
                  warnings: Sequence[str] = (), counts: dict[str, int] | None = None,
                  extra_quads: Callable[[dict[str, str], NamedNode], Iterable[Quad]] | None = None,
-                 started_at: str | None = None) -> ImportSummary:
+                 started_at: str | None = None, progress: Progress | None = None) -> ImportSummary:
     """Write what an importer read as one named graph, validated with SHACL, all or nothing.
 
     The graph is named by the content of ``files`` (name, bytes, URL if it has one), so importing the same files
     twice writes nothing the second time. Each derivation without documents cites every file.
     ``extra_quads(iri_of, graph)`` adds what the format says beyond datasets and derivations (the
     activities of OpenLineage runs). A batch that fails SHACL comes back with
-    ``outcome.accepted == False`` and the report.
+    ``outcome.accepted == False`` and the report. ``progress`` is told each phase as it starts
+    (building PROV, validating and writing), for a long import's progress display.
     """
+    say = progress or (lambda phase: None)
     started = started_at or _now()
     key = hashlib.sha256(b"\x1e".join(name.encode() + b"\x1f" + data for name, data, _ in files)).hexdigest()[:16]
     used = tuple(file_document(name, data, started, document_kind or f"{format_name} file", url)
@@ -69,55 +75,68 @@ def import_batch(store: OxigraphStore, *, format_name: str, files: Sequence[tupl
     batch = LineageBatch(graph=iris.graph_iri("import", key), datasets=tuple(datasets),
                          derivations=tuple(derivations), run=run)
     documents = [d for d in documents if d.iri not in cited]      # a file read is described once
+    say(f"building PROV for {len(datasets)} datasets and {len(derivations)} edges")
     quads = batch_quads(batch, extra_documents=documents)
     if extra_quads is not None:
         quads = list(dict.fromkeys([*quads, *extra_quads(batch.iri_map(), NamedNode(batch.graph))]))
+    say(f"validating {len(quads)} quads with SHACL, then writing")
     outcome = store.import_quads(quads, batch.graph)
     return ImportSummary(outcome=outcome, datasets=len(datasets), edges=len(derivations),
                          warnings=tuple(warnings), counts=dict(counts or {}))
 
 
 def import_lineage_jsonl(store: OxigraphStore, nodes: Path, edges: Path, *,
-                         started_at: str | None = None) -> ImportSummary:
+                         started_at: str | None = None, progress: Progress | None = None) -> ImportSummary:
     """Import a paper-format lineage graph (node and edge JSONL files) as one named graph.
 
     Raises ``InputError`` for malformed input (nothing written); a batch that fails SHACL comes
     back with ``outcome.accepted == False`` and the report (nothing written).
     """
+    if progress:
+        progress(f"reading {nodes.name} and {edges.name}")
     parsed = paper_jsonl.read(nodes, edges)
     return import_batch(store, format_name="lineage-jsonl",
                         files=[(nodes.name, nodes.read_bytes(), None), (edges.name, edges.read_bytes(), None)],
                         datasets=parsed.datasets, derivations=parsed.derivations,
                         documents=parsed.documents, document_kind="lineage JSONL",
-                        warnings=parsed.warnings, counts=parsed.counts, started_at=started_at)
+                        warnings=parsed.warnings, counts=parsed.counts, started_at=started_at, progress=progress)
 
 
-def import_dpi(store: OxigraphStore, folder: Path, *, started_at: str | None = None) -> ImportSummary:
+def import_dpi(store: OxigraphStore, folder: Path, *, started_at: str | None = None,
+               progress: Progress | None = None) -> ImportSummary:
     """Import the Data Provenance Initiative collection from its own ``data_summaries`` JSON files."""
     from lineagekg.interop import dpi
 
+    if progress:
+        progress(f"reading {folder.name}")
     parsed = dpi.read_collection(folder)
     return import_batch(store, format_name="dpi", files=[(p.name, p.read_bytes(), None) for p in parsed.files],
                         datasets=parsed.datasets, derivations=parsed.derivations,
                         document_kind="DPI data summary", warnings=parsed.warnings,
-                        counts=parsed.counts, started_at=started_at)
+                        counts=parsed.counts, started_at=started_at, progress=progress)
 
 
-def import_hf_cards(store: OxigraphStore, folder: Path, *, started_at: str | None = None) -> ImportSummary:
+def import_hf_cards(store: OxigraphStore, folder: Path, *, started_at: str | None = None,
+                    progress: Progress | None = None) -> ImportSummary:
     """Import Hugging Face dataset cards in bulk (a folder of cards or the local HF cache)."""
     from lineagekg.interop import hf_cards
 
+    if progress:
+        progress(f"reading the cards in {folder.name}")
     parsed = hf_cards.read_cards(folder)
     return import_batch(store, format_name="hf-cards", files=parsed.files, datasets=parsed.datasets,
                         derivations=parsed.derivations, documents=parsed.documents,
                         document_kind="Hugging Face dataset card", warnings=parsed.warnings,
-                        counts=parsed.counts, started_at=started_at)
+                        counts=parsed.counts, started_at=started_at, progress=progress)
 
 
-def import_openlineage(store: OxigraphStore, path: Path, *, started_at: str | None = None) -> ImportSummary:
+def import_openlineage(store: OxigraphStore, path: Path, *, started_at: str | None = None,
+                       progress: Progress | None = None) -> ImportSummary:
     """Import OpenLineage run events (a file or a folder) as PROV activities."""
     from lineagekg.interop import openlineage
 
+    if progress:
+        progress(f"reading {path.name}")
     parsed = openlineage.read_events(path)
 
     def activities(iri_of: dict[str, str], graph: NamedNode) -> Iterable[Quad]:
@@ -127,4 +146,5 @@ def import_openlineage(store: OxigraphStore, path: Path, *, started_at: str | No
     return import_batch(store, format_name="openlineage",
                         files=[(p.name, p.read_bytes(), None) for p in parsed.files],
                         datasets=parsed.datasets, derivations=(), document_kind="OpenLineage events",
-                        counts=parsed.counts, extra_quads=activities, started_at=started_at)
+                        counts=parsed.counts, extra_quads=activities, started_at=started_at,
+                        progress=progress)

@@ -49,11 +49,31 @@ def digest(*parts: str, length: int = 16) -> str:
     return h[:length]
 
 
+def _spelling(text: str) -> str:
+    """What two spellings of one name share: case and runs of spaces, ``_`` and ``-`` aside."""
+    return re.sub(r"[\s_\-]+", "-", text.casefold()).strip("-")
+
+
 def dataset_iri(identifier: str, *, on_hub: bool) -> str:
-    """The IRI of a dataset: its Hub page when on the Hub, else a project IRI."""
+    """The IRI of a dataset: its Hub page when on the Hub, else a project IRI.
+
+    The project IRI is the name's slug, with a short digest of the name when the slug drops
+    anything but case and separators, so distinct names never share an IRI while two
+    spellings of one name (``Evol-Instruct``, ``evol instruct``) do:
+
+    >>> dataset_iri("C++ code", on_hub=False) != dataset_iri("C code", on_hub=False)
+    True
+    >>> dataset_iri("COIG 中文", on_hub=False)
+    'https://w3id.org/lineagekg/id/dataset/coig-247028f6'
+    >>> dataset_iri("Evol-Instruct", on_hub=False) == dataset_iri("evol instruct", on_hub=False)
+    True
+    """
     if on_hub and looks_like_hub_id(identifier):
         return HUB_DATASET_BASE + urllib.parse.quote(identifier, safe="/._-")
-    return f"{ID_BASE}dataset/{slug(identifier)}"
+    readable, spelling = re.sub(r"[^a-z0-9]+", "-", identifier.lower()).strip("-"), _spelling(identifier)
+    token = readable if readable and readable == spelling else "-".join(
+        filter(None, (readable, digest(spelling or identifier, length=8))))
+    return f"{ID_BASE}dataset/{token}"
 
 
 def split_iri(dataset: str, split: str) -> str:

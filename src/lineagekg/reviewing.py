@@ -221,9 +221,7 @@ def decide(store: OxigraphStore, decision: Decision) -> DecisionOutcome:
     if not decision.accept:
         remove, edges_removed, statement = _rejection(store, edge, asserted, pending, graph)
         add += statement
-    keep = [q for q in asserted if q not in set(remove)]
-    context = keep + [Quad(t.subject, t.predicate, t.object) for t in _types_around(store, edge_iri)]
-    outcome = store.replace_quads(graph.value, add, remove, context=context)
+    outcome = store.replace_quads(graph.value, add, remove)
     if not outcome.accepted and outcome.report is not None:
         raise ShapeValidationError(outcome.report, what=f"review decision on {edge_iri}")
     return DecisionOutcome(edge=edge_iri, status=decision.status, reviewer=reviewer, person=person.value,
@@ -255,8 +253,3 @@ def _rejection(store: OxigraphStore, edge: NamedNode, asserted: list[Quad], pend
                  Quad(edge, RDF.predicate, relation, graph), Quad(edge, RDF.object, source, graph)]
     return remove, sorted(q.predicate.value for q in edge_quads), statement
 
-
-def _types_around(store: OxigraphStore, edge: str) -> list[Triple]:
-    """The types of what the claim points to (documents, activity, source), for SHACL."""
-    return [Triple(s["node"], RDF.type, s["type"])
-            for s in store.raw_query(library().get("internal/review-edge-context"), edge=edge)]

@@ -4,15 +4,26 @@ exception; only ``raise_for_violations`` raises)."""
 from __future__ import annotations
 
 import enum
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
+import pyoxigraph as ox
 import pyshacl
-from pyoxigraph import Quad, RdfFormat, Store, Triple
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple
 from rdflib import Graph, URIRef
+from rdflib.namespace import SH
 from rdflib.term import Node
 
+from lineagekg import shape_checks
 from lineagekg.errors import ShapeValidationError
+from lineagekg.iris import ONTOLOGY_GRAPH
 from lineagekg.resources import ontology_path, shapes_graph, sparql_dir
+
+if TYPE_CHECKING:                      # the store package imports this module
+    from lineagekg.store.delta import Delta
 
 _SH = "http://www.w3.org/ns/shacl#"
 
@@ -96,22 +107,47 @@ def _as_oxigraph(data: Graph | list[Triple]) -> Store:
         if text.strip():
             store.load(text, format=RdfFormat.N_TRIPLES)
     else:
-        store.extend(Quad(t.subject, t.predicate, t.object) for t in data)
-    store.load(path=str(ontology_path()), format=RdfFormat.TURTLE)
+        store.bulk_extend([Quad(t.subject, t.predicate, t.object) for t in data])
+    store.bulk_extend(_ontology_quads())
     return store
 
 
-def validate(data: Graph | list[Triple]) -> ShapeReport:
+def validate(data: Graph | list[Triple], *, engine: str = "compiled") -> ShapeReport:
     """Validate ``data`` against the lineagekg shapes, with the ontology mixed in.
 
     Args:
         data: the triples to check, as an rdflib Graph or a list of pyoxigraph Triples.
+        engine: ``"compiled"`` (the shapes as set-based checks, ``shape_checks``; pySHACL when
+            the shapes use something it does not compile) or ``"pyshacl"`` (the reference).
 
     Returns:
         The report; ``conforms`` is False only when there is at least one violation.
     """
+    store = _as_oxigraph(data)
+    if engine == "compiled":
+        try:
+            return report_of(shape_checks.check(store))
+        except shape_checks.Unsupported:
+            pass
+    return _pyshacl(store)
+
+
+def report_of(findings: list[shape_checks.Finding]) -> ShapeReport:
+    """The report made of compiled checks' findings."""
+    results = [ShapeResult(focus_node=f.focus.value if hasattr(f.focus, "value") else str(f.focus),
+                           path=f.path, value=None if f.value is None else f.value.value,
+                           severity=Severity(f.severity), message=f.message, source_shape=f.shape,
+                           constraint=f.component) for f in findings]
+    results.sort(key=lambda r: (r.severity.value != "Violation", r.focus_node, r.message))
+    conforms = not any(r.severity is Severity.VIOLATION for r in results)
+    return ShapeReport(conforms=conforms, results=tuple(results),
+                       graph=shape_checks.report_graph(findings))
+
+
+def _pyshacl(store: Store, *, shapes: Graph | None = None) -> ShapeReport:
+    """pySHACL's report on the data in ``store`` (the reference the compiled checks must equal)."""
     _, results_graph, _ = pyshacl.validate(
-        _as_oxigraph(data), shacl_graph=shapes_graph(), inference="none", advanced=True,
+        store, shacl_graph=shapes if shapes is not None else shapes_graph(), inference="none", advanced=True,
         allow_warnings=True, abort_on_first=False)
     if not isinstance(results_graph, Graph):  # pragma: no cover -- pyshacl returns rdflib graphs today
         raise TypeError(f"unexpected pyshacl results graph {type(results_graph).__name__}")
@@ -127,3 +163,293 @@ def validate(data: Graph | list[Triple]) -> ShapeReport:
     results.sort(key=lambda r: (r.severity.value != "Violation", r.focus_node, r.message))
     conforms = not any(r.severity is Severity.VIOLATION for r in results)
     return ShapeReport(conforms=conforms, results=tuple(results), graph=results_graph)
+
+
+# --- validating a write against the store, in bounded chunks --------------------------------
+
+CYCLE_CONSTRAINT = "https://w3id.org/lineagekg/shapes#DatasetShape-noCycle"
+_DERIVED_FROM = NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
+_RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+# What a node outside a chunk contributes to it when a focus node points at it: enough for
+# sh:class (types), the date-order warning (issued) and answers naming it (identifier, label).
+_NEIGHBOUR = {_RDF_TYPE, NamedNode("http://purl.org/dc/terms/identifier"),
+              NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+              NamedNode("http://purl.org/dc/terms/issued")}
+_ONTOLOGY_GRAPH = NamedNode(ONTOLOGY_GRAPH)
+
+Progress = Callable[[int, int], None]
+
+
+@lru_cache(maxsize=1)
+def _ontology_quads() -> tuple[Quad, ...]:
+    return tuple(ox.parse(path=str(ontology_path()), format=RdfFormat.TURTLE))
+
+
+@lru_cache(maxsize=4)
+def _subclasses(cls: str) -> frozenset[str]:
+    """``cls`` and its subclasses in the ontology (a class target reaches their instances)."""
+    store = Store()
+    store.extend(_ontology_quads())
+    query = f"SELECT ?c WHERE {{ ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{cls}> }}"
+    return frozenset(row[0].value for row in store.query(query)) | {cls}
+
+
+@lru_cache(maxsize=8)
+def _ontology_in(graph: Any) -> tuple[Quad, ...]:
+    return tuple(Quad(q.subject, q.predicate, q.object, graph) for q in _ontology_quads())
+
+
+_LOOKUP_BATCH = 2000      # nodes per VALUES-batched lookup in the store
+
+
+class _After:
+    """The store as it would stand after a delta, for the nodes the delta touches.
+
+    The delta's added quads go into a scratch store (``self.data``) in one bulk load: Oxigraph
+    indexes them at its own speed, where reading each quad's terms from Python would cost as
+    much again as the write. Everything else is read from the store in ``VALUES`` batches:
+    what it holds about the delta's nodes (minus what the delta removes) is copied into the
+    scratch store, so the checks see each node's full description after the write. All data
+    ends up in one graph of the scratch store, ``home``; the ontology is mixed in there too.
+    """
+
+    def __init__(self, store: Store, delta: Delta) -> None:
+        self.store = store
+        self.gone = set(delta.removed)
+        self.data = Store()
+        self.data.bulk_extend(delta.added)
+        first = delta.added[0].graph_name if delta.added else NamedNode("urn:lineagekg:validation")
+        self.home = first
+        others = [g for g in self.data.named_graphs() if g != first]
+        if not isinstance(first, ox.DefaultGraph) and any(True for _ in self.data.quads_for_pattern(
+                None, None, None, ox.DefaultGraph())):
+            others.append(ox.DefaultGraph())
+        for g in others:          # a delta over several graphs: its triples, as a set, in one graph
+            source = "DEFAULT" if isinstance(g, ox.DefaultGraph) else f"GRAPH {g}"
+            target = "DEFAULT" if isinstance(first, ox.DefaultGraph) else f"GRAPH {first}"
+            self.data.update(f"ADD {source} TO {target} ; DROP SILENT {source}")
+        self.copied: set[Any] = set()       # nodes whose stored triples are in ``data``
+
+    def _home(self) -> dict[str, Any]:
+        return {} if isinstance(self.home, ox.DefaultGraph) else {"default_graph": self.home}
+
+    def ask(self, text: str) -> Any:
+        return self.data.query(text, **self._home())
+
+    def stored(self, nodes: list[Any], predicate: Any = None, *, pointing: bool = False) -> list[Quad]:
+        """The store's quads (ontology graph and removed quads left out) whose subject (or, with
+        ``pointing``, object) is one of ``nodes``; IRIs are looked up ``VALUES``-batched."""
+        found: list[Quad] = []
+        iris = [n for n in nodes if isinstance(n, NamedNode)]
+        blanks = [n for n in nodes if isinstance(n, ox.BlankNode)]
+        p = str(predicate) if predicate is not None else "?p"
+        pattern = f"?o {p} ?n" if pointing else f"?n {p} ?o"
+        for start in range(0, len(iris), _LOOKUP_BATCH):
+            values = " ".join(str(n) for n in iris[start:start + _LOOKUP_BATCH])
+            query = f"SELECT ?g ?n ?p ?o WHERE {{ VALUES ?n {{ {values} }} {{ GRAPH ?g {{ {pattern} }} }} UNION {{ {pattern} }} }}"
+            for g, n, pred, o in self.store.query(query):
+                g = ox.DefaultGraph() if g is None else g
+                found.append(Quad(o, predicate or pred, n, g) if pointing else Quad(n, predicate or pred, o, g))
+        for node in blanks:
+            found += self.store.quads_for_pattern(None if pointing else node, predicate, node if pointing else None)
+        return [q for q in found if q.graph_name != _ONTOLOGY_GRAPH and q not in self.gone]
+
+    def copy(self, quads: list[Quad]) -> None:
+        home = self.home
+        self.data.bulk_extend([Quad(q.subject, q.predicate, q.object, home) for q in quads])
+
+    def describe(self, nodes: list[Any]) -> None:
+        """Copy the store's triples about ``nodes`` (not yet copied) into the scratch store."""
+        todo = [n for n in dict.fromkeys(nodes) if n not in self.copied and not isinstance(n, ox.Literal)]
+        self.copied.update(todo)
+        self.copy(self.stored(todo))
+
+    def nodes(self, query: str) -> list[Any]:
+        return [row[0] for row in self.ask(query)]
+
+
+def _focus(after: _After, delta: Delta) -> list[Any]:
+    """The nodes whose results a delta can change: subjects and (non-class) objects of changed
+    triples, and the neighbours, both ways, of every changed subject in the store (an
+    ``sh:class`` or a constraint reading across the edge may now fail)."""
+    subjects = after.nodes("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")
+    objects = after.nodes(f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER (?p != {_RDF_TYPE} && !isLiteral(?o)) }}")
+    removed_subjects = [q.subject for q in delta.removed]
+    focus = dict.fromkeys([*subjects, *objects, *removed_subjects])
+    focus.update(dict.fromkeys(q.object for q in delta.removed
+                               if q.predicate != _RDF_TYPE and not isinstance(q.object, ox.Literal)))
+    changed = list(dict.fromkeys([*subjects, *removed_subjects]))
+    focus.update(dict.fromkeys(q.object for q in after.stored(changed)
+                               if q.predicate != _RDF_TYPE and not isinstance(q.object, ox.Literal)))
+    focus.update(dict.fromkeys(q.subject for q in after.stored(changed, pointing=True)))
+    return [n for n in focus if not isinstance(n, ox.Literal)]
+
+
+def _complete(after: _After, focus: list[Any], inverse: set[Any]) -> None:
+    """Give the scratch store what the constraints on ``focus`` read: their own triples, the
+    full description of the nodes pointing at them along an inverse path of the shapes (a
+    derivation's target), and the neighbour facts (types, identifier, label, date) of every
+    other node they point at."""
+    after.describe(focus)
+    for predicate in inverse:
+        after.describe([q.subject for q in after.stored(focus, predicate, pointing=True)])
+    beyond = after.nodes(f"""SELECT DISTINCT ?o WHERE {{ ?s ?p ?o
+        FILTER (?p != {_RDF_TYPE} && !isLiteral(?o)) FILTER NOT EXISTS {{ ?o ?q ?x }} }}""")
+    beyond = [n for n in beyond if n not in after.copied]
+    after.copy([q for q in after.stored(beyond) if q.predicate in _NEIGHBOUR])
+
+
+def _strongly_connected(adjacency: dict[Any, set[Any]]) -> list[list[Any]]:
+    """Tarjan's strongly connected components of a graph (iterative: lineage chains are deep),
+    only those with more than one node."""
+    index: dict[Any, int] = {}
+    low: dict[Any, int] = {}
+    on_stack: set[Any] = set()
+    stack: list[Any] = []
+    components: list[list[Any]] = []
+    for root in adjacency:
+        if root in index:
+            continue
+        work = [(root, iter(adjacency.get(root, ())))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(adjacency.get(child, ()))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    components.append(component)
+    return components
+
+
+def cycle_findings(after: _After, delta: Delta) -> list[shape_checks.Finding]:
+    """The acyclicity constraint (``lks:DatasetShape-noCycle``) as one graph search: from the
+    sources of the delta's new lineage edges, the part of the store and delta they reach
+    (level by level, each level one batched lookup), and the strongly connected components of
+    it that a new edge closes. Every edge inside such a component whose derived end is a
+    dataset is a result, as the SHACL-SPARQL constraint gives it (its ``?value != $this``
+    leaves self-derivations to their own check)."""
+    shapes = shapes_graph()
+    cycle = URIRef(CYCLE_CONSTRAINT)
+    shape = shapes.value(None, SH.sparql, cycle)
+    target = shapes.value(shape, SH.targetClass) if shape is not None else None
+    if target is None:
+        return []
+    severity = shapes.value(shape, SH.severity)
+    severity_name = str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation"
+    template = str(shapes.value(cycle, SH.message) or "")
+    added: dict[Any, set[Any]] = defaultdict(set)
+    for row in after.data.query(f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s {_DERIVED_FROM} ?o }} }}"):
+        if row[0] != row[1]:
+            added[row[0]].add(row[1])
+    adjacency: dict[Any, set[Any]] = {}
+    level = list({v for vs in added.values() for v in vs})
+    while level:
+        for node in level:
+            adjacency[node] = set(added.get(node, ()))
+        for q in after.stored(level, _DERIVED_FROM):
+            if q.object != q.subject:
+                adjacency[q.subject].add(q.object)
+        level = list({n for node in level for n in adjacency[node] if n not in adjacency})
+    if not any(u in adjacency for u in added):
+        return []
+    classes = _subclasses(str(target))
+    in_cycles = _strongly_connected(adjacency)
+    members_all = [n for c in in_cycles for n in c]
+    types: dict[Any, set[str]] = defaultdict(set)
+    for q in after.stored(members_all, _RDF_TYPE):
+        types[q.subject].add(q.object.value)
+    for node in members_all:
+        types[node].update(q.object.value for q in after.data.quads_for_pattern(node, _RDF_TYPE, None))
+    findings = []
+    for component in in_cycles:
+        members = set(component)
+        if not any(v in members for u in members for v in added.get(u, ())):
+            continue
+        for node in component:
+            if not types[node] & classes:
+                continue
+            for value in sorted(adjacency[node] & members, key=str):
+                message = template.replace("{$this}", node.value).replace("{?value}", value.value)
+                findings.append(shape_checks.Finding(node, _DERIVED_FROM.value, value, severity_name,
+                                                     message, str(shape), "SPARQLConstraintComponent"))
+    return findings
+
+
+def _without_cycle_constraint() -> Graph:
+    shapes = Graph()
+    shapes += shapes_graph()
+    shapes.remove((None, SH.sparql, URIRef(CYCLE_CONSTRAINT)))
+    return shapes
+
+
+def validate_delta(store: Store, delta: Delta, *, progress: Progress | None = None) -> ShapeReport:
+    """The SHACL report for ``store`` (a pyoxigraph store, union of its graphs) as it would
+    stand after ``delta``, on the nodes the delta can change; nothing is written.
+
+    The delta is loaded into a scratch store with what the store holds about its nodes
+    (``_After``, ``_complete``), the shapes run once over it as set-based checks
+    (``shape_checks``), so time grows linearly with the delta; acyclicity, the one constraint
+    that reads the whole graph, is a graph search (``cycle_findings``). Both are checked equal
+    to pySHACL on the whole graph by the tests. ``progress`` is called with (step, of steps).
+    """
+    steps = 4
+
+    def step(n: int) -> None:
+        if progress is not None:
+            progress(n, steps)
+
+    try:
+        shapes = shape_checks.project_shapes()
+        compiled = True
+    except shape_checks.Unsupported:
+        shapes, compiled = (), False
+    inverse = {NamedNode(s.path[1:]) for s in shapes if s.path and s.path.startswith("^")}
+    if not compiled:
+        inverse = {NamedNode(str(p)) for p in shapes_graph().objects(None, SH.inversePath)}
+    after = _After(store, delta)
+    step(1)
+    focus = _focus(after, delta)
+    _complete(after, focus, inverse)
+    step(2)
+    findings = cycle_findings(after, delta)
+    step(3)
+    after.data.bulk_extend(_ontology_in(after.home))
+    if compiled:
+        findings += shape_checks.check(after.data, set(focus), skip=frozenset({CYCLE_CONSTRAINT}),
+                                       graph=None if isinstance(after.home, ox.DefaultGraph) else after.home)
+        step(4)
+        return report_of(findings)
+    data = after.data
+    if not isinstance(after.home, ox.DefaultGraph):
+        data.update(f"ADD GRAPH {after.home} TO DEFAULT")
+    report = _pyshacl(data, shapes=_without_cycle_constraint())
+    wanted = {n.value for n in focus}
+    cycles = report_of(findings)
+    results = sorted([*cycles.results, *(r for r in report.results if r.focus_node in wanted)],
+                     key=lambda r: (r.severity.value != "Violation", r.focus_node, r.message))
+    graph = report.graph
+    graph += cycles.graph
+    step(4)
+    return ShapeReport(conforms=not any(r.severity is Severity.VIOLATION for r in results),
+                       results=tuple(results), graph=graph)

@@ -55,7 +55,7 @@ from lineagekg.corpus import (
     url_key,
 )
 from lineagekg.documents import SourceDocument
-from lineagekg.errors import InputError, LineageKGError
+from lineagekg.errors import InputError, LineageKGError, UnreachableError
 from lineagekg.hub import HUB_METADATA_KEY, dataset_exists, fetch_card, hub_offline, search_dataset
 
 __all__ = [
@@ -352,6 +352,8 @@ def fetch_link(link: DescribingLink, about: Iterable[str] = (), *, timeout: floa
         with httpx.Client(follow_redirects=True, timeout=timeout,
                           headers={"User-Agent": "lineagekg (dataset lineage tracer)"}) as client, \
                 client.stream("GET", target) as response:
+            if response.status_code == 429 or response.status_code >= 500:
+                raise UnreachableError(f"{link.url}: unreachable link: HTTP {response.status_code} from {target}")
             if response.status_code >= 400:
                 raise LineageKGError(f"{link.url}: unreachable link: HTTP {response.status_code} from {target}")
             chunks: list[bytes] = []
@@ -363,8 +365,8 @@ def fetch_link(link: DescribingLink, about: Iterable[str] = (), *, timeout: floa
                 chunks.append(chunk)
             encoding = response.charset_encoding or "utf-8"
     except httpx.HTTPError as exc:
-        raise LineageKGError(f"{link.url}: unreachable link: {type(exc).__name__}: {exc}",
-                             hint="check the network, or trace offline from a corpus folder") from exc
+        raise UnreachableError(f"{link.url}: unreachable link: {type(exc).__name__}: {exc}",
+                               hint="check the network, or trace offline from a corpus folder") from exc
     raw = b"".join(chunks)
     if b"\x00" in raw:
         raise InputError("binary content (it has NUL bytes), not a text document", file=link.url)
@@ -395,6 +397,7 @@ class Attempt:
     message: str | None = None
     document: SourceDocument | None = None
     via: str | None = None          # the describing link that led to it
+    transient: bool = False         # the network failed: says nothing of the document; retry later
 
 
 @dataclass
@@ -414,6 +417,11 @@ class Sources:
     @property
     def failed(self) -> list[Attempt]:
         return [a for a in self.attempts if a.outcome is not None]
+
+    @property
+    def unreachable(self) -> list[Attempt]:
+        """The attempts that failed for the network's sake, not the document's."""
+        return [a for a in self.attempts if a.transient]
 
 
 def _title(document: SourceDocument) -> str | None:
@@ -449,6 +457,7 @@ class SourcingAgent:
         self._sources: dict[str, Sources] = {}
         self._on_hub: dict[str, bool | None] = {}
         self._release: dict[str, ReleaseDate] = {}
+        self.hub_down: str | None = None               # why the Hub is not asked again this run
 
     # --- Hub --------------------------------------------------------------------------------------
 
@@ -464,7 +473,7 @@ class SourcingAgent:
         """The Hub id a name the alias table does not know stands for, by Hub search (online
         only; the unique result whose name part is spelt the same), else None."""
         key = name.strip()
-        if not self.hub or not key:
+        if not self.hub or not key or self.hub_down:
             return None
         if key not in self._found:
             self._found[key] = search_dataset(key, token=self.token, endpoint=self.endpoint)
@@ -476,8 +485,11 @@ class SourcingAgent:
         entry = self.corpus.dataset(dataset) if self.corpus is not None else None
         if entry is not None and entry.on_hub is not None:
             return entry.on_hub
-        if self.hub:
-            return dataset_exists(dataset, token=self.token, endpoint=self.endpoint, timeout=self.timeout)
+        if self.hub and not self.hub_down:
+            exists = dataset_exists(dataset, token=self.token, endpoint=self.endpoint, timeout=self.timeout)
+            if exists is None:        # online, yet no answer: the Hub is unreachable for this run
+                self.hub_down = f"the Hub could not be reached (asked whether {dataset!r} exists)"
+            return exists
         if entry is not None and "/" in entry.id and entry.id.lower() == dataset.lower():
             return True
         if self.hf_cache and "/" in dataset and self._cached_card(dataset) is not None:
@@ -566,10 +578,17 @@ class SourcingAgent:
 
     def _hub_card(self, dataset: str) -> Attempt:
         iri = f"{iris.HUB_DATASET_BASE}{dataset}"
+        if self.hub_down:             # asked once per run: no retries per dataset on a dead network
+            return Attempt(iri=iri, kind="hf_card", outcome="DocumentUnreachable", transient=True,
+                           message=f"{iri}: not asked: {self.hub_down}")
         try:
-            card = fetch_card(dataset, token=self.token, timeout=self.timeout)
+            card = fetch_card(dataset, token=self.token, timeout=self.timeout, endpoint=self.endpoint)
         except InputError as exc:
             return Attempt(iri=iri, kind="hf_card", outcome="DocumentUnreadable", message=str(exc))
+        except UnreachableError as exc:
+            self.hub_down = str(exc)
+            return Attempt(iri=iri, kind="hf_card", outcome="DocumentUnreachable", transient=True,
+                           message=f"{iri}: {exc}")
         except LineageKGError as exc:
             return Attempt(iri=iri, kind="hf_card", outcome="DocumentUnreachable", message=f"{iri}: {exc}")
         return self._checked(card, "hf_card")
@@ -580,6 +599,9 @@ class SourcingAgent:
             document = fetch_link(link, (dataset,), timeout=self.timeout)
         except InputError as exc:
             return Attempt(iri=link.url, kind=kind, outcome="DocumentUnreadable", message=str(exc), via=link.url)
+        except UnreachableError as exc:
+            return Attempt(iri=link.url, kind=kind, outcome="DocumentUnreachable", message=str(exc), via=link.url,
+                           transient=True)
         except LineageKGError as exc:
             return Attempt(iri=link.url, kind=kind, outcome="DocumentUnreachable", message=str(exc), via=link.url)
         return self._checked(document, kind, via=link.url)

@@ -10,7 +10,9 @@ expand it at all:
 2. **released before the cut-off** (default 2020-01-01; release = the earlier of the Hub creation
    date and the paper date, see :meth:`SourcingAgent.release`) -> terminal ``BeforeCutoff``;
 3. at the **depth limit** -> terminal ``DepthReached``;
-4. **no document** that can be traced -> terminal ``NoSourceFound``.
+4. **no document** that can be traced -> terminal ``NoSourceFound``; but when a document could
+   not be fetched because the network failed (or the Hub was down), the dataset is
+   *unreachable*: nothing is written for it and a later run tries again.
 
 Otherwise it runs the tracing backend on each document (``backend.answer``: claims, problems,
 token usage), drops every claim that fails :func:`check_claim` (evidence not verbatim in its
@@ -77,7 +79,7 @@ class DatasetProgress:
 
     dataset: str
     depth: int
-    status: str                    # "traced", "already traced", "terminal", "rejected", "failed"
+    status: str                    # "traced", "already traced", "terminal", "rejected", "failed", "unreachable"
     documents: int = 0
     edges: int = 0
     sources: int = 0
@@ -110,6 +112,7 @@ class TraceSummary:
     terminal: Counter[str] = field(default_factory=Counter)
     batches_rejected: int = 0
     datasets_failed: int = 0               # a model call failed for good: nothing written, a re-run retries
+    datasets_unreachable: int = 0          # no document, and the network failed: nothing written, a re-run retries
     first_violation: str | None = None
     graphs_written: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -132,7 +135,7 @@ class TraceSummary:
                           "model_calls": self.usage.model_calls, "cache_hits": self.usage.cache_hits},
                 "terminal_reasons": dict(sorted(self.terminal.items())),
                 "batches_rejected": self.batches_rejected, "datasets_failed": self.datasets_failed,
-                "first_violation": self.first_violation,
+                "datasets_unreachable": self.datasets_unreachable, "first_violation": self.first_violation,
                 "graphs_written": list(self.graphs_written), "seconds": round(self.seconds, 3)}
 
 
@@ -337,8 +340,9 @@ class Tracer:
                 claims_dropped=len(result.dropped) if result is not None else None))
         return tuple(usages)
 
-    def _write(self, batch: LineageBatch, summary: TraceSummary) -> ImportOutcome:
-        outcome = self.store.import_quads(batch_quads(batch), batch.graph)
+    def _write(self, batch: LineageBatch, summary: TraceSummary, *, replacing: Iterable[str] = ()) -> ImportOutcome:
+        """Write the batch's graph (and drop the graphs it replaces) as one validated write."""
+        outcome = self.store.import_quads(batch_quads(batch), batch.graph, replacing=replacing)
         if not outcome.accepted:
             summary.batches_rejected += 1
             if summary.first_violation is None and outcome.report is not None and outcome.report.violations:
@@ -375,16 +379,15 @@ class Tracer:
             summary.terminal[reason] += 1
         return outcome.accepted
 
+    def _stale_terminals(self, dataset: str, keep: str | None = None) -> list[str]:
+        """The dataset's terminal graphs (and their validation graphs) of reasons other than ``keep``."""
+        graphs = [self.terminal_graph(dataset, reason) for reason in TERMINAL_REASONS if reason != keep]
+        return [g for name in graphs for g in (name, name + "/validation") if self.store.has_graph(g)]
+
     def _drop_terminals(self, dataset: str, keep: str | None = None) -> None:
         """A dataset has one terminal reason at most, and none once it is traced."""
-        for reason in TERMINAL_REASONS:
-            if reason == keep:
-                continue
-            stale = self.terminal_graph(dataset, reason)
-            if self.store.has_graph(stale):
-                self.store.drop_graph(stale)
-                if self.store.has_graph(stale + "/validation"):
-                    self.store.drop_graph(stale + "/validation")
+        for stale in self._stale_terminals(dataset, keep):
+            self.store.drop_graph(stale)
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -453,6 +456,11 @@ class Tracer:
                 return stop("BeforeCutoff")
             if depth >= self.depth:
                 return stop("DepthReached")
+            if not documents and sources.unreachable:     # the network failed: not an absence
+                summary.datasets_unreachable += 1
+                self._report(DatasetProgress(dataset, depth, "unreachable", 0, pending=pending,
+                                             reason=sources.unreachable[0].message))
+                return []
             if not documents:
                 return stop("NoSourceFound")
         assert trace_graph is not None
@@ -508,7 +516,7 @@ class Tracer:
                         self._usages(sources.attempts, {r.attempt.iri: r for r in results}))
         batch = LineageBatch(graph=trace_graph, datasets=tuple(datasets.values()),
                              derivations=tuple(derivations), run=run)
-        outcome = self._write(batch, summary)
+        outcome = self._write(batch, summary, replacing=self._stale_terminals(dataset))
         if not outcome.accepted:
             reason = summary.first_violation
             if outcome.report is not None and outcome.report.violations:
@@ -519,7 +527,6 @@ class Tracer:
         summary.edges_written += len(derivations)
         if not claims:
             summary.terminal["NoSourceFound"] += 1
-        self._drop_terminals(dataset)
         self._report(DatasetProgress(dataset, depth, "traced", len(documents), edges=len(derivations),
                                      sources=len(claim_sources), reason=None if claims else "NoSourceFound",
                                      pending=pending))

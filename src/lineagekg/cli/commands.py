@@ -36,6 +36,7 @@ StoreOpt = Annotated[Optional[Path], typer.Option(
     "--store", envvar="LINEAGEKG_STORE", show_default=False,
     help=f"Store directory (default: LINEAGEKG_STORE or {default_store_path()}).")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people, json for scripts.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display (none either when stderr is not a terminal).")]
 IdArg = Annotated[str, typer.Argument(help="Dataset id as imported (a Hub id such as openai/gsm8k), alias or IRI.")]
 
 
@@ -73,49 +74,57 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 def import_lineage_jsonl(
     nodes: Annotated[Path, typer.Argument(help="Node file (JSON Lines, the paper's format).")],
     edges: Annotated[Path, typer.Argument(help="Edge file (JSON Lines, meta_info as a JSON string).")],
-    store: StoreOpt = None, fmt: FormatOpt = Format.table,
+    store: StoreOpt = None, fmt: FormatOpt = Format.table, quiet: QuietOpt = False,
 ) -> int:
     """Import a lineage graph in the paper's JSONL format (as published, with its quirks): validated
     with SHACL, all or nothing."""
     from lineagekg.importing import import_lineage_jsonl as run_import
 
-    return _report_import(run_import(_store(store), nodes, edges), fmt)
+    with out.phases("importing", quiet=quiet) as phase:
+        summary = run_import(_store(store), nodes, edges, progress=phase)
+    return _report_import(summary, fmt)
 
 
 @import_app.command("dpi")
 def import_dpi(
     folder: Annotated[Path, typer.Argument(help="Folder of the DPI collection's data_summaries/*.json files.")],
-    store: StoreOpt = None, fmt: FormatOpt = Format.table,
+    store: StoreOpt = None, fmt: FormatOpt = Format.table, quiet: QuietOpt = False,
 ) -> int:
     """Import the Data Provenance Initiative collection from its own files: derived-from links,
     licences, languages, task categories, creators, DPI ids as skos:exactMatch."""
     from lineagekg.importing import import_dpi as run_import
 
-    return _report_import(run_import(_store(store), folder), fmt)
+    with out.phases("importing", quiet=quiet) as phase:
+        summary = run_import(_store(store), folder, progress=phase)
+    return _report_import(summary, fmt)
 
 
 @import_app.command("hf-cards")
 def import_hf_cards(
     folder: Annotated[Path, typer.Argument(help="Folder of dataset cards (*.md with YAML), or a Hugging Face cache folder.")],
-    store: StoreOpt = None, fmt: FormatOpt = Format.table,
+    store: StoreOpt = None, fmt: FormatOpt = Format.table, quiet: QuietOpt = False,
 ) -> int:
     """Import Hugging Face dataset cards in bulk: source_datasets as edges, licence, languages,
     task categories, pretty_name and size."""
     from lineagekg.importing import import_hf_cards as run_import
 
-    return _report_import(run_import(_store(store), folder), fmt)
+    with out.phases("importing", quiet=quiet) as phase:
+        summary = run_import(_store(store), folder, progress=phase)
+    return _report_import(summary, fmt)
 
 
 @import_app.command("openlineage")
 def import_openlineage(
     events: Annotated[Path, typer.Argument(help="OpenLineage run events: a JSON or JSON Lines file, or a folder of them.")],
-    store: StoreOpt = None, fmt: FormatOpt = Format.table,
+    store: StoreOpt = None, fmt: FormatOpt = Format.table, quiet: QuietOpt = False,
 ) -> int:
     """Import OpenLineage run events as PROV activities: each run used its input datasets and
     generated its outputs."""
     from lineagekg.importing import import_openlineage as run_import
 
-    return _report_import(run_import(_store(store), events), fmt)
+    with out.phases("importing", quiet=quiet) as phase:
+        summary = run_import(_store(store), events, progress=phase)
+    return _report_import(summary, fmt)
 
 
 def _report_import(summary, fmt: Format) -> int:  # type: ignore[no-untyped-def]  # ImportSummary, imported lazily
@@ -316,6 +325,8 @@ def query(
         out.table("SPARQL library", ["name", "parameters", "summary"],
                   [[q.name, ", ".join(p.name for p in q.params), q.summary] for q in library()])
         return EXIT_OK
+    if results not in ("table", "json", "csv", "tsv", "xml", "turtle", "ntriples"):     # usage, before any work
+        raise QueryParameterError(name_or_file, "--results", f"unknown format {results!r}")
     path_ = Path(name_or_file)
     if name_or_file.endswith(".rq") or path_.is_file():
         if not path_.is_file():
@@ -596,11 +607,11 @@ def trace(
         detail = {"traced": f"{event.edges} edge(s), {event.sources} source(s)",
                   "already traced": f"{event.sources} source(s), nothing written",
                   "terminal": event.reason or "", "rejected": event.reason or "",
-                  "failed": event.reason or ""}[event.status]
+                  "failed": event.reason or "", "unreachable": event.reason or ""}[event.status]
         if event.status == "traced" and event.reason:
             detail += f", terminal: {event.reason}"
         colour = {"traced": "green", "already traced": "cyan", "terminal": "yellow", "rejected": "red",
-                  "failed": "red"}[event.status]
+                  "failed": "red", "unreachable": "red"}[event.status]
         bar.console.print(out.line((f"{event.status:>14}", colour), f" depth {event.depth} ", out.name(event.dataset),
                                    f" ({event.documents} document(s)): ", detail))
         done = bar.tasks[0].completed + 1
@@ -627,14 +638,17 @@ def trace(
             ["model calls / cache hits", f"{usage.model_calls} / {usage.cache_hits}"],
             ["tokens in / out", f"{usage.input_tokens} / {usage.output_tokens}"],
             ["batches rejected by SHACL", summary.batches_rejected],
-            ["datasets not traced: the model call failed (a re-run retries)", summary.datasets_failed]])
+            ["datasets not traced: the model call failed (a re-run retries)", summary.datasets_failed],
+            ["datasets not traced: unreachable, the network failed (a re-run retries)",
+             summary.datasets_unreachable]])
         for label, lines in (("bad document", summary.document_errors), ("answer problem", summary.problem_messages),
                              ("source rejected", summary.rejected_sources)):
             for message in lines[:20]:
                 out.say((f"{label}:", "yellow"), " ", message, err=True)
         if summary.first_violation:
             out.say(("first SHACL violation:", "bold red"), " ", summary.first_violation, err=True)
-    return EXIT_OK if summary.batches_rejected == 0 and summary.datasets_failed == 0 else EXIT_NEGATIVE
+    clean = summary.batches_rejected == 0 and summary.datasets_failed == 0 and summary.datasets_unreachable == 0
+    return EXIT_OK if clean else EXIT_NEGATIVE
 
 
 # Commands in their own modules register themselves on ``app`` when imported.

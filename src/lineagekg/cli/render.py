@@ -9,14 +9,17 @@ identifier that imitates another (a Cyrillic ``а`` for ``a``) or hides characte
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import re
 import sys
+from collections.abc import Callable, Iterator
 from typing import Any, Union
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -80,6 +83,20 @@ def line(*parts: Part) -> Text:
 def say(*parts: Part, err: bool = False) -> None:
     """Print one line (see :func:`line`) on stdout, or stderr when ``err``."""
     (stderr if err else stdout).print(line(*parts))
+
+
+@contextlib.contextmanager
+def phases(what: str, *, quiet: bool = False) -> Iterator[Callable[[str], None]]:
+    """A progress display on stderr for a long task told its phases (``phase("validating")``):
+    spinner, current phase, time elapsed. Nothing when ``quiet`` or stderr is not a terminal."""
+    if quiet or not stderr.is_terminal:
+        yield lambda phase: None
+        return
+    bar = Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[what]}"), TextColumn("{task.description}"),
+                   TimeElapsedColumn(), console=stderr, transient=True)
+    task = bar.add_task("", what=escape(what))
+    with bar:
+        yield lambda phase: bar.update(task, description=markup(phase))
 
 
 # JSON escapes C0 controls itself; C1 controls, bidi and line separators it leaves raw.

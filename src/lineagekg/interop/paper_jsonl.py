@@ -58,7 +58,10 @@ def _read_lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path)) from exc
     rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # JSON Lines ends a record at "\n" only: U+2028, U+0085 or a form feed inside a string are
+    # data (str.splitlines would cut the record there)
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         if len(line) > MAX_LINE_BYTES:
@@ -68,6 +71,9 @@ def _read_lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
         except json.JSONDecodeError as exc:
             raise InputError(f"not valid JSON: {exc.msg} at column {exc.colno}", file=str(path),
                              line=number) from exc
+        except (ValueError, RecursionError) as exc:   # an integer of over 4,300 digits; nesting too deep
+            raise InputError(f"not usable JSON: {type(exc).__name__}: {str(exc)[:120]}", file=str(path),
+                             line=number) from None
         if not isinstance(value, dict):
             raise InputError(f"expected a JSON object, got {type(value).__name__}", file=str(path),
                              line=number)
@@ -334,6 +340,22 @@ def _shown(items: list[str], limit: int = 5) -> str:
     return ", ".join(items[:limit]) + (" ..." if len(items) > limit else "")
 
 
+def _check_distinct_iris(datasets: dict[str, Dataset], where: dict[str, str]) -> None:
+    """Two names that would be one dataset IRI (spellings that differ in separators only:
+    ``OPUS collection`` and ``OPUS_collection``) are refused, naming both and where each is."""
+    owner: dict[str, str] = {}
+    for ds in datasets.values():
+        if ds.split_of:
+            continue
+        iri = iris.dataset_iri(ds.identifier, on_hub=ds.on_hub)
+        first = owner.setdefault(iri, ds.identifier)
+        if first != ds.identifier:
+            file, _, line = where.get(ds.identifier, "").rpartition(":")
+            raise InputError(f"names {first!r} ({where.get(first, 'first')}) and {ds.identifier!r} are one "
+                             f"dataset IRI <{iri}>", file=file or None, line=int(line) if line.isdigit() else None,
+                             field="name", hint="spell both names the same if they are one dataset, or rename one")
+
+
 def read(nodes_path: Path, edges_path: Path) -> PaperGraph:
     """Parse both files; raise ``InputError`` naming file, line and field at the first problem.
 
@@ -374,6 +396,7 @@ def read(nodes_path: Path, edges_path: Path) -> PaperGraph:
 
     documents: dict[str, DocumentRef] = {}
     added: list[str] = []
+    added_at: dict[str, int] = {}
     edges: list[_Edge] = []
     graph: dict[str, set[str]] = {}
     edge_line: dict[tuple[str, str], int] = {}
@@ -422,6 +445,7 @@ def read(nodes_path: Path, edges_path: Path) -> PaperGraph:
                                          on_hub=on_hub if on_hub is not None else guess)
                 canonical[name.casefold()] = name
                 added.append(name)
+                added_at[name] = number
         docs = _documents_for(kinds, datasets[target])
         for doc in docs:
             documents.setdefault(doc.iri, doc)
@@ -432,6 +456,8 @@ def read(nodes_path: Path, edges_path: Path) -> PaperGraph:
         graph.setdefault(target, set()).add(source)
         edge_line.setdefault((target, source), number)
 
+    _check_distinct_iris(datasets, {**{n: f"{nodes_path}:{ln}" for n, ln in first_line.items()},
+                                    **{n: f"{edges_path}:{ln}" for n, ln in added_at.items()}})
     cycle = find_cycle(graph)
     if cycle:
         lines = [str(edge_line[(a, b)]) for a, b in zip(cycle, cycle[1:])]

@@ -3,23 +3,46 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lineagekg.queries import SPARQLQuery
-from lineagekg.validation import ShapeReport
+from lineagekg.store.delta import Delta
+
+if TYPE_CHECKING:
+    from lineagekg.validation import ShapeReport
 
 Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
-class ImportOutcome:
-    """What an import did: accepted (written whole) or rejected (nothing written), and why."""
+class WriteOutcome:
+    """What a validated write did, whichever path it came by (import, trace, review, SPARQL
+    Update, Graph Store): ``accepted`` False means nothing was written and ``report`` says why;
+    otherwise the counts say what changed and ``report`` holds the warnings."""
 
-    graph: str
+    what: str
     accepted: bool
-    quads_written: int
+    added: int
+    removed: int
+    graphs_created: tuple[str, ...]
+    graphs_dropped: tuple[str, ...]
     report: ShapeReport | None
-    already_present: bool = False
+    already_present: bool = False         # an import of a graph the store holds (nothing written)
+    graph: str = ""                       # the graph an import or review wrote
+
+    @property
+    def quads_written(self) -> int:
+        return self.added
+
+    def as_dict(self) -> dict[str, object]:
+        report = self.report
+        return {"accepted": self.accepted, "quads_added": self.added, "quads_removed": self.removed,
+                "graphs_created": list(self.graphs_created), "graphs_dropped": list(self.graphs_dropped),
+                "violations": [r.as_dict() for r in report.violations] if report else [],
+                "warnings": [r.as_dict() for r in report.warnings] if report else []}
+
+
+ImportOutcome = WriteOutcome              # the name importers and the tracer know it by
 
 
 class GraphStore(Protocol):
@@ -27,7 +50,9 @@ class GraphStore(Protocol):
 
     def ask(self, query: SPARQLQuery, **params: object) -> bool: ...
 
-    def import_quads(self, quads: list[Any], graph: str, *, validate: bool = True) -> ImportOutcome: ...
+    def write(self, delta: Delta, *, what: str = "write") -> WriteOutcome: ...
+
+    def import_quads(self, quads: list[Any], graph: str, *, validate: bool = True) -> WriteOutcome: ...
 
     def named_graphs(self) -> list[str]: ...
 

@@ -22,8 +22,9 @@ from lineagekg.iris import ONTOLOGY_GRAPH
 from lineagekg.namespaces import PREFIXES
 from lineagekg.queries import SPARQLQuery, library
 from lineagekg.resources import ontology_path
-from lineagekg.store.base import ImportOutcome, Row
-from lineagekg.validation import Severity, ShapeReport, validate
+from lineagekg.store.base import Row, WriteOutcome
+from lineagekg.store.delta import Delta
+from lineagekg.validation import Progress, validate_delta
 
 EXPORT_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -35,12 +36,6 @@ EXPORT_FORMATS = {
 }
 _GRAPH_FORMATS = {"trig", "nquads", "jsonld"}
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_DERIVED_FROM = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
-# What a referenced node contributes to a write's validation: its core description (as in
-# sparql/internal/dataset-core.rq), enough for sh:class and date-order checks.
-_CORE = {_RDF_TYPE, ox.NamedNode("http://purl.org/dc/terms/identifier"),
-         ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.NamedNode("http://purl.org/dc/terms/issued")}
 
 
 def default_store_path() -> Path:
@@ -50,6 +45,25 @@ def default_store_path() -> Path:
         return Path(env)
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(data_home) / "lineagekg" / "store"
+
+
+#: RocksDB's old info logs kept in a store directory (it rotates ``LOG`` to ``LOG.old.<time>`` at
+#: every open and keeps up to 1,000; pyoxigraph exposes no option for it)
+INFO_LOGS_KEPT = 2
+
+
+def prune_info_logs(path: Path, keep: int = INFO_LOGS_KEPT) -> int:
+    """Delete all but the newest ``keep`` ``LOG.old.*`` files of an open store; how many went.
+    They are RocksDB's diagnostics, never read back: the data is in the SST and WAL files."""
+    old = sorted(path.glob("LOG.old.*"), key=lambda p: (len(p.name), p.name))   # the suffix is a time
+    gone = 0
+    for log in old[:max(len(old) - keep, 0)]:
+        try:
+            log.unlink()
+            gone += 1
+        except OSError:       # another process's view, or already gone: harmless
+            pass
+    return gone
 
 
 def open_store(path: Path | str | None = None, *, memory: bool = False) -> OxigraphStore:
@@ -149,37 +163,6 @@ class UserAnswer:
             yield item
 
 
-@dataclass
-class _Delta:
-    """What a write changes: quads added and removed, named graphs created and dropped."""
-
-    added: list[ox.Quad]
-    removed: list[ox.Quad]
-    created: set[Any]
-    dropped: set[Any]
-
-
-@dataclass(frozen=True)
-class WriteOutcome:
-    """What a validated write did: ``accepted`` False means nothing was written and
-    ``report`` says why; otherwise the counts say what changed and ``report`` holds warnings."""
-
-    what: str
-    accepted: bool
-    added: int
-    removed: int
-    graphs_created: tuple[str, ...]
-    graphs_dropped: tuple[str, ...]
-    report: ShapeReport | None
-
-    def as_dict(self) -> dict[str, object]:
-        report = self.report
-        return {"accepted": self.accepted, "quads_added": self.added, "quads_removed": self.removed,
-                "graphs_created": list(self.graphs_created), "graphs_dropped": list(self.graphs_dropped),
-                "violations": [r.as_dict() for r in report.violations] if report else [],
-                "warnings": [r.as_dict() for r in report.warnings] if report else []}
-
-
 class OxigraphStore:
     """The lineage graph in pyoxigraph: named graphs per source, the ontology in its own graph.
 
@@ -197,6 +180,7 @@ class OxigraphStore:
                                       hint="give --store a directory (it is created if missing)")
                 path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))
+                prune_info_logs(path)
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}",
                              hint="another lineagekg process may hold it; one process per store") from exc
@@ -284,47 +268,91 @@ class OxigraphStore:
             except (SyntaxError, OSError) as exc:
                 raise StoreError(f"cannot load the ontology into the store: {exc}") from exc
 
-    def validation_context(self, quads: list[ox.Quad]) -> list[ox.Triple]:
-        """What the store already holds that a batch must be checked against: every lineage
-        edge (cycles through old and new edges) and the description of each dataset the batch
-        touches (its type, identifier, label, date)."""
-        touched = {q.subject for q in quads} | {q.object for q in quads if isinstance(q.object, ox.NamedNode)}
-        triples = list(self._run(library().get("internal/lineage-edges").text, name="internal/lineage-edges"))
-        describe = library().get("internal/dataset-core")   # one query, filtered here: not one per node
-        triples += [t for t in self._run(describe.text, name=describe.name) if t.subject in touched]
-        return triples
+    def write(self, delta: Delta, *, what: str = "write", validate: bool = True,
+              warnings_graph: str | None = None, progress: Progress | None = None,
+              before_commit: Callable[[], None] | None = None,
+              compute: Callable[[], Delta] | None = None) -> WriteOutcome:
+        """The one write path: check ``delta`` (or what ``compute`` returns, computed under the
+        write lock) with SHACL as the store would stand after it, then apply it in one
+        transaction; a delta with violations changes nothing.
 
-    def check(self, quads: list[ox.Quad], *, with_context: bool = True) -> ShapeReport:
-        """SHACL report for ``quads`` as they would stand in this store (nothing is written)."""
-        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-        if with_context:
-            triples += self.validation_context(quads)
-        return validate(triples)
+        Args:
+            what: how errors and the outcome name the write ("import of graph ...").
+            validate: False only for trusted data (nothing checked).
+            warnings_graph: where the results of an accepted write are kept (queryable).
+            progress: called with (focus nodes validated, of how many) during validation.
+            before_commit: called just before writing; if it raises, nothing is written.
 
-    def import_quads(self, quads: list[ox.Quad], graph: str, *, validate: bool = True) -> ImportOutcome:
-        """Validate then write ``quads`` (all in named graph ``graph``) in one transaction.
+        Raises:
+            InputError: the delta writes the ontology graph.
+            StoreError: the write failed (nothing was written).
+        """
+        with self._write_lock:
+            if compute is not None:
+                delta = compute()
+            if any(q.graph_name == _ONTOLOGY for q in delta.added) or _ONTOLOGY in delta.created:
+                raise InputError(f"{what} writes the ontology graph {ONTOLOGY_GRAPH}, which is read-only",
+                                 hint="it is loaded from ontology/ when the store opens")
+            report = (validate_delta(self._store, delta, progress=progress)
+                      if validate and (delta.added or delta.removed) else None)
+            named = [g for g in delta.created if isinstance(g, ox.NamedNode)]
+            outcome = WriteOutcome(
+                what=what, accepted=not (report and report.has_violations),
+                added=len(delta.added), removed=len(delta.removed),
+                graphs_created=tuple(sorted(str(g.value) for g in named)),
+                graphs_dropped=tuple(sorted(str(g.value) for g in delta.dropped if isinstance(g, ox.NamedNode))),
+                report=report, graph=warnings_graph or (str(named[0].value) if len(named) == 1 else ""))
+            if not outcome.accepted:
+                return outcome
+            if before_commit is not None:
+                before_commit()
+            extra: list[ox.Quad] = []
+            if warnings_graph is not None and report is not None and report.results:
+                report_graph = ox.NamedNode(warnings_graph + "/validation")
+                parsed = ox.parse(report.graph.serialize(format="nt"), format=ox.RdfFormat.N_TRIPLES)
+                extra = [ox.Quad(t.subject, t.predicate, t.object, report_graph) for t in parsed]
+            self._apply(delta, extra, what)
+            return outcome
+
+    def _apply(self, delta: Delta, extra: list[ox.Quad], what: str) -> None:
+        """Write ``delta`` (and ``extra`` quads) in one transaction: ``Store.extend`` when it only
+        adds quads (pyoxigraph commits it whole or not at all), else one SPARQL update."""
+        try:
+            written = {q.graph_name for q in delta.added}
+            if not (delta.removed or delta.dropped) and all(
+                    isinstance(g, ox.DefaultGraph) or g in written for g in delta.created):
+                self._store.extend([*delta.added, *extra])
+            else:
+                text = self._delta_update(Delta(added=[*delta.added, *extra], removed=delta.removed,
+                                                created=delta.created, dropped=delta.dropped))
+                if not text:
+                    return
+                self._store.update(text)
+        except (SyntaxError, OSError, RuntimeError) as exc:
+            raise StoreError(f"{what}: writing failed, nothing was written: {exc}") from exc
+        self._changed()
+
+    def import_quads(self, quads: list[ox.Quad], graph: str, *, validate: bool = True,
+                     progress: Progress | None = None, replacing: Iterable[str] = ()) -> WriteOutcome:
+        """Validate then write ``quads`` (all in named graph ``graph``) in one transaction, and
+        drop the graphs named in ``replacing`` in the same one (a dataset's stale terminal graph).
 
         A graph already in the store is not written twice (imports are idempotent). A batch with
         SHACL violations is rejected whole and the report returned; warnings are written next to
         the data, in ``<graph>/validation``, so they stay queryable.
         """
         if self.has_graph(graph):
-            return ImportOutcome(graph=graph, accepted=True, quads_written=0, report=None,
-                                 already_present=True)
-        report = self.check(quads) if validate else None
-        if report is not None and report.has_violations:
-            return ImportOutcome(graph=graph, accepted=False, quads_written=0, report=report)
-        to_write = list(quads)
-        if report is not None and report.results:
-            report_graph = ox.NamedNode(graph + "/validation")
-            parsed = ox.parse(report.graph.serialize(format="nt"), format=ox.RdfFormat.N_TRIPLES)
-            to_write += [ox.Quad(t.subject, t.predicate, t.object, report_graph) for t in parsed]
-        try:
-            self._store.extend(to_write)
-        except OSError as exc:
-            raise StoreError(f"writing graph {graph} failed, nothing was written: {exc}") from exc
-        self._changed()
-        return ImportOutcome(graph=graph, accepted=True, quads_written=len(quads), report=report)
+            return WriteOutcome(what=f"import of graph {graph}", accepted=True, added=0, removed=0,
+                                graphs_created=(), graphs_dropped=(), report=None,
+                                already_present=True, graph=graph)
+        g = ox.NamedNode(graph)
+        if any(q.graph_name != g for q in quads):
+            raise StoreError(f"every quad of an import must be in graph {graph}")
+        stale = {ox.NamedNode(name) for name in replacing if self.has_graph(name)}
+        removed = [q for name in stale for q in self._store.quads_for_pattern(None, None, None, name)]
+        return self.write(Delta(added=list(dict.fromkeys(quads)), removed=removed, created={g}, dropped=stale),
+                          what=f"import of graph {graph}", validate=validate, warnings_graph=graph,
+                          progress=progress)
 
     def bulk_load(self, quads: list[ox.Quad]) -> None:
         """Write without validation or transaction (benchmarks and trusted dumps only)."""
@@ -367,7 +395,7 @@ class OxigraphStore:
             QueryError: the update fails (a graph that does not exist, a LOAD that fails).
             InputError: the update writes the ontology graph.
         """
-        def delta() -> _Delta:
+        def delta() -> Delta:
             quads = [q for q in self._store if q.graph_name != _ONTOLOGY]
             graphs = {g for g in self._store.named_graphs() if g != _ONTOLOGY}
             scratch = ox.Store()
@@ -382,10 +410,10 @@ class OxigraphStore:
                 raise QueryError(f"update failed, nothing was written: {exc}") from exc
             before, after = set(quads), set(scratch)
             after_graphs = set(scratch.named_graphs())
-            return _Delta(added=list(after - before), removed=list(before - after),
+            return Delta(added=list(after - before), removed=list(before - after),
                           created=after_graphs - graphs, dropped=graphs - after_graphs)
 
-        return self._validated_write("update", delta, before_commit)
+        return self.write(Delta(), what="update", compute=delta, before_commit=before_commit)
 
     def replace_graph(self, graph: str | None, triples: Iterable[ox.Triple], *,
                       before_commit: Callable[[], None] | None = None) -> WriteOutcome:
@@ -393,13 +421,13 @@ class OxigraphStore:
         g = self._writable(graph)
         new = {ox.Quad(t.subject, t.predicate, t.object, g) for t in triples}
 
-        def delta() -> _Delta:
+        def delta() -> Delta:
             old = set(self._store.quads_for_pattern(None, None, None, g))
             exists = isinstance(g, ox.DefaultGraph) or self._store.contains_named_graph(g)
-            return _Delta(added=list(new - old), removed=list(old - new),
+            return Delta(added=list(new - old), removed=list(old - new),
                           created=set() if exists else {g}, dropped=set())
 
-        return self._validated_write(f"PUT of graph {graph or 'default'}", delta, before_commit)
+        return self.write(Delta(), what=f"PUT of graph {graph or 'default'}", compute=delta, before_commit=before_commit)
 
     def merge_into_graph(self, graph: str | None, triples: Iterable[ox.Triple], *,
                          before_commit: Callable[[], None] | None = None) -> WriteOutcome:
@@ -407,13 +435,13 @@ class OxigraphStore:
         g = self._writable(graph)
         new = {ox.Quad(t.subject, t.predicate, t.object, g) for t in triples}
 
-        def delta() -> _Delta:
+        def delta() -> Delta:
             exists = isinstance(g, ox.DefaultGraph) or self._store.contains_named_graph(g)
             added = [q for q in new if q not in self._store]
-            return _Delta(added=added, removed=[],
+            return Delta(added=added, removed=[],
                           created=set() if exists else {g}, dropped=set())
 
-        return self._validated_write(f"POST to graph {graph or 'default'}", delta, before_commit)
+        return self.write(Delta(), what=f"POST to graph {graph or 'default'}", compute=delta, before_commit=before_commit)
 
     def delete_graph(self, graph: str | None, *,
                      before_commit: Callable[[], None] | None = None) -> WriteOutcome:
@@ -421,12 +449,12 @@ class OxigraphStore:
         is left must still conform: a dataset whose derivations point at it, for example)."""
         g = self._writable(graph)
 
-        def delta() -> _Delta:
+        def delta() -> Delta:
             removed = list(self._store.quads_for_pattern(None, None, None, g))
             named = isinstance(g, ox.NamedNode) and self._store.contains_named_graph(g)
-            return _Delta(added=[], removed=removed, created=set(), dropped={g} if named else set())
+            return Delta(added=[], removed=removed, created=set(), dropped={g} if named else set())
 
-        return self._validated_write(f"DELETE of graph {graph or 'default'}", delta, before_commit)
+        return self.write(Delta(), what=f"DELETE of graph {graph or 'default'}", compute=delta, before_commit=before_commit)
 
     def _writable(self, graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
         if graph is None:
@@ -436,81 +464,7 @@ class OxigraphStore:
                              hint="it is loaded from ontology/ when the store opens")
         return _iri(graph, "graph")
 
-    def _validated_write(self, what: str, compute: Callable[[], _Delta],
-                         before_commit: Callable[[], None] | None) -> WriteOutcome:
-        with self._write_lock:
-            delta = compute()
-            if any(q.graph_name == _ONTOLOGY for q in delta.added) or _ONTOLOGY in delta.created:
-                raise InputError(f"{what} writes the ontology graph {ONTOLOGY_GRAPH}, which is read-only",
-                                 hint="it is loaded from ontology/ when the store opens")
-            report = self._check_delta(delta) if delta.added or delta.removed else None
-            outcome = WriteOutcome(
-                what=what, accepted=not (report and report.has_violations),
-                added=len(delta.added), removed=len(delta.removed),
-                graphs_created=tuple(sorted(str(g.value) for g in delta.created if isinstance(g, ox.NamedNode))),
-                graphs_dropped=tuple(sorted(str(g.value) for g in delta.dropped if isinstance(g, ox.NamedNode))),
-                report=report)
-            if not outcome.accepted:
-                return outcome
-            if before_commit is not None:
-                before_commit()
-            text = self._delta_update(delta)
-            if text:
-                try:
-                    self._store.update(text)
-                except (SyntaxError, OSError, RuntimeError) as exc:
-                    raise StoreError(f"{what}: writing failed, nothing was written: {exc}") from exc
-                self._changed()
-            return outcome
-
-    def _check_delta(self, delta: _Delta) -> ShapeReport:
-        """SHACL report for the store as it would stand after ``delta``, on what it can change.
-
-        The nodes checked are those a changed triple names (subjects, and objects other than
-        classes) and those pointing at a changed subject (an sh:class of theirs may now fail).
-        They are validated with what every constraint on them reads: their own triples, the full
-        description of their neighbours (both ways), the core description (types, id, label,
-        date) of the nodes beyond, and every lineage edge (for cycles). Results on the other
-        nodes of that data are dropped: their descriptions are partial, by design.
-        """
-        gone = set(delta.removed)
-        new_out: dict[Any, list[ox.Triple]] = {}
-        new_in: dict[Any, list[ox.Triple]] = {}
-        for q in delta.added:
-            new_out.setdefault(q.subject, []).append(q.triple)
-            new_in.setdefault(q.object, []).append(q.triple)
-
-        def after(subject: Any = None, obj: Any = None) -> list[ox.Triple]:
-            old = [q.triple for q in self._store.quads_for_pattern(subject, None, obj)
-                   if q.graph_name != _ONTOLOGY and q not in gone]
-            return old + (new_out.get(subject, []) if obj is None else new_in.get(obj, []))
-
-        def linked(t: ox.Triple) -> bool:
-            return t.predicate != _RDF_TYPE and isinstance(t.object, (ox.NamedNode, ox.BlankNode))
-
-        changed = [*delta.added, *delta.removed]
-        subjects = {q.subject for q in changed}
-        focus = subjects | {q.object for q in changed if linked(q.triple)}
-        for subject in subjects:
-            focus |= {t.subject for t in after(obj=subject)}
-        near = set(focus)
-        for node in focus:
-            near |= {t.object for t in after(node) if linked(t)} | {t.subject for t in after(obj=node)}
-        data: set[ox.Triple] = set()
-        for node in near:
-            data.update(after(node))
-        for node in {t.object for t in data if linked(t)} - near:
-            data.update(t for t in after(node) if t.predicate in _CORE)
-        data.update(q.triple for q in self._store.quads_for_pattern(None, _DERIVED_FROM, None)
-                    if q not in gone and q.graph_name != _ONTOLOGY)
-        data.update(q.triple for q in delta.added if q.predicate == _DERIVED_FROM)
-        report = validate(list(data))
-        checked = {n.value for n in focus}
-        kept = tuple(r for r in report.results if r.focus_node in checked)
-        return ShapeReport(conforms=not any(r.severity is Severity.VIOLATION for r in kept),
-                           results=kept, graph=report.graph)
-
-    def _delta_update(self, delta: _Delta) -> str:
+    def _delta_update(self, delta: Delta) -> str:
         """``delta`` as one SPARQL update (pyoxigraph runs it as one transaction).
 
         Terms are written by pyoxigraph's N-Triples serializer. ``DELETE DATA`` cannot name a
@@ -573,17 +527,13 @@ class OxigraphStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def replace_quads(self, graph: str, add: list[ox.Quad], remove: list[ox.Quad], *,
-                      context: list[ox.Quad] | None = None) -> ImportOutcome:
+    def replace_quads(self, graph: str, add: list[ox.Quad], remove: list[ox.Quad]) -> WriteOutcome:
         """Write ``add`` (a new named graph ``graph``) and remove ``remove`` (quads of other
         graphs) in one transaction, after SHACL: all or nothing (a review decision replacing a
         claim's status, for instance).
 
-        ``add`` plus ``context`` (what the touched nodes hold once the change is made) are
-        checked with the store's usual validation context; violations reject the change and
-        nothing is written. The update is N-Triples written by pyoxigraph's serializer (terms
-        escaped by it) inside ``DELETE DATA``/``INSERT DATA``, never text spliced by hand, and
-        pyoxigraph runs an update as one transaction.
+        The store as it would stand after the change is checked like every write (``write``);
+        violations reject the change and nothing is written.
 
         Raises:
             StoreError: ``graph`` exists already, a quad to remove is not in the store (nothing
@@ -602,27 +552,6 @@ class OxigraphStore:
         if missing:
             raise StoreError(f"{len(missing)} quad(s) to remove are not in the store, for example "
                              f"{missing[0]}; nothing was written")
-        report = self.check([*add, *(context or [])])
-        if report.has_violations:
-            return ImportOutcome(graph=graph, accepted=False, quads_written=0, report=report)
+        return self.write(Delta(added=list(dict.fromkeys(add)), removed=list(dict.fromkeys(remove)),
+                                created={ox.NamedNode(graph)}), what=f"change writing graph {graph}")
 
-        def block(quads: list[ox.Quad]) -> str:
-            by_graph: dict[ox.NamedNode, list[ox.Triple]] = {}
-            for q in quads:
-                by_graph.setdefault(q.graph_name, []).append(ox.Triple(q.subject, q.predicate, q.object))
-            return " ".join(
-                f"GRAPH {g} {{ {(ox.serialize(ts, format=ox.RdfFormat.N_TRIPLES) or b'').decode('utf-8')} }}"
-                for g, ts in by_graph.items())
-
-        update = []
-        if remove:
-            update.append(f"DELETE DATA {{ {block(list(dict.fromkeys(remove)))} }}")
-        if add:
-            update.append(f"INSERT DATA {{ {block(list(dict.fromkeys(add)))} }}")
-        try:
-            if update:
-                self._store.update(" ;\n".join(update))
-                self._changed()
-        except (SyntaxError, OSError) as exc:
-            raise StoreError(f"replacing quads into graph {graph} failed, nothing was written: {exc}") from exc
-        return ImportOutcome(graph=graph, accepted=True, quads_written=len(add), report=report)
