@@ -4,6 +4,8 @@ VoID's void:dataDump serves every quad of the store."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from helpers import write_jsonl
@@ -41,6 +43,12 @@ def gateway(tmp_path_factory):
         yield gw
 
 
+def iri_of(gateway, identifier: str) -> str:
+    [row] = gateway.store.select(SPARQLQuery.from_text("t", "SELECT ?d WHERE { ?d <http://purl.org/dc/terms/identifier> ?id }"
+                                                       f" VALUES ?id {{ {json.dumps(identifier)} }}"))
+    return row["d"]
+
+
 def deref(gateway, iri: str, accept: str) -> httpx.Response:
     assert iri.startswith(ID_BASE)
     return httpx.get(gateway.base_url + "/id/" + iri[len(ID_BASE):], headers={"Accept": accept})
@@ -58,7 +66,7 @@ def test_a_split_is_a_project_iri_linked_to_its_hub_page(gateway) -> None:
 
 
 def test_a_dataset_and_a_derivation_dereference_for_machines(gateway) -> None:
-    seeds = ID_BASE + "dataset/hand-written-seeds-b"
+    seeds = iri_of(gateway, "hand-written seeds <b>")
     g = Graph().parse(data=deref(gateway, seeds, "application/ld+json").text, format="json-ld")
     assert (URIRef(seeds), RDFS.label, Literal("hand-written seeds <b>")) in g
     [row] = gateway.store.select(SPARQLQuery.from_text("t", f"""SELECT ?q WHERE {{
@@ -70,7 +78,7 @@ def test_a_dataset_and_a_derivation_dereference_for_machines(gateway) -> None:
 
 
 def test_people_get_an_escaped_html_page_linking_the_explorer(gateway) -> None:
-    r = deref(gateway, ID_BASE + "dataset/hand-written-seeds-b", BROWSER)
+    r = deref(gateway, iri_of(gateway, "hand-written seeds <b>"), BROWSER)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "hand-written seeds &lt;b&gt;" in r.text and "<b>" not in r.text
     assert 'href="/#dataset=hand-written+seeds+%3Cb%3E"' in r.text
@@ -79,7 +87,7 @@ def test_people_get_an_escaped_html_page_linking_the_explorer(gateway) -> None:
 
 def test_unknown_iri_is_404_and_unacceptable_is_406(gateway) -> None:
     assert deref(gateway, ID_BASE + "dataset/no-such-thing", "text/turtle").status_code == 404
-    assert deref(gateway, ID_BASE + "dataset/hand-written-seeds-b", "image/png").status_code == 406
+    assert deref(gateway, iri_of(gateway, "hand-written seeds <b>"), "image/png").status_code == 406
 
 
 def test_void_data_dump_serves_every_quad(gateway) -> None:
