@@ -77,3 +77,23 @@ def test_a_broken_card_stops_the_import_naming_it(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         import_hf_cards(store, tmp_path)
     assert "broken.md" in str(err.value) and err.value.field == "pretty_name"
+
+
+def test_tracing_keeps_what_the_card_says(tmp_path: Path) -> None:
+    """A traced dataset's own Hub card gives its licence, languages, task categories, size and
+    pretty_name (as an alias), as `import hf-cards` does."""
+    from lineagekg.agents.tracer import Tracer
+    from lineagekg.corpus import Corpus
+    from lineagekg.llm.heuristic import HeuristicBackend
+
+    shutil.copy(EXAMPLE_CARD, tmp_path / "truthfulqa__truthful_qa.md")
+    store = open_store(memory=True)
+    Tracer(store, Corpus.from_directory(tmp_path), HeuristicBackend(), depth=0).run(["truthfulqa/truthful_qa"])
+    iri = "https://huggingface.co/datasets/truthfulqa/truthful_qa"
+    rows = ask(store, f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?lic ?lang ?alias WHERE {{ <{iri}> dcterms:license ?lic ; dcterms:language ?lang ;
+        skos:altLabel ?alias }}""")
+    assert [(r["lic"], r["lang"], r["alias"]) for r in rows] == [
+        ("http://spdx.org/licenses/Apache-2.0", "en", "TruthfulQA")]
+    tasks = {r["k"] for r in ask(store, f"SELECT ?k WHERE {{ <{iri}> dcat:keyword ?k }}")}
+    assert tasks == {"multiple-choice", "text-generation", "question-answering"}

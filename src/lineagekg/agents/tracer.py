@@ -59,6 +59,7 @@ from lineagekg.agents.sourcing import Attempt, ReleaseDate, Sources, SourcingAge
 from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.errors import InputError, ModelCallError
+from lineagekg.interop.hf_cards import card_fields
 from lineagekg.llm.protocol import TraceBackend, Usage
 from lineagekg.model import AgentRun, Dataset, Derivation, DocumentRef, DocumentUsage
 from lineagekg.provenance import LineageBatch, batch_quads
@@ -353,12 +354,23 @@ class Tracer:
         return outcome
 
     def _describe(self, dataset: str, sources: Sources, relations: Iterable[str] = (), **extra: Any) -> Dataset:
-        """The dataset node: identifier, Hub status, release years, domains and origin."""
+        """The dataset node: identifier, Hub status, release years, domains and origin, and what
+        its own Hub card's YAML says (licence, languages, task categories, size; its
+        ``pretty_name`` as an alias)."""
         own = [d for d in sources.documents if not d.about or dataset.lower() in {a.lower() for a in d.about}]
         kind = classify(dataset, own, relations) if own else None
+        card = next((d for d in own if d.kind == "hf_card" and d.metadata), None)
+        described: dict[str, Any] = {}
+        if card is not None:
+            try:
+                described = card_fields(card.metadata, card.path or card.url)
+            except InputError:           # a card field of the wrong type: the description is left out
+                described = {}
+        pretty = described.pop("pretty_name", None)
         return Dataset(identifier=dataset, label=dataset, on_hub=self.on_hub(dataset),
                        domains=kind.domains if kind else (), origin=kind.origin if kind else None,
-                       **_years(self.sourcing.release(dataset)), **extra)
+                       aliases=(dataset, pretty) if pretty and pretty != dataset else (),
+                       **described, **_years(self.sourcing.release(dataset)), **extra)
 
     def _terminal(self, dataset: str, reason: str, sources: Sources, summary: TraceSummary) -> bool:
         """Write (once) the small graph that marks ``dataset`` terminal for ``reason``, with the

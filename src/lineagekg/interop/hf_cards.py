@@ -49,6 +49,22 @@ def _strings(meta: dict[str, Any], key: str, where: str) -> list[str]:
     return [str(v).strip() for v in value if str(v).strip()]
 
 
+def card_fields(meta: dict[str, Any], where: str) -> dict[str, Any]:
+    """What a card's YAML says about its dataset, as :class:`Dataset` fields: licences,
+    languages, keywords (task categories), size; ``pretty_name`` under ``"pretty_name"``.
+
+    Raises ``InputError`` naming ``where`` and the field for a value of the wrong type.
+    """
+    pretty = meta.get("pretty_name")
+    if pretty is not None and not isinstance(pretty, str):
+        raise InputError("expected a string", file=where, field="pretty_name")
+    sizes = [v for v in _strings(meta, "size_categories", where) if v.lower() != "unknown"]
+    return {"licenses": tuple((name, None) for name in _strings(meta, "license", where)),
+            "languages": tuple(_strings(meta, "language", where) or _strings(meta, "languages", where)),
+            "keywords": tuple(_strings(meta, "task_categories", where)),
+            "size": ", ".join(sizes) or None, "pretty_name": (pretty or "").strip() or None}
+
+
 def source_name(entry: str) -> str | None:
     """The dataset a ``source_datasets`` entry names, or None (``original``, ``extended|other``).
 
@@ -114,18 +130,12 @@ def read_cards(folder: Path) -> CardGraph:
     for dataset_id, card in cards:
         where = card.path or card.url
         meta = card.metadata
-        pretty = meta.get("pretty_name")
-        if pretty is not None and not isinstance(pretty, str):
-            raise InputError("expected a string", file=where, field="pretty_name")
-        sizes = [v for v in _strings(meta, "size_categories", where) if v.lower() != "unknown"]
+        fields = card_fields(meta, where)
+        pretty = fields.pop("pretty_name")
         datasets[dataset_id] = Dataset(
-            identifier=dataset_id, label=(pretty or "").strip() or dataset_id,
-            on_hub=iris.looks_like_hub_id(dataset_id),
-            licenses=tuple((name, None) for name in _strings(meta, "license", where)),
-            languages=tuple(_strings(meta, "language", where) or _strings(meta, "languages", where)),
-            keywords=tuple(_strings(meta, "task_categories", where)),
-            size=", ".join(sizes) or None,
-            landing_page=iris.dataset_iri(dataset_id, on_hub=True) if iris.looks_like_hub_id(dataset_id) else None)
+            identifier=dataset_id, label=pretty or dataset_id, on_hub=iris.looks_like_hub_id(dataset_id),
+            landing_page=iris.dataset_iri(dataset_id, on_hub=True) if iris.looks_like_hub_id(dataset_id) else None,
+            **fields)
         documents[card.url] = DocumentRef(iri=card.url, title=f"Hub card of {dataset_id}", kind="hf_card",
                                           retrieved_at=card.retrieved_at)
         files[f"{dataset_id} card ({Path(card.path).name})" if card.path else card.url] = (
