@@ -10,7 +10,7 @@ LK=".venv/bin/lineagekg"
 PY=".venv/bin/python"
 STORE="${LINEAGEKG_STORE:-.lineagekg/demo-store}"
 export COLUMNS="${COLUMNS:-120}"
-rm -rf "$STORE" "$STORE-paper"
+rm -rf "$STORE" "$STORE-paper" "$STORE-croissant"
 
 SEEDS=(HuggingFaceH4/ultrafeedback_binarized PRIME-RL/Eurus-2-RL-Data nvidia/OpenCodeReasoning
        nvidia/Nemotron-Post-Training-Dataset-v1 bigcode/xp3x-octopack sahil280114/codealpaca)
