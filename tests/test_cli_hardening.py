@@ -198,6 +198,7 @@ def test_a_404_page_is_a_plain_failure(tmp_path: Path) -> None:
     ["tree", "x", "--depth", "0"], ["trace", "x", "--depth", "-1"], ["trace", "x", "--cutoff", "soon"],
     ["export", "--format", "csv"], ["query", "ancestors"], ["query", "ancestors", "-p", "nonsense"],
     ["query", "ancestors", "-p", "dataset=x", "--results", "yaml"], ["stats", "--format", "yaml"], ["no-such-command"],
+    ["trace", "x", "--backend", "oracle"], ["extract", "no-such-file.md", "--backend", "oracle"],
 ])
 def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
     code, _, err = _run(capsys, *args, "--store", str(tmp_path / "s"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -94,8 +95,10 @@ def _check(shown: str, args: list[str]) -> None:
     assert "\x1b]" not in shown, (args, shown)          # no OSC: no hyperlink, no title change
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+# a fixed seed keeps CI repeatable; LINEAGEKG_FUZZ_EXAMPLES=200 (and a random seed) for a longer hunt
+@settings(max_examples=int(os.environ.get("LINEAGEKG_FUZZ_EXAMPLES", "3")), deadline=None,
+          derandomize="LINEAGEKG_FUZZ_EXAMPLES" not in os.environ,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(parts=st.lists(names, min_size=6, max_size=10))
 @example(parts=FIXED)
 def test_every_command_shows_hostile_names_as_text(parts: list[str], tmp_path_factory: pytest.TempPathFactory,

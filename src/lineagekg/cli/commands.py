@@ -295,6 +295,15 @@ def stats(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
 
 # --- SPARQL, validation, export ----------------------------------------------------------------
 
+def _check_backend(command: str, backend: str) -> None:
+    """``--backend`` names a tracing backend (a usage error otherwise, before any work)."""
+    from lineagekg.llm import BACKENDS
+
+    if backend not in BACKENDS:
+        raise QueryParameterError(command, "--backend", f"unknown tracing backend {backend!r}; use one of "
+                                  + ", ".join(BACKENDS))
+
+
 def _parse_params(pairs: list[str], query: SPARQLQuery, lineage: Lineage) -> dict[str, object]:
     values: dict[str, object] = {}
     kinds = {p.name: p.type for p in query.params}
@@ -486,6 +495,7 @@ def extract(
     from lineagekg.llm import make_backend
     from lineagekg.llm.heuristic import evidence_in
 
+    _check_backend("extract", backend)
     docs = Corpus.from_directory(corpus) if corpus else None
     aliases = docs.aliases() if docs else {}
     document = None
@@ -583,6 +593,7 @@ def trace(
     from lineagekg.hub import hub_offline
     from lineagekg.llm import make_backend
 
+    _check_backend("trace", backend)
     if depth < 0:
         raise QueryParameterError("trace", "--depth", f"must be 0 or more, not {depth}")
     cut: datetime.date | None = None
