@@ -91,3 +91,22 @@ def test_the_cli_writes_catalog_and_croissant(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "cr").iterdir()) == ["openai-gsm8k-lineage.ttl",
                                                                    "openai-gsm8k.croissant.json"]
     assert not mlc.Dataset(jsonld=tmp_path / "cr" / "openai-gsm8k.croissant.json").metadata.ctx.issues.errors
+
+
+def test_the_gateway_serves_the_catalog_and_croissant_whose_file_it_also_serves(small_gateway) -> None:
+    import urllib.parse
+
+    import httpx
+
+    base = small_gateway.base_url + "/api/v1"
+    g = Graph().parse(data=httpx.get(base + "/catalog", params={"format": "jsonld"}).text, format="json-ld")
+    assert len(list(g.subjects(ns.RDF.type, ns.DCAT.Dataset))) == 8
+    r = httpx.get(base + "/croissant", params={"id": "meta-math/MetaMathQA"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/ld+json")
+    metadata = r.json()
+    assert not mlc.Dataset(jsonld=metadata).metadata.ctx.issues.errors
+    [file] = metadata["distribution"]
+    lineage = httpx.get(urllib.parse.urljoin(str(r.url), file["contentUrl"]))   # the gateway's own export
+    assert lineage.status_code == 200
+    assert hashlib.sha256(lineage.content).hexdigest() == file["sha256"]
+    assert httpx.get(base + "/croissant", params={"id": "no/such-dataset"}).status_code == 404

@@ -711,13 +711,14 @@ class Lineage:
         return list(triples)
 
     def export(self, identifier: str, *, fmt: str = "turtle", direction: str = "both") -> bytes:
-        """The lineage subgraph of a dataset serialised as Turtle or JSON-LD."""
+        """The lineage subgraph of a dataset serialised as Turtle or JSON-LD, the triples in a
+        stable order: the same store gives the same bytes (a Croissant file cites their sha256)."""
         import pyoxigraph as ox
 
         formats = {"turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD}
         if fmt not in formats:
             raise QueryParameterError("export", "format", f"{fmt!r} is not one of " + ", ".join(formats))
-        triples = self.subgraph(identifier, direction=direction)
+        triples = sorted(self.subgraph(identifier, direction=direction), key=str)
         prefixes = {**PREFIXES, "hf": "https://huggingface.co/datasets/"} if fmt == "turtle" else None
         return ox.serialize(triples, format=formats[fmt], prefixes=prefixes) or b""
 

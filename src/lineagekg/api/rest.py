@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import urllib.parse
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -241,6 +242,41 @@ def export(lineage: LineageDep, identifier: DatasetId,
     suffix = "ttl" if fmt == "turtle" else "jsonld"
     return Response(body, media_type=EXPORT_MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'inline; filename="{name}-lineage.{suffix}"'})
+
+
+CatalogFormat = Annotated[Literal["turtle", "jsonld", "ntriples"], Query(alias="format",
+                                                                      description="Turtle, JSON-LD or N-Triples")]
+
+
+@router.get("/catalog", tags=["export"], response_class=Response, summary="The store as a DCAT 3 catalog",
+            responses={200: {"description": "dcat:Catalog: datasets with distribution, landing page, licence "
+                                            "IRIs and prov:wasDerivedFrom", "content": {
+                                 "text/turtle": {"schema": {"type": "string"}},
+                                 "application/ld+json": {"schema": {}},
+                                 "application/n-triples": {"schema": {"type": "string"}}}},
+                       **_NO_404})
+def dcat_catalog(lineage: LineageDep, fmt: CatalogFormat = "turtle") -> Response:
+    from lineagekg.interop import dcat
+
+    return Response(dcat.catalog(lineage.store, fmt=fmt), media_type=dcat.FORMATS[fmt][1])
+
+
+@router.get("/croissant", tags=["export"], response_class=Response,
+            summary="Croissant 1.1 JSON-LD for a dataset, with its lineage",
+            responses={200: {"description": "Croissant 1.1; its distribution is the dataset's upstream lineage "
+                                            "(this gateway's /api/v1/export, Turtle, by a URL relative to this "
+                                            "answer) with its sha256",
+                             "content": {"application/ld+json": {"schema": {}}}},
+                       **_WITH_404})
+def croissant(lineage: LineageDep, identifier: DatasetId) -> Response:
+    import json
+
+    from lineagekg.interop.croissant import croissant as build
+
+    # relative to this answer's URL: the export route beside it, which serves the same bytes
+    url = "export?" + urllib.parse.urlencode({"id": identifier, "format": "turtle", "direction": "up"})
+    made = build(lineage, identifier, lineage_url=url)
+    return Response(json.dumps(made.metadata, ensure_ascii=False), media_type="application/ld+json")
 
 
 # --- the query library -----------------------------------------------------------------------
