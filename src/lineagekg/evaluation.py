@@ -231,16 +231,22 @@ def _words(name: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in _STOPWORDS}
 
 
-def _same(pred: str, names: Iterable[str | None], aliases: dict[str, str]) -> bool:
+def _id_like(name: str) -> bool:
+    """An identifier (``org/name``, ``org:name``), not a descriptive name."""
+    return bool(re.search(r"\S[/:]\S", name))
+
+
+def same_dataset(pred: str, names: Iterable[str | None], aliases: dict[str, str]) -> bool:
+    """True when the predicted name ``pred`` names the same dataset as one of ``names``."""
     pf = _forms(pred, aliases)
     for n in names:
         if not n:
             continue
         if pf & _forms(n, aliases):
             return True
-        # descriptive names ("online exam paper PDFs and math forums"): word overlap
+        # descriptive names ("online exam paper PDFs and math forums"): word overlap, never for ids
         a, b = _words(pred), _words(n)
-        if len(a) >= 3 and len(b) >= 3 and "/" not in pred + n and len(a & b) / len(a | b) >= 0.5:
+        if len(a) >= 3 and len(b) >= 3 and not _id_like(pred) and not _id_like(n) and len(a & b) / len(a | b) >= 0.5:
             return True
     return False
 
@@ -262,8 +268,8 @@ def evaluate(predicted: dict[str, list[Claim]], labels: list[Label],
         for claim in claims:
             hit = None
             for i, lb in enumerate(doc_labels):
-                if _same(claim.target, (lb.child, lb.child_as_written), aliases) and \
-                        _same(claim.source, (lb.parent, lb.parent_as_written), aliases):
+                if same_dataset(claim.target, (lb.child, lb.child_as_written), aliases) and \
+                        same_dataset(claim.source, (lb.parent, lb.parent_as_written), aliases):
                     hit = i
                     if i not in matched:
                         break
