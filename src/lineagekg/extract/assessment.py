@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim
-from lineagekg.evaluation import EvalReport, Label, evaluate, load_labels, same_dataset
+from lineagekg.evaluation import EvalReport, Label, documents_listed_with, evaluate, load_labels, same_dataset
 from lineagekg.extract.backend import claims_from
 from lineagekg.extract.candidates import document_candidates
 from lineagekg.extract.names import NameRegistry
@@ -68,28 +68,52 @@ def label_shape(text: str, label: Label) -> str:
     return best if best_score >= 0.6 else "unknown"
 
 
+def labelled_documents(label_files: list[Path]) -> list[str]:
+    """Documents the labellers read in full (``NAME_documents.txt`` beside ``NAME_edges.csv``):
+    one with no labelled edge states none."""
+    out: list[str] = []
+    for f in label_files:
+        out += documents_listed_with(f)
+    return out
+
+
+def _aliases_with_registry(aliases: dict[str, str], labels: list[Label], registry: NameRegistry) -> dict[str, str]:
+    """The corpus alias table plus the registry's resolution of every name the labels write, so
+    that a label's "ShareGPT" and a claim's resolved id are compared as the same dataset."""
+    table = dict(aliases)
+    for lb in labels:
+        for name in (lb.parent, lb.parent_as_written, lb.child, lb.child_as_written):
+            if name and name.lower() not in table:
+                resolved = registry.resolve(name)
+                if resolved:
+                    table[name.lower()] = resolved
+    return table
+
+
 def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_file: Path | None) -> Assessment:
     corpus = Corpus.from_directory(corpus_dir)
     registry = NameRegistry.build(corpus)
     holdout = holdout_documents(holdout_file)
     labels = [lb for f in label_files for lb in load_labels(f) if lb.source_file not in holdout]
-    examples = build_examples(corpus, registry, labels, holdout)
-    aliases = corpus.aliases()
+    empty = [d for d in labelled_documents(label_files) if d not in holdout]
+    examples = build_examples(corpus, registry, labels, holdout, extra_documents=empty)
+    aliases = _aliases_with_registry(corpus.aliases(), labels, registry)
     predicted: dict[str, list[Claim]] = {}
-    docs = sorted({lb.source_file for lb in labels})
+    docs = sorted({lb.source_file for lb in labels} | set(empty))
     all_cands = {}
     for file in docs:
         model = fit([e for e in examples if e.document != file])
         doc = corpus.document(file)
-        cands = document_candidates(doc, registry).candidates
-        all_cands[file] = (doc, cands)
+        found = document_candidates(doc, registry)
+        cands = found.candidates
+        all_cands[file] = (doc, cands, found.mentioned)
         predicted[file] = claims_from(cands, model, file)
-    report = evaluate(predicted, labels, aliases)
+    report = evaluate(predicted, labels, aliases, documents=docs)
     out = Assessment(report)
     missed = {id(lb) for lb in report.misses}
     for lb in labels:
-        doc, cands = all_cands[lb.source_file]
-        shape = label_shape(doc.text, lb)
+        doc, cands, mentioned = all_cands[lb.source_file]
+        shape = lb.shape or label_shape(doc.text, lb)
         n_ok = out.shapes.setdefault(shape, [0, 0])
         n_ok[0] += 1
         if id(lb) not in missed:
@@ -101,7 +125,8 @@ def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_fi
             why = f"blocked ({pair[0].blocked})"
         elif pair:
             why = "decision"
-        elif any(same_dataset(c.source, (lb.parent, lb.parent_as_written), aliases) for c in cands):
+        elif any(same_dataset(c.source, (lb.parent, lb.parent_as_written), aliases) for c in cands) or any(
+                same_dataset(n, (lb.parent, lb.parent_as_written), aliases) for n in set(mentioned)):
             why = "target"
         else:
             why = "name"

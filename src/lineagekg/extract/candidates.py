@@ -59,6 +59,7 @@ class Candidate:
 class DocumentCandidates:
     candidates: list[Candidate] = field(default_factory=list)
     no_target: int = 0              # mentions in sentences whose target could not be settled
+    mentioned: list[str] = field(default_factory=list)     # every name mentioned (for failure analysis)
 
 
 def _stem(word: str) -> str:
@@ -71,6 +72,29 @@ def _words(text: str, prefix: str, limit: int = 40) -> dict[str, float]:
         if w not in _STOP:
             out[f"{prefix}={_stem(w)}"] = 1.0
     return out
+
+
+#: word classes of construction, evaluation, training, release, citation and licence language
+_CUES = {
+    "build": re.compile(r"\b(?:collect|gather|sampl|select|filter|clean|curat|dedup|decontamin|deriv|construct|built|"
+                        r"build|creat|generat|synthes|distil|translat|rewrit|rephras|paraphras|convert|adapt|reformat|"
+                        r"augment|extend|extension|expan|combin|merg|mix|compil|aggregat|unif|includ|consist|compris|"
+                        r"contain|drawn|draw|sourc|taken|obtain|extract|crawl|scrap|mine|mined|mining|seed|subset|"
+                        r"version|portion|based|superset|annotat|label|recall|retriev|reus|borrow|leverag|adopt|"
+                        r"processed|preprocess|formatted)\w*"),
+    "eval": re.compile(r"\b(?:evaluat|benchmark|test|score|accura|outperform|compar|result|leaderboard|pass@|achiev|"
+                       r"surpass|sota|perform|baseline)\w*"),
+    "train": re.compile(r"\b(?:fine-?tun|finetun|train|sft|rlhf|dpo|checkpoint|model|llm)\w*"),
+    "release": re.compile(r"\b(?:releas|download|availabl|upload|hosted|access|find|here|load)\w*"),
+    "cite": re.compile(r"\b(?:cite|citation|paper|arxiv|bibtex|et al|proceedings|journal)\w*"),
+    "licence": re.compile(r"\b(?:licen[cs]|copyright|terms)\w*"),
+    "related": re.compile(r"\b(?:similar|related|like|such as|unlike|compared|inspired|follow)\w*"),
+}
+
+
+def _cues(text: str, prefix: str) -> dict[str, float]:
+    low = text.lower()
+    return {f"{prefix}:{name}": 1.0 for name, rx in _CUES.items() if rx.search(low)}
 
 
 def _bucket(n: int, edges: tuple[int, ...]) -> str:
@@ -189,6 +213,16 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
     if re.search(r"[(:]\s*$", before):
         f["after_paren_or_colon"] = 1.0
     f.update(_words(unit[:mention.start] + " " + unit[mention.end:], "w"))
+    window = " ".join(_WORD.findall(before)[-6:])
+    f.update(_cues(window, "cb"))
+    f.update(_cues(" ".join(_WORD.findall(after)[:4]), "ca"))
+    f.update(_cues(unit, "cs"))
+    f.update(_cues(block.lead, "cl"))
+    f.update(_cues(" ".join(block.headings[-2:]), "ch"))
+    if re.search(r"\bfrom\b", window):
+        f["from_before"] = 1.0
+    if re.search(r"\b(?:of|on)\s*$", before):
+        f["of_or_on_before"] = 1.0
     f.update(_words(" ".join(block.headings[-2:]), "h", 12))
     f.update(_words(block.lead, "l", 20))
     if block.kind == "row" and block.cells:
@@ -213,19 +247,44 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
     return f
 
 
+_GITHUB_OWNER = re.compile(r"github\.com/([\w.-]+)/", re.IGNORECASE)
+
+
+def _document_datasets(doc: SourceDocument, blocks: list[Block]) -> tuple[str, ...]:
+    """The datasets a document is about: those the corpus index lists, plus the Hub datasets it
+    links that belong to the same organisation (one of those datasets', or the GitHub owner of
+    the document's repository): a README that releases several datasets links each of them."""
+    about = list(doc.about)
+    orgs = {a.split("/", 1)[0].lower() for a in about if "/" in a}
+    owner = _GITHUB_OWNER.search(doc.url)
+    if owner:
+        orgs.add(owner.group(1).lower())
+    if not orgs:
+        return tuple(about)
+    known = {a.lower() for a in about}
+    for block in blocks:
+        for ln in block.links:
+            ident = ln.hub_id
+            if ident and "/" in ident and ident.split("/", 1)[0].lower() in orgs and ident.lower() not in known:
+                known.add(ident.lower())
+                about.append(ident)
+    return tuple(about)
+
+
 def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str | None = None) -> DocumentCandidates:
     """Every candidate pair of ``doc`` (its text, or ``text`` when given)."""
     out = DocumentCandidates()
-    about = tuple(doc.about)
+    parsed = parse(doc.text if text is None else text)
+    about = _document_datasets(doc, parsed.blocks)
     if not about:
         return out
     targets = _Targets(about, registry, doc.metadata.get("pretty_name") if doc.metadata else None)
-    parsed = parse(doc.text if text is None else text)
     for block in parsed.blocks:
         for unit, links in _units(block):
             mentions = find_mentions(unit, links, registry)
             if not mentions:
                 continue
+            out.mentioned += [m.name for m in mentions]
             target_mentions = [m for m in mentions if targets.of(m)]
             named = list(dict.fromkeys(t for m in target_mentions if (t := targets.of(m))))
             named += [t for t in targets.in_links(links) if t not in named]

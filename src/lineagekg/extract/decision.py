@@ -53,7 +53,8 @@ class DecisionModel:
 
     @classmethod
     def fit(cls, examples: list[tuple[dict[str, float], int, str | None, float]],
-            trained: dict[str, Any] | None = None, c: float = 0.5) -> DecisionModel:
+            trained: dict[str, Any] | None = None, c: float = 0.5,
+            class_weight: str | None = "balanced") -> DecisionModel:
         """Fit on ``(features, label, relation or None, weight)`` examples."""
         from sklearn.feature_extraction import DictVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -65,7 +66,7 @@ class DecisionModel:
         names = vec.get_feature_names_out()
         if len(set(y)) < 2:
             raise InputError("training needs positive and negative examples")
-        clf = LogisticRegression(C=c, solver="lbfgs", max_iter=2000)
+        clf = LogisticRegression(C=c, solver="lbfgs", max_iter=2000, class_weight=class_weight)
         clf.fit(x, y, sample_weight=w)
         weights = {str(n): round(float(v), 6) for n, v in zip(names, clf.coef_[0], strict=True) if abs(v) > 1e-6}
         model = cls(weights, round(float(clf.intercept_[0]), 6), trained=dict(trained or {}))

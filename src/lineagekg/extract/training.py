@@ -78,10 +78,11 @@ def _matches(candidate: Candidate, name: str, registry: NameRegistry) -> bool:
 
 
 def build_examples(corpus: Corpus, registry: NameRegistry, labels: list[Label], holdout: set[str],
-                   distant: bool = True) -> list[Example]:
-    """Every training example of the corpus (see the module docstring), in a fixed order."""
+                   distant: bool = True, extra_documents: list[str] = ()) -> list[Example]:
+    """Every training example of the corpus (see the module docstring), in a fixed order.
+    ``extra_documents`` were labelled and state no edge: all their pairs are negatives."""
     aliases = corpus.aliases()
-    by_doc: dict[str, list[Label]] = {}
+    by_doc: dict[str, list[Label]] = {d: [] for d in extra_documents if d not in holdout}
     for lb in labels:
         if lb.source_file not in holdout:
             by_doc.setdefault(lb.source_file, []).append(lb)
@@ -145,14 +146,15 @@ def _commit(root: Path) -> str | None:
     return done.stdout.strip() or None
 
 
-def train(corpus_dir: Path, label_files: list[Path], holdout_file: Path | None, out: Path) -> DecisionModel:
+def train(corpus_dir: Path, label_files: list[Path], holdout_file: Path | None, out: Path,
+          extra_documents: list[str] = ()) -> DecisionModel:
     """Train on the corpus and labels (never the hold-out documents) and write the model file
     with a record of what it was trained on."""
     corpus = Corpus.from_directory(corpus_dir)
     registry = NameRegistry.build(corpus)
     labels = [lb for f in label_files for lb in load_labels(f)]
     holdout = holdout_documents(holdout_file)
-    examples = build_examples(corpus, registry, labels, holdout)
+    examples = build_examples(corpus, registry, labels, holdout, extra_documents=list(extra_documents))
     counts: dict[str, list[int]] = {}
     for e in examples:
         counts.setdefault(e.origin, [0, 0])[e.label] += 1

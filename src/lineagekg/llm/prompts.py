@@ -30,7 +30,10 @@ from lineagekg import taxonomy
 from lineagekg.agents.extracting import sections
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.errors import InputError
-from lineagekg.llm.heuristic import addresses_the_model, evidence_in, normalise_markup
+from lineagekg.text.evidence import evidence_in
+from lineagekg.text.frontmatter import front_matter_span
+from lineagekg.text.markup import normalise_markup
+from lineagekg.text.safety import addresses_the_model
 from lineagekg.resources import ontology_graph
 
 __all__ = [
@@ -220,18 +223,15 @@ _LINEAGE_KEYS = frozenset({
     "pretty_name", "source_datasets", "task_categories", "task_ids", "annotations_creators",
     "language_creators", "multilinguality", "size_categories", "tags", "language", "license",
 })
-_FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$", re.DOTALL | re.MULTILINE)
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 
 
 def _front_matter_lines(text: str) -> list[str]:
     """The raw lines of the card YAML under the lineage keys (verbatim, so they can be quoted)."""
-    m = _FRONT.match(text)
-    if not m:
-        return []
+    front, _ = front_matter_span(text)
     out: list[str] = []
     keep = False
-    for line in m.group(1).splitlines():
+    for line in front.splitlines():
         key = _TOP_KEY.match(line)
         if key:
             keep = key.group(1) in _LINEAGE_KEYS
@@ -271,9 +271,6 @@ def _pieces(title: str, text: str, budget: int) -> list[str]:
     return [f"## {title} (part {i + 1} of {len(parts)})\n{p}" for i, p in enumerate(parts)]
 
 
-_BROKEN_FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n.*?^(?:---|\.\.\.)[ \t]*\r?$\n?", re.DOTALL | re.MULTILINE)
-
-
 def chunk_document(document: SourceDocument, text: str | None = None, *,
                    budget: int = CHUNK_CHARS) -> tuple[list[Chunk], list[str]]:
     """The chunks a model is asked about, and the problems met making them.
@@ -290,7 +287,7 @@ def chunk_document(document: SourceDocument, text: str | None = None, *,
         secs = sections(document if text == document.text else text)
     except InputError as exc:
         problems.append(f"{where}: {exc.message}; traced the text after it")
-        secs = sections(_BROKEN_FRONT.sub("", text, count=1))
+        secs = sections(front_matter_span(text)[1])
     parts: list[tuple[str, str]] = []
     yaml_lines = _front_matter_lines(text)
     if yaml_lines:
