@@ -25,7 +25,8 @@ __all__ = ["OfflineBackend", "claims_from"]
 def claims_from(candidates: list[Candidate], model: DecisionModel, document_url: str,
                 threshold: float = THRESHOLD) -> list[Claim]:
     """The claims the model accepts, one per (target, source): the most probable pair wins
-    (ties: the first in the document)."""
+    (ties: the first in the document). Of two claims that point at each other (A from B, B from
+    A), only the more probable one stays: one document does not state a cycle."""
     best: dict[tuple[str, str], tuple[float, Candidate]] = {}
     for cand in candidates:
         if cand.blocked:
@@ -33,9 +34,13 @@ def claims_from(candidates: list[Candidate], model: DecisionModel, document_url:
         p = model.probability(cand.features)
         if p < threshold:
             continue
-        key = (cand.target.lower(), name_key(cand.source) or cand.source.lower())
+        key = (name_key(cand.target) or cand.target.lower(), name_key(cand.source) or cand.source.lower())
         if key not in best or p > best[key][0]:
             best[key] = (p, cand)
+    for key in list(best):
+        back = (key[1], key[0])
+        if key in best and back in best:
+            del best[key if best[key][0] < best[back][0] else back]
     return [Claim(target=c.target, source=c.source, relation=model.relation(c.features),
                   confidence=round(min(p, 0.99), 2), evidence=c.evidence, document=document_url)
             for p, c in best.values()]

@@ -247,6 +247,19 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
     return f
 
 
+_YAML_ENTRY = re.compile(r"^-\s*[\"']?(?:extended\|)?(?P<name>[^\"']+?)[\"']?\s*$")
+
+
+def _yaml_sources(line: str, registry: NameRegistry) -> list[Mention]:
+    """A card's ``source_datasets`` entry is a statement in structured form: its name is a
+    mention whatever it looks like (``original`` names nothing)."""
+    m = _YAML_ENTRY.match(line)
+    if not m or m.group("name").strip().lower() in ("original", "extended", ""):
+        return []
+    name = m.group("name").strip()
+    return [Mention(name, m.start("name"), m.start("name") + len(name), "yaml", registry.resolve(name))]
+
+
 _GITHUB_OWNER = re.compile(r"github\.com/([\w.-]+)/", re.IGNORECASE)
 
 
@@ -281,7 +294,8 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
     targets = _Targets(about, registry, doc.metadata.get("pretty_name") if doc.metadata else None)
     for block in parsed.blocks:
         for unit, links in _units(block):
-            mentions = find_mentions(unit, links, registry)
+            mentions = _yaml_sources(unit, registry) if block.info == "source_datasets" else \
+                find_mentions(unit, links, registry)
             if not mentions:
                 continue
             out.mentioned += [m.name for m in mentions]
