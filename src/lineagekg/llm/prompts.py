@@ -46,6 +46,7 @@ __all__ = [
     "chunk_document",
     "read_claims",
     "relation_names",
+    "states_provenance",
     "system_prompt",
     "tool_definition",
     "user_message",
@@ -53,7 +54,7 @@ __all__ = [
 
 #: Version of the instructions below: part of every model-call cache key and of the run's PROV.
 #: Change it whenever the system prompt, the tool schema or the chunking changes.
-PROMPT_VERSION = "anthropic-lineage/1"
+PROMPT_VERSION = "anthropic-lineage/2"   # 2: sections that state provenance are read even under skipped headings
 
 TOOL_NAME = "report_lineage_claims"
 
@@ -271,12 +272,26 @@ def _pieces(title: str, text: str, budget: int) -> list[str]:
     return [f"## {title} (part {i + 1} of {len(parts)})\n{p}" for i, p in enumerate(parts)]
 
 
+_PROVENANCE = re.compile(
+    r"(?i)\b(?:derived|collected|sampled|filtered|built|sourced|taken|drawn|extracted|translated|generated|curated|"
+    r"constructed|compiled|adapted|converted|rewritten|distilled|deduplicated|decontaminated)\s+(?:\w+\s+){0,3}?"
+    r"(?:from|of|on|using)\b|\b(?:version|subset|mixture|combination|extension|superset|translation)\s+of\b|"
+    r"\bbased\s+on\b|\bcomes?\s+from\b|\bconsists?\s+of\b")
+
+
+def states_provenance(text: str) -> bool:
+    """True when a section the outline would skip (licence, limitations, news) still says where
+    data came from: the model reads it; its own decision keeps precision."""
+    return bool(_PROVENANCE.search(text))
+
+
 def chunk_document(document: SourceDocument, text: str | None = None, *,
                    budget: int = CHUNK_CHARS) -> tuple[list[Chunk], list[str]]:
     """The chunks a model is asked about, and the problems met making them.
 
     The card's lineage YAML fields come first (raw lines), then each kept section of
-    :func:`~lineagekg.agents.extracting.sections` as ``## heading path`` and its cleaned text;
+    :func:`~lineagekg.agents.extracting.sections` (and each skipped one, licence, limitations or
+    news, that :func:`states_provenance`) as ``## heading path`` and its cleaned text;
     sections are packed in order into chunks of at most ``budget`` characters (a longer section
     is split at paragraphs). Broken card YAML is a problem, not an error: the body is still read.
     """
@@ -295,7 +310,7 @@ def chunk_document(document: SourceDocument, text: str | None = None, *,
         parts.extend(("(card metadata)", p) for p in
                      _pieces("(card metadata: YAML front matter, lineage fields)", block, budget))
     for sec in secs:
-        if sec.keep and sec.text.strip():
+        if sec.text.strip() and (sec.keep or states_provenance(sec.text)):
             parts.extend((sec.title, p) for p in _pieces(sec.title, sec.text, budget))
     packed: list[tuple[str, list[str]]] = []
     for title, part in parts:
