@@ -551,6 +551,7 @@ def evaluate_backend(
     statement shape and misses split into name, target, blocked and decision failures."""
     from lineagekg.evaluation import EvalReport, run_eval
 
+    _check_backend("eval", backend)
     for f in labels:
         if not f.is_file():
             raise InputError("no such labels file", file=str(f))
