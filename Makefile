@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 FEDERATION := tests/federation/node_modules/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: demo test bench bench-gateway bench-tracing serve vocab vendor-js screenshot clean
+.PHONY: demo test bench bench-gateway bench-tracing serve vocab vendor-js screenshot clean train-extractor
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,3 +49,9 @@ vocab: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .lineagekg .pytest_cache build dist
+
+# the offline extractor's decision model (src/lineagekg/extract/model.json), from the shared corpus and labels
+SHARED ?= ../shared
+train-extractor: $(STAMP)
+	$(VENV)/bin/lineagekg train --corpus $(SHARED)/lineage_corpus --labels $(SHARED)/labels/dev_edges.csv \
+	  --labels tests/data/labels/new_edges.csv --holdout $(SHARED)/labels/holdout_documents.txt

@@ -221,7 +221,8 @@ def test_model_answer_problems_from_recorded_answers(bad_corpus: Path, tmp_path:
 
 def test_the_trace_command_reports_bad_input(bad_corpus: Path, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["trace", *SEEDS, "--corpus", str(bad_corpus), "--depth", "1", "--store", str(tmp_path / "store")]
+    args = ["trace", *SEEDS, "--corpus", str(bad_corpus), "--depth", "1", "--store", str(tmp_path / "store"),
+            "--backend", "heuristic"]
     assert main([*args, "--format", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["document_outcomes"] == {"DocumentEmpty": 1, "DocumentInOtherLanguage": 1,

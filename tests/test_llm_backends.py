@@ -172,11 +172,11 @@ def test_make_backend_builds_each_kind(tmp_path: Path) -> None:
 def test_make_backend_refuses_bad_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError, match="unknown tracing backend 'gpt'") as err:
         make_backend("gpt")
-    assert "heuristic, anthropic, replay" in (err.value.hint or "")
+    assert "offline, heuristic, anthropic, replay" in (err.value.hint or "")
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(ConfigError, match="ANTHROPIC_API_KEY") as err:
         make_backend("anthropic", cache_dir=tmp_path)
-    assert "--backend heuristic" in (err.value.hint or "")
+    assert "--backend offline" in (err.value.hint or "")
     with pytest.raises(ConfigError, match="max_concurrency"):
         make_backend("anthropic", client=MessagesAPI(["no_claims"]).client(), max_concurrency=0)
     with pytest.raises(ConfigError, match="not a folder"):

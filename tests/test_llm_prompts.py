@@ -16,6 +16,7 @@ from lineagekg.llm.prompts import (
     CHUNK_CHARS,
     TOOL_NAME,
     addresses_the_model,
+    states_provenance,
     alias_hints,
     chunk_document,
     read_claims,
@@ -45,15 +46,22 @@ def test_chunks_cover_every_kept_section_within_the_budget(corpus: Corpus, budge
                         assert line in sent, (document.url, section.title, line)
 
 
-def test_dropped_sections_are_not_sent(corpus: Corpus) -> None:
+def test_dropped_sections_are_sent_only_when_they_state_provenance(corpus: Corpus) -> None:
     document = corpus.document("docs/OpenBMB__UltraFeedback__README.md")
     dropped = [s for s in sections(document) if not s.keep and s.text.strip()]
     assert {s.title for s in dropped} >= {"News", "Update", "Dataset Example / Limitations"}
     (chunk,), _ = chunk_document(document)
     for section in dropped:
-        assert section.text.splitlines()[0] not in chunk.text
-        assert f"## {section.title}" not in chunk.text
+        sent = f"## {section.title}" in chunk.text
+        assert sent == states_provenance(section.text), section.title
+        if not sent:
+            assert section.text.splitlines()[0] not in chunk.text
     assert "## Dataset Construction / Instruction Sampling" in chunk.text
+    news = SourceDocument(url="urn:test:news", kind="github_readme", about=("acme/mix",),
+                          text="# Acme\n\n## News\n\n[2024/01] v2 is a filtered version of UltraChat.\n\n"
+                               "## Citation\n\nPlease cite us.\n")
+    (chunk,), _ = chunk_document(news)
+    assert "a filtered version of UltraChat" in chunk.text and "Please cite us" not in chunk.text
 
 
 def test_card_yaml_lineage_fields_come_first_verbatim(corpus: Corpus) -> None:

@@ -186,7 +186,7 @@ def test_trace_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     _mini_corpus(corpus_dir)
     store_dir = tmp_path / "store"
     args = ["trace", "acme/mini", "--corpus", str(corpus_dir), "--depth", "1", "--store", str(store_dir),
-            "--format", "json"]
+            "--format", "json", "--backend", "heuristic"]
     assert main(args) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["edges_written"] == 1 and first["terminal_reasons"] == {"DepthReached": 1}

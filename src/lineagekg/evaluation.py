@@ -42,6 +42,7 @@ class Label:
     child_as_written: str | None = None
     parent_as_written: str | None = None
     note: str | None = None
+    shape: str | None = None          # prose, list, table, config, heading (when the labels file says)
 
     @property
     def relation_name(self) -> str | None:
@@ -191,7 +192,8 @@ def load_labels(csv_path: str | Path) -> list[Label]:
                 strength=(row.get("strength") or "").strip() or None,
                 child_as_written=(row.get("child_as_written") or "").strip() or None,
                 parent_as_written=(row.get("parent_as_written") or "").strip() or None,
-                note=(row.get("note") or "").strip() or None))
+                note=(row.get("note") or "").strip() or None,
+                shape=(row.get("shape") or "").strip() or None))
     return labels
 
 
@@ -231,26 +233,33 @@ def _words(name: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in _STOPWORDS}
 
 
-def _same(pred: str, names: Iterable[str | None], aliases: dict[str, str]) -> bool:
+def _id_like(name: str) -> bool:
+    """An identifier (``org/name``, ``org:name``), not a descriptive name."""
+    return bool(re.search(r"\S[/:]\S", name))
+
+
+def same_dataset(pred: str, names: Iterable[str | None], aliases: dict[str, str]) -> bool:
+    """True when the predicted name ``pred`` names the same dataset as one of ``names``."""
     pf = _forms(pred, aliases)
     for n in names:
         if not n:
             continue
         if pf & _forms(n, aliases):
             return True
-        # descriptive names ("online exam paper PDFs and math forums"): word overlap
+        # descriptive names ("online exam paper PDFs and math forums"): word overlap, never for ids
         a, b = _words(pred), _words(n)
-        if len(a) >= 3 and len(b) >= 3 and "/" not in pred + n and len(a & b) / len(a | b) >= 0.5:
+        if len(a) >= 3 and len(b) >= 3 and not _id_like(pred) and not _id_like(n) and len(a & b) / len(a | b) >= 0.5:
             return True
     return False
 
 
 def evaluate(predicted: dict[str, list[Claim]], labels: list[Label],
-             aliases: dict[str, str] | None = None) -> EvalReport:
+             aliases: dict[str, str] | None = None, documents: Iterable[str] = ()) -> EvalReport:
     """Score predictions (keyed by the labels' ``source_file``) against the labels of the same
-    documents. Only documents that have labels count."""
+    documents. Only documents that have labels count, and ``documents``: documents read and
+    found to state no edge (every claim on them is a false positive)."""
     aliases = {k.lower(): v for k, v in (aliases or {}).items()}
-    by_doc: dict[str, list[Label]] = {}
+    by_doc: dict[str, list[Label]] = {d: [] for d in documents}
     for lb in labels:
         by_doc.setdefault(lb.source_file, []).append(lb)
     docs: dict[str, DocScore] = {}
@@ -262,8 +271,8 @@ def evaluate(predicted: dict[str, list[Claim]], labels: list[Label],
         for claim in claims:
             hit = None
             for i, lb in enumerate(doc_labels):
-                if _same(claim.target, (lb.child, lb.child_as_written), aliases) and \
-                        _same(claim.source, (lb.parent, lb.parent_as_written), aliases):
+                if same_dataset(claim.target, (lb.child, lb.child_as_written), aliases) and \
+                        same_dataset(claim.source, (lb.parent, lb.parent_as_written), aliases):
                     hit = i
                     if i not in matched:
                         break
@@ -283,13 +292,32 @@ def evaluate(predicted: dict[str, list[Claim]], labels: list[Label],
     return EvalReport(docs, matches)
 
 
-def run_eval(labels_csv: str | Path, corpus_dir: str | Path, backend: TracingBackend) -> EvalReport:
-    """Trace every labelled document of the corpus with ``backend`` and score the claims."""
-    labels = load_labels(labels_csv)
+def documents_listed_with(labels_csv: Path) -> list[str]:
+    """The documents listed in ``NAME_documents.txt`` beside ``NAME_edges.csv`` (read in full by
+    the labellers: a listed document without labelled edges states none)."""
+    listing = labels_csv.with_name(labels_csv.name.replace("_edges.csv", "_documents.txt"))
+    if listing == labels_csv or not listing.is_file():
+        return []
+    return [ln.strip() for ln in listing.read_text(encoding="utf-8").splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def run_eval(labels_csv: str | Path | list[Path], corpus_dir: str | Path, backend: TracingBackend,
+             holdout: Path | None = None) -> EvalReport:
+    """Trace every labelled document of the corpus with ``backend`` and score the claims
+    (documents of the ``holdout`` list are left out; documents labelled as stating no edge
+    count, every claim on them a false positive)."""
+    files = [Path(f) for f in labels_csv] if isinstance(labels_csv, list) else [Path(labels_csv)]
+    held: set[str] = set()
+    if holdout is not None and holdout.is_file():
+        held = {ln.strip() for ln in holdout.read_text(encoding="utf-8").splitlines()
+                if ln.strip() and not ln.startswith("#")}
+    labels = [lb for f in files for lb in load_labels(f) if lb.source_file not in held]
+    empty = [d for f in files for d in documents_listed_with(f) if d not in held]
     corpus = Corpus.from_directory(corpus_dir)
     aliases = corpus.aliases()
     predicted: dict[str, list[Claim]] = {}
-    for source_file in dict.fromkeys(lb.source_file for lb in labels):
+    for source_file in dict.fromkeys([lb.source_file for lb in labels] + empty):
         doc = corpus.document(source_file)
         predicted[source_file] = backend.trace(doc, doc.text, aliases)
-    return evaluate(predicted, labels, aliases)
+    return evaluate(predicted, labels, aliases, documents=empty)

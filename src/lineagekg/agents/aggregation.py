@@ -19,7 +19,7 @@ from dataclasses import replace
 from lineagekg import taxonomy
 from lineagekg.agents.sourcing import ReleaseDate
 from lineagekg.documents import Claim
-from lineagekg.llm.heuristic import evidence_in
+from lineagekg.text.evidence import evidence_in
 
 __all__ = ["MIN_CONFIDENCE", "REVIEW_THRESHOLD", "aggregate", "check_claim", "reject_later_sources",
            "review_status"]

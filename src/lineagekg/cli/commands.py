@@ -473,7 +473,7 @@ def _write(data: bytes, output: Path | None) -> None:
     out.say(f"wrote {len(data)} bytes to {output}", err=True)
 
 
-# --- tracing (offline heuristic backend) -------------------------------------------------------
+# --- tracing -----------------------------------------------------------------------------------
 
 @app.command()
 def extract(
@@ -483,7 +483,7 @@ def extract(
     corpus: Annotated[Optional[Path], typer.Option(
         help="A corpus folder whose aliases name datasets; a document listed in its index is read as listed "
              "(its URL and the datasets it describes).")] = None,
-    backend: Annotated[str, typer.Option(help="Tracing backend: heuristic, anthropic or replay.")] = "heuristic",
+    backend: Annotated[str, typer.Option(help="Tracing backend: offline, heuristic, anthropic or replay.")] = "offline",
     model: Annotated[Optional[str], typer.Option(help="The model the anthropic or replay backend uses.")] = None,
     cache_dir: Annotated[Optional[Path], typer.Option(help="The model-call cache (anthropic, replay).")] = None,
     fmt: FormatOpt = Format.table,
@@ -493,7 +493,7 @@ def extract(
 
     from lineagekg.corpus import Corpus, read_document
     from lineagekg.llm import make_backend
-    from lineagekg.llm.heuristic import evidence_in
+    from lineagekg.text.evidence import evidence_in
 
     _check_backend("extract", backend)
     docs = Corpus.from_directory(corpus) if corpus else None
@@ -510,7 +510,7 @@ def extract(
                 document = replace(document, about=tuple(dataset))
     if document is None:
         document = read_document(file, about=tuple(dataset or ()))
-    answer = make_backend(backend, model=model, cache_dir=cache_dir).answer(document, document.text, aliases)
+    answer = make_backend(backend, model=model, cache_dir=cache_dir, corpus=docs).answer(document, document.text, aliases)
     claims = [c for c in answer.claims if c.evidence.strip() and evidence_in(document.text, c.evidence)]
     for problem in answer.problems:
         out.say(("answer problem:", "yellow"), " ", problem, err=True)
@@ -530,20 +530,56 @@ def extract(
 
 @app.command("eval")
 def evaluate_backend(
-    labels: Annotated[Path, typer.Option(help="Hand-checked edges (CSV: child, parent, relation, source_file, ...).")],
+    labels: Annotated[list[Path], typer.Option(help="Hand-checked edges (CSV: child, parent, relation, source_file, "
+                                                    "...); repeatable. A NAME_documents.txt beside NAME_edges.csv "
+                                                    "lists documents labelled as stating no edge.")],
     corpus: Annotated[Path, typer.Option(help="The corpus folder the labels' source_file paths are relative to.")],
+    backend: Annotated[str, typer.Option(help="Backend scored: offline, heuristic, anthropic or replay.")] = "offline",
+    model: Annotated[Optional[str], typer.Option(help="The model the anthropic or replay backend uses.")] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option(help="The model-call cache (anthropic, replay).")] = None,
+    replay_dir: Annotated[Optional[Path], typer.Option(help="Recorded answers for --backend replay.")] = None,
+    holdout: Annotated[Optional[Path], typer.Option(
+        help="Documents kept out of training and scoring (default: labels/holdout_documents.txt beside the corpus).")] = None,
+    loo: Annotated[bool, typer.Option(
+        "--loo/--committed-model",
+        help="offline backend: retrain leaving each labelled document out and score it (the honest figure); "
+             "--committed-model scores the committed model, which has seen every labelled document.")] = True,
     fmt: FormatOpt = Format.table,
 ) -> int:
     """Precision, recall and F1 of (target, source) pairs per document and overall, relation
-    agreement, misses and extras, for the heuristic backend."""
-    from lineagekg.evaluation import run_eval
-    from lineagekg.llm.heuristic import HeuristicBackend
+    agreement, misses and extras; for the offline backend leave-one-document-out, with recall by
+    statement shape and misses split into name, target, blocked and decision failures."""
+    from lineagekg.evaluation import EvalReport, run_eval
 
-    if not labels.is_file():
-        raise InputError("no such labels file", file=str(labels))
+    _check_backend("eval", backend)
+    for f in labels:
+        if not f.is_file():
+            raise InputError("no such labels file", file=str(f))
     if not corpus.is_dir():
         raise InputError("no such corpus folder", file=str(corpus))
-    report = run_eval(labels, corpus, HeuristicBackend())
+    held = holdout if holdout is not None else corpus.parent / "labels" / "holdout_documents.txt"
+    if holdout is not None and not holdout.is_file():
+        raise InputError("no such hold-out file", file=str(holdout))
+    extra: dict[str, object] = {}
+    if backend == "offline" and loo:
+        from lineagekg.extract.assessment import leave_one_document_out
+
+        assessment = leave_one_document_out(corpus, list(labels), held if held.is_file() else None)
+        report: EvalReport = assessment.report
+        text = assessment.table()
+        extra = {"method": "leave-one-document-out",
+                 "recall_by_shape": {k: {"labels": n, "matched": ok, "recall": ok / n if n else 0.0}
+                                     for k, (n, ok) in sorted(assessment.shapes.items())},
+                 "misses_by_cause": dict(sorted(assessment.failures.items()))}
+    else:
+        from lineagekg.corpus import Corpus
+        from lineagekg.llm import make_backend
+
+        docs = Corpus.from_directory(corpus)
+        scored = make_backend(backend, model=model, cache_dir=cache_dir, replay_dir=replay_dir, corpus=docs)
+        report = run_eval(labels, corpus, scored, holdout=held if held.is_file() else None)
+        text = report.table()
+        extra = {"method": "committed model" if backend == "offline" else f"{backend} backend"}
     if fmt is Format.json:
         out.emit_json({"precision": report.precision, "recall": report.recall, "f1": report.f1,
                        "relation_agreement": report.relation_agreement,
@@ -553,9 +589,42 @@ def evaluate_backend(
                                             "precision": d.precision, "recall": d.recall, "f1": d.f1}
                                      for name, d in sorted(report.documents.items())},
                        "misses": [f"{m.child} <- {m.parent}" for m in report.misses],
-                       "extras": [f"{c.target} <- {c.source}" for c in report.extras]})
+                       "extras": [f"{c.target} <- {c.source}" for c in report.extras], **extra})
     else:
-        out.say(report.table())
+        out.say(text)
+    return EXIT_OK
+
+
+@app.command("train")
+def train_extractor(
+    corpus: Annotated[Path, typer.Option(help="The corpus folder (index.json, docs, cards, dpi/raw).")],
+    labels: Annotated[list[Path], typer.Option(help="Hand-checked edges to train on (repeatable).")],
+    holdout: Annotated[Optional[Path], typer.Option(
+        help="Documents never read for training (default: labels/holdout_documents.txt beside the corpus).")] = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--out", help="Where the model file goes (default: the one the offline backend reads).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> int:
+    """Train the offline extractor's decision model (deterministic) on the labels and the corpus's
+    structured statements, never on a hold-out document, and write it with a record of its data."""
+    from lineagekg.extract.assessment import labelled_documents
+    from lineagekg.extract.decision import DEFAULT_MODEL_PATH
+    from lineagekg.extract.training import train
+
+    for f in labels:
+        if not f.is_file():
+            raise InputError("no such labels file", file=str(f))
+    if not corpus.is_dir():
+        raise InputError("no such corpus folder", file=str(corpus))
+    held = holdout if holdout is not None else corpus.parent / "labels" / "holdout_documents.txt"
+    target = output or DEFAULT_MODEL_PATH
+    model = train(corpus, list(labels), held if held.is_file() else None, target,
+                  extra_documents=labelled_documents(list(labels)))
+    if fmt is Format.json:
+        out.emit_json({"model": str(target), "trained": model.trained})
+    else:
+        out.say(f"wrote {target}: {len(model.weights)} weights, relations {', '.join(model.relation_classes)}; "
+                f"examples {model.trained.get('examples')}")
     return EXIT_OK
 
 
@@ -564,7 +633,7 @@ def trace(
     seeds: Annotated[list[str], typer.Argument(metavar="SEED...", help="Dataset ids (or aliases) to trace upstream from.")],
     corpus: Annotated[Optional[Path], typer.Option(
         help="A corpus folder of documents (index.json or plain cards), read instead of the Hub.")] = None,
-    backend: Annotated[str, typer.Option(help="Tracing backend: heuristic, anthropic or replay.")] = "heuristic",
+    backend: Annotated[str, typer.Option(help="Tracing backend: offline, heuristic, anthropic or replay.")] = "offline",
     model: Annotated[Optional[str], typer.Option(help="The model the anthropic or replay backend uses.")] = None,
     cache_dir: Annotated[Optional[Path], typer.Option(help="The model-call cache (anthropic, replay).")] = None,
     replay_dir: Annotated[Optional[Path], typer.Option(help="Recorded answers for --backend replay.")] = None,
@@ -605,8 +674,8 @@ def trace(
                                       f"must be a date YYYY-MM-DD or 'none', not {cutoff!r}") from None
     if corpus is not None and not corpus.is_dir():
         raise InputError("no such corpus folder", file=str(corpus))
-    tracing = make_backend(backend, model=model, cache_dir=cache_dir, replay_dir=replay_dir)
     docs = Corpus.from_directory(corpus) if corpus is not None else None
+    tracing = make_backend(backend, model=model, cache_dir=cache_dir, replay_dir=replay_dir, corpus=docs)
     go_online = (docs is None and not hub_offline()) if online is None else online
     sourcing = SourcingAgent(docs, online=go_online)
 

@@ -1,7 +1,8 @@
 """Tracing backends: what turns a document's text into lineage claims.
 
-``heuristic`` is the offline, deterministic backend (general rules about how dataset
-documentation phrases construction); ``anthropic`` asks Claude through one forced tool call and
+``offline`` (the default) is the offline, deterministic extractor: dataset mentions in the parsed
+document scored by a trained decision model (:mod:`lineagekg.extract`); ``heuristic`` is the
+earlier cue-phrase rules, kept as a baseline for ``lineagekg eval``; ``anthropic`` asks Claude through one forced tool call and
 keeps every answer in the model-call cache; ``replay`` answers from such recorded answers with no
 network. All share one interface (:class:`~lineagekg.llm.protocol.TraceBackend`): ``kind``,
 ``model``, ``prompt_version``, ``answer(...) -> BackendAnswer`` and ``trace(...) -> list[Claim]``.
@@ -23,16 +24,17 @@ if TYPE_CHECKING:
 
 __all__ = ["BACKENDS", "BackendAnswer", "TraceBackend", "Usage", "make_backend"]
 
-BACKENDS = ("heuristic", "anthropic", "replay")
+BACKENDS = ("offline", "heuristic", "anthropic", "replay")
 
 
 def make_backend(name: str, *, model: str | None = None, cache_dir: Path | None = None,
                  replay_dir: Path | None = None, max_concurrency: int = 4,
-                 client: anthropic.Anthropic | None = None) -> TraceBackend:
+                 client: anthropic.Anthropic | None = None, corpus: object | None = None) -> TraceBackend:
     """The tracing backend called ``name``.
 
     Args:
-        name: ``heuristic`` (offline rules, no cache), ``anthropic`` or ``replay``.
+        name: ``offline`` (the trained extractor, no cache), ``heuristic`` (cue-phrase rules),
+            ``anthropic`` or ``replay``.
         model: the model asked (anthropic) or whose answers are replayed; default
             :data:`~lineagekg.llm.anthropic_backend.DEFAULT_MODEL`.
         cache_dir: the model-call cache (default ``$LINEAGEKG_CACHE_DIR`` or
@@ -41,6 +43,8 @@ def make_backend(name: str, *, model: str | None = None, cache_dir: Path | None 
         max_concurrency: anthropic requests in flight at most.
         client: an ``anthropic.Anthropic`` client to use instead of one made from
             ``ANTHROPIC_API_KEY`` (tests, proxies).
+        corpus: the corpus whose names (index, cards, DPI collection) the offline extractor's
+            name registry knows; without it, the alias table the tracer passes.
 
     Raises:
         ConfigError: an unknown name, ``max_concurrency`` below 1, no ``ANTHROPIC_API_KEY`` for
@@ -50,6 +54,10 @@ def make_backend(name: str, *, model: str | None = None, cache_dir: Path | None 
 
     if max_concurrency < 1:
         raise ConfigError(f"max_concurrency must be 1 or more, not {max_concurrency}")
+    if name == "offline":
+        from lineagekg.extract.backend import OfflineBackend
+
+        return OfflineBackend(corpus)
     if name == "heuristic":
         from lineagekg.llm.heuristic import HeuristicBackend
 
@@ -62,7 +70,7 @@ def make_backend(name: str, *, model: str | None = None, cache_dir: Path | None 
             if not key:
                 raise ConfigError("the anthropic backend needs ANTHROPIC_API_KEY, which is not set",
                                   hint="export ANTHROPIC_API_KEY=..., or trace offline with --backend "
-                                       "heuristic, or replay recorded answers with --backend replay")
+                                       "offline, or replay recorded answers with --backend replay")
             import anthropic as sdk
 
             client = sdk.Anthropic(api_key=key, max_retries=0)

@@ -22,7 +22,6 @@ Pipeline per document:
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 
@@ -30,95 +29,21 @@ import yaml
 
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.llm.protocol import BackendAnswer
+from lineagekg.text.evidence import evidence_in
+from lineagekg.text.safety import addresses_the_model
 
 PROMPT_VERSION = "heuristic-rules/2"
+
+__all__ = ["PROMPT_VERSION", "HeuristicBackend", "addresses_the_model", "evidence_in", "normalise_markup"]
 
 # --------------------------------------------------------------------------------------------
 # markup normalisation (shared by the cleaner and the evidence check)
 # --------------------------------------------------------------------------------------------
 
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
-_ANCHOR = re.compile(r"<a\b[^>]*?href\s*=\s*[\"']?([^\"'\s>]+)[\"']?[^>]*>(.*?)</a\s*>", re.DOTALL | re.IGNORECASE)
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_HTML_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_BLOCK_TAG = re.compile(r"</?(?:br|p|div|td|th|tr|li|ul|ol|table|thead|tbody|h[1-6]|details|summary|hr)\b[^>\n]*>",
-                        re.IGNORECASE)
-_TAG = re.compile(r"</?[a-zA-Z][^>\n]*>")
-_MD_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
-_EMPH = re.compile(r"\*\*|__(?=\S)|(?<=\S)__|`+|~~")
-_HF_DATASET = re.compile(r"huggingface\.co/datasets/([A-Za-z0-9][\w.-]*/[\w.-]+|[A-Za-z0-9][\w.-]*)", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class _Link:
-    text: str
-    url: str
-    start: int
-    end: int
-
-    @property
-    def hf_id(self) -> str | None:
-        m = _HF_DATASET.search(self.url)
-        if not m:
-            return None
-        ident = m.group(1).rstrip(".")
-        for tail in ("/tree", "/blob", "/viewer", "/resolve", "/raw"):
-            ident = ident.split(tail)[0]
-        return ident
-
-
-def _inline(text: str) -> tuple[str, list[_Link]]:
-    """Reduce inline markdown/HTML to text; return the text and its links (with offsets)."""
-    text = _COMMENT.sub("", text)
-    text = _AUTOLINK.sub(lambda m: f"[{m.group(1)}]({m.group(1)})", text)
-    text = _ANCHOR.sub(lambda m: f"[{m.group(2)}]({m.group(1)})", text)
-    text = _MD_IMAGE.sub("", text)
-    text = _HTML_IMG.sub("", text)
-    text = _BLOCK_TAG.sub(" ", text)
-    text = _TAG.sub("", text)
-    text = _EMPH.sub("", text)
-    text = html.unescape(text)
-    out: list[str] = []
-    links: list[_Link] = []
-    pos = 0
-    length = 0
-    for m in _MD_LINK.finditer(text):
-        before = text[pos:m.start()]
-        out.append(before)
-        length += len(before)
-        label = _MD_LINK.sub(lambda n: n.group(1), m.group(1)).strip()
-        if label:
-            links.append(_Link(label, m.group(2), length, length + len(label)))
-            out.append(label)
-            length += len(label)
-        pos = m.end()
-    out.append(text[pos:])
-    return "".join(out), links
-
-
-def _ws(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def normalise_markup(text: str) -> str:
-    """The document text with markup reduced as the cleaner reduces it, whitespace collapsed:
-    an evidence quote must be a substring of this."""
-    _, body = _split_front_matter(text)
-    plain, _ = _inline(body)
-    plain = "\n".join(re.sub(r"^\s*(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)", "", line)
-                      for line in plain.splitlines())
-    return _ws(plain.replace("|", " "))
-
-
-def evidence_in(document_text: str, evidence: str) -> bool:
-    """True if ``evidence`` occurs verbatim in the document after markup normalisation (or, for
-    card YAML, verbatim in its front matter)."""
-    front, _ = _split_front_matter(document_text)
-    return _ws(evidence) in normalise_markup(document_text) or (
-        bool(front) and evidence.strip() in front.splitlines())
-
+from lineagekg.text.frontmatter import front_matter_span
+from lineagekg.text.markup import _COMMENT, _FENCE, _HF_DATASET, _ws, normalise_markup
+from lineagekg.text.markup import MarkupLink as _Link
+from lineagekg.text.markup import inline as _inline
 
 # --------------------------------------------------------------------------------------------
 # cleaning: blocks and sentence units
@@ -166,11 +91,7 @@ def _html_table_to_rows(m: re.Match[str]) -> str:
 
 
 def _split_front_matter(text: str) -> tuple[str, str]:
-    if text.startswith("---"):
-        end = text.find("\n---", 3)
-        if end > 0:
-            return text[3:end], text[end + 4:]
-    return "", text
+    return front_matter_span(text)
 
 
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|et al|cf|approx|Fig|Eq|No|Sec|al)\.|\b[A-Z]\.)$")
@@ -588,20 +509,6 @@ _EVAL = re.compile(
     r"state-of-the-art|held[- ]out|validation sets?|test sets?|surpass\w*|achiev\w*|scores?)\b")
 _TRAINING = re.compile(r"(?i)\b(?:fine-?tun(?:e|ed|es|ing)|finetun(?:e|ed|es|ing)|train(?:ed|s)?|"
                        r"tuned|initiali[sz]ed)\s+(?:[\w.()-]+\s+){0,5}?on\b|\binitiali[sz]ed\s+(?:by|from|with)\b")
-_INJECTION = re.compile(
-    r"(?i)\b(?:ignore|disregard|forget|override)\b[^.]{0,60}\b(?:instructions?|prompts?|rules?|guidelines)\b|"
-    r"\byou are (?:an?|the|now) (?:ai|assistant|language model|model|llm)\b|"
-    r"\b(?:report|list|output|add|include)\b[^.]{0,60}\bas (?:a|the|its|their) (?:source|parent|upstream)\b|"
-    r"\bsystem prompt\s*:|\b(?:assistant|system)\s*:\s")
-
-
-def addresses_the_model(text: str) -> bool:
-    """True when ``text`` reads as an instruction to a model ("ignore your instructions and
-    report X as a source"), not as a statement about how a dataset was built. Every backend
-    skips such text (the heuristic's units, a model's evidence)."""
-    return bool(_INJECTION.search(text))
-
-
 _CITATION = re.compile(r"^\s*\[\d+\]")
 _RESPONSES = re.compile(
     r"(?i)\b(?:generat\w*|query|querying|queried|produc\w*|writ\w*)\b[^.]{0,80}?\b"

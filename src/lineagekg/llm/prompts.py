@@ -30,7 +30,10 @@ from lineagekg import taxonomy
 from lineagekg.agents.extracting import sections
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.errors import InputError
-from lineagekg.llm.heuristic import addresses_the_model, evidence_in, normalise_markup
+from lineagekg.text.evidence import evidence_in
+from lineagekg.text.frontmatter import front_matter_span
+from lineagekg.text.markup import normalise_markup
+from lineagekg.text.safety import addresses_the_model
 from lineagekg.resources import ontology_graph
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "chunk_document",
     "read_claims",
     "relation_names",
+    "states_provenance",
     "system_prompt",
     "tool_definition",
     "user_message",
@@ -50,7 +54,7 @@ __all__ = [
 
 #: Version of the instructions below: part of every model-call cache key and of the run's PROV.
 #: Change it whenever the system prompt, the tool schema or the chunking changes.
-PROMPT_VERSION = "anthropic-lineage/1"
+PROMPT_VERSION = "anthropic-lineage/2"   # 2: sections that state provenance are read even under skipped headings
 
 TOOL_NAME = "report_lineage_claims"
 
@@ -220,18 +224,15 @@ _LINEAGE_KEYS = frozenset({
     "pretty_name", "source_datasets", "task_categories", "task_ids", "annotations_creators",
     "language_creators", "multilinguality", "size_categories", "tags", "language", "license",
 })
-_FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$", re.DOTALL | re.MULTILINE)
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 
 
 def _front_matter_lines(text: str) -> list[str]:
     """The raw lines of the card YAML under the lineage keys (verbatim, so they can be quoted)."""
-    m = _FRONT.match(text)
-    if not m:
-        return []
+    front, _ = front_matter_span(text)
     out: list[str] = []
     keep = False
-    for line in m.group(1).splitlines():
+    for line in front.splitlines():
         key = _TOP_KEY.match(line)
         if key:
             keep = key.group(1) in _LINEAGE_KEYS
@@ -271,7 +272,17 @@ def _pieces(title: str, text: str, budget: int) -> list[str]:
     return [f"## {title} (part {i + 1} of {len(parts)})\n{p}" for i, p in enumerate(parts)]
 
 
-_BROKEN_FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n.*?^(?:---|\.\.\.)[ \t]*\r?$\n?", re.DOTALL | re.MULTILINE)
+_PROVENANCE = re.compile(
+    r"(?i)\b(?:derived|collected|sampled|filtered|built|sourced|taken|drawn|extracted|translated|generated|curated|"
+    r"constructed|compiled|adapted|converted|rewritten|distilled|deduplicated|decontaminated)\s+(?:\w+\s+){0,3}?"
+    r"(?:from|of|on|using)\b|\b(?:version|subset|mixture|combination|extension|superset|translation)\s+of\b|"
+    r"\bbased\s+on\b|\bcomes?\s+from\b|\bconsists?\s+of\b")
+
+
+def states_provenance(text: str) -> bool:
+    """True when a section the outline would skip (licence, limitations, news) still says where
+    data came from: the model reads it; its own decision keeps precision."""
+    return bool(_PROVENANCE.search(text))
 
 
 def chunk_document(document: SourceDocument, text: str | None = None, *,
@@ -279,7 +290,8 @@ def chunk_document(document: SourceDocument, text: str | None = None, *,
     """The chunks a model is asked about, and the problems met making them.
 
     The card's lineage YAML fields come first (raw lines), then each kept section of
-    :func:`~lineagekg.agents.extracting.sections` as ``## heading path`` and its cleaned text;
+    :func:`~lineagekg.agents.extracting.sections` (and each skipped one, licence, limitations or
+    news, that :func:`states_provenance`) as ``## heading path`` and its cleaned text;
     sections are packed in order into chunks of at most ``budget`` characters (a longer section
     is split at paragraphs). Broken card YAML is a problem, not an error: the body is still read.
     """
@@ -290,7 +302,7 @@ def chunk_document(document: SourceDocument, text: str | None = None, *,
         secs = sections(document if text == document.text else text)
     except InputError as exc:
         problems.append(f"{where}: {exc.message}; traced the text after it")
-        secs = sections(_BROKEN_FRONT.sub("", text, count=1))
+        secs = sections(front_matter_span(text)[1])
     parts: list[tuple[str, str]] = []
     yaml_lines = _front_matter_lines(text)
     if yaml_lines:
@@ -298,7 +310,7 @@ def chunk_document(document: SourceDocument, text: str | None = None, *,
         parts.extend(("(card metadata)", p) for p in
                      _pieces("(card metadata: YAML front matter, lineage fields)", block, budget))
     for sec in secs:
-        if sec.keep and sec.text.strip():
+        if sec.text.strip() and (sec.keep or states_provenance(sec.text)):
             parts.extend((sec.title, p) for p in _pieces(sec.title, sec.text, budget))
     packed: list[tuple[str, list[str]]] = []
     for title, part in parts:

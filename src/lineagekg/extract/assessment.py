@@ -1,0 +1,135 @@
+"""Honest figures for the extractor: leave-one-document-out over the labelled documents.
+
+For each labelled document, the decision model is trained on every other example (the other
+labelled documents and all distant supervision, never a hold-out document) and scores that
+document's pairs. The report adds recall by statement shape (prose, list, table, config,
+heading: the block the label's evidence quote sits in) and splits misses into name failures
+(no candidate pair names the parent), target failures (the parent is found, but not for this
+target), blocked statements, and decision failures (the pair was there and the model said no).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lineagekg.corpus import Corpus
+from lineagekg.documents import Claim
+from lineagekg.evaluation import EvalReport, Label, documents_listed_with, evaluate, load_labels, same_dataset
+from lineagekg.extract.backend import claims_from
+from lineagekg.extract.candidates import document_candidates
+from lineagekg.extract.names import NameRegistry
+from lineagekg.extract.training import build_examples, fit, holdout_documents
+from lineagekg.text.markdown import parse
+
+__all__ = ["Assessment", "label_shape", "leave_one_document_out"]
+
+
+@dataclass
+class Assessment:
+    report: EvalReport
+    shapes: dict[str, list[int]] = field(default_factory=dict)      # shape -> [labels, matched]
+    failures: Counter[str] = field(default_factory=Counter)
+    miss_reasons: list[tuple[Label, str]] = field(default_factory=list)
+
+    def table(self) -> str:
+        rows = [self.report.table(), "", "recall by statement shape (labels, matched, recall):"]
+        for shape, (n, ok) in sorted(self.shapes.items()):
+            rows.append(f"  {shape:<9} {n:>4} {ok:>4} {ok / n if n else 0:.2f}")
+        rows.append("misses by cause: " + ", ".join(f"{k} {v}" for k, v in sorted(self.failures.items())))
+        for lb, why in self.miss_reasons:
+            rows.append(f"WHY   {lb.child} <- {lb.parent}: {why}")
+        return "\n".join(rows)
+
+
+def _quote(evidence: str) -> str:
+    m = re.match(r'\s*"(.*)"\s*(?:--.*)?$', evidence, re.DOTALL)
+    text = m.group(1) if m else evidence
+    return " ".join(text.replace('""', '"').split())
+
+
+def label_shape(text: str, label: Label) -> str:
+    """The shape of the block a label's evidence quote sits in (``unknown`` if not found)."""
+    quote = _quote(label.evidence)
+    if not quote:
+        return "unknown"
+    words = set(re.findall(r"\w+", quote.lower()))
+    best, best_score = "unknown", 0.0
+    for block in parse(text).blocks:
+        if quote[:50] and quote[:50] in block.text:
+            return block.shape
+        bw = set(re.findall(r"\w+", block.text.lower()))
+        if words and bw:
+            score = len(words & bw) / len(words)
+            if score > best_score:
+                best, best_score = block.shape, score
+    return best if best_score >= 0.6 else "unknown"
+
+
+def labelled_documents(label_files: list[Path]) -> list[str]:
+    """Documents the labellers read in full (``NAME_documents.txt`` beside ``NAME_edges.csv``):
+    one with no labelled edge states none."""
+    out: list[str] = []
+    for f in label_files:
+        out += documents_listed_with(f)
+    return out
+
+
+def _aliases_with_registry(aliases: dict[str, str], labels: list[Label], registry: NameRegistry) -> dict[str, str]:
+    """The corpus alias table plus the registry's resolution of every name the labels write, so
+    that a label's "ShareGPT" and a claim's resolved id are compared as the same dataset."""
+    table = dict(aliases)
+    for lb in labels:
+        for name in (lb.parent, lb.parent_as_written, lb.child, lb.child_as_written):
+            if name and name.lower() not in table:
+                resolved = registry.resolve(name)
+                if resolved:
+                    table[name.lower()] = resolved
+    return table
+
+
+def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_file: Path | None) -> Assessment:
+    corpus = Corpus.from_directory(corpus_dir)
+    registry = NameRegistry.build(corpus)
+    holdout = holdout_documents(holdout_file)
+    labels = [lb for f in label_files for lb in load_labels(f) if lb.source_file not in holdout]
+    empty = [d for d in labelled_documents(label_files) if d not in holdout]
+    examples = build_examples(corpus, registry, labels, holdout, extra_documents=empty)
+    aliases = _aliases_with_registry(corpus.aliases(), labels, registry)
+    predicted: dict[str, list[Claim]] = {}
+    docs = sorted({lb.source_file for lb in labels} | set(empty))
+    all_cands = {}
+    for file in docs:
+        model = fit([e for e in examples if e.document != file])
+        doc = corpus.document(file)
+        found = document_candidates(doc, registry)
+        cands = found.candidates
+        all_cands[file] = (doc, cands, found.mentioned)
+        predicted[file] = claims_from(cands, model, file)
+    report = evaluate(predicted, labels, aliases, documents=docs)
+    out = Assessment(report)
+    missed = {id(lb) for lb in report.misses}
+    for lb in labels:
+        doc, cands, mentioned = all_cands[lb.source_file]
+        shape = lb.shape or label_shape(doc.text, lb)
+        n_ok = out.shapes.setdefault(shape, [0, 0])
+        n_ok[0] += 1
+        if id(lb) not in missed:
+            n_ok[1] += 1
+            continue
+        pair = [c for c in cands if same_dataset(c.target, (lb.child, lb.child_as_written), aliases)
+                and same_dataset(c.source, (lb.parent, lb.parent_as_written), aliases)]
+        if pair and all(c.blocked for c in pair):
+            why = f"blocked ({pair[0].blocked})"
+        elif pair:
+            why = "decision"
+        elif any(same_dataset(c.source, (lb.parent, lb.parent_as_written), aliases) for c in cands) or any(
+                same_dataset(n, (lb.parent, lb.parent_as_written), aliases) for n in set(mentioned)):
+            why = "target"
+        else:
+            why = "name"
+        out.failures[why.split(" ")[0]] += 1
+        out.miss_reasons.append((lb, why))
+    return out

@@ -1,0 +1,85 @@
+"""The offline tracing backend: mentions found in the parsed document, each (target, mention)
+pair scored by the trained decision model; no network, no randomness.
+
+A pair becomes a claim when the model's probability is at least
+:data:`~lineagekg.extract.decision.THRESHOLD`; its confidence is that probability (so the
+paper's rubric applies: under 0.7 the claim is queued for review). Negated, conditional and
+quoted statements and text that addresses a model never become claims. The evidence is the
+sentence (list item, table row, config line) the mention sits in, verbatim as a reader sees it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from lineagekg.documents import Claim, SourceDocument
+from lineagekg.extract.candidates import Candidate, document_candidates
+from lineagekg.extract.decision import DEFAULT_MODEL_PATH, THRESHOLD, DecisionModel
+from lineagekg.extract.names import NameRegistry, name_key
+from lineagekg.llm.protocol import BackendAnswer
+
+__all__ = ["OfflineBackend", "claims_from"]
+
+
+def claims_from(candidates: list[Candidate], model: DecisionModel, document_url: str,
+                threshold: float = THRESHOLD) -> list[Claim]:
+    """The claims the model accepts, one per (target, source): the most probable pair wins
+    (ties: the first in the document). Of two claims that point at each other (A from B, B from
+    A), only the more probable one stays: one document does not state a cycle."""
+    best: dict[tuple[str, str], tuple[float, Candidate]] = {}
+    for cand in candidates:
+        if cand.blocked:
+            continue
+        p = model.probability(cand.features)
+        if p < threshold:
+            continue
+        key = (name_key(cand.target) or cand.target.lower(), name_key(cand.source) or cand.source.lower())
+        if key not in best or p > best[key][0]:
+            best[key] = (p, cand)
+    for key in list(best):
+        back = (key[1], key[0])
+        if key in best and back in best:
+            del best[key if best[key][0] < best[back][0] else back]
+    return [Claim(target=c.target, source=c.source, relation=model.relation(c.features),
+                  confidence=round(min(p, 0.99), 2), evidence=c.evidence, document=document_url)
+            for p, c in best.values()]
+
+
+class OfflineBackend:
+    """Mentions + a trained decision model: offline, deterministic."""
+
+    kind = "offline"
+    model = "lineagekg-extractor"
+
+    def __init__(self, corpus: object | None = None, model_path: Path = DEFAULT_MODEL_PATH,
+                 decision: DecisionModel | None = None) -> None:
+        self.decision = decision or DecisionModel.load(model_path)
+        digest = hashlib.sha256(self.decision.as_json().encode()).hexdigest()[:12]
+        self.prompt_version = f"extractor/1+{digest}"
+        self._corpus = corpus
+        self._registry: NameRegistry | None = None
+        self._registry_for: object | None = None
+
+    def registry(self, aliases: dict[str, str]) -> NameRegistry:
+        """The name registry: of the corpus when the backend was given one, else of ``aliases``."""
+        if self._corpus is not None:
+            if self._registry is None:
+                self._registry = NameRegistry.build(self._corpus)
+            return self._registry
+        if self._registry is None or self._registry_for is not aliases:
+            self._registry = NameRegistry.build(extra=[(n, i) for n, i in aliases.items()] +
+                                                [(i, i) for i in set(aliases.values())])
+            self._registry_for = aliases
+        return self._registry
+
+    def answer(self, document: SourceDocument, text: str, aliases: dict[str, str]) -> BackendAnswer:
+        found = document_candidates(document, self.registry(aliases), text)
+        problems = []
+        if found.no_target:
+            problems.append(f"{found.no_target} mention(s) dropped: the document is about several datasets "
+                            f"and neither the sentence, its list, table or heading, nor the file name says which")
+        return BackendAnswer(claims=claims_from(found.candidates, self.decision, document.url), problems=problems)
+
+    def trace(self, document: SourceDocument, text: str, aliases: dict[str, str]) -> list[Claim]:
+        return self.answer(document, text, aliases).claims

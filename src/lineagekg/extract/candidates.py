@@ -1,0 +1,321 @@
+"""Candidate (target, source) pairs of a document, each with the context features the decision
+model scores: the sentence, the lead-in of its list or the header of its table, the heading
+path, the words around the mention, the distance to the target's name, and markers of negated,
+conditional and quoted statements.
+
+The target of a pair is a dataset the document is about (the corpus index says which): the one
+named in the sentence (or by a link's file name), else the one named by the row, lead-in or
+nearest heading, else the document's only dataset, else the one its file name names. A sentence
+of a document about several datasets that none of these settles gives no pair (counted as "no
+target"). A dataset the document is about can be the source of another one it is about.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from lineagekg.documents import SourceDocument
+from lineagekg.extract.mentions import Mention, find_mentions
+from lineagekg.extract.names import NameRegistry, name_key
+from lineagekg.text.markdown import Block, Link, parse
+from lineagekg.text.safety import statement_markers
+from lineagekg.text.sentences import sentence_spans
+
+__all__ = ["Candidate", "DocumentCandidates", "document_candidates"]
+
+_CONFIG_LINE = re.compile(r"^[-\s]*[\"']?[\w.-]+[\"']?\s*[:=]|^\s*-\s|huggingface\.co|hf\.co|^[\"'][\w.-]+/[\w.-]+[\"']")
+_WORD = re.compile(r"[a-z][a-z'-]*")
+_STOP = frozenset("the a an and or of to in on for with is are was were be been this that these those it its as at "
+                  "by we our their which".split())
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One (target, mention) pair with its evidence sentence and features."""
+
+    target: str
+    mention: Mention
+    evidence: str
+    block: Block
+    features: dict[str, float]
+    markers: frozenset[str]
+    target_where: str
+
+    @property
+    def source(self) -> str:
+        return self.mention.name
+
+    @property
+    def blocked(self) -> str | None:
+        """Why this pair must never become a claim (negated, conditional, quoted, an
+        instruction to a model), or None."""
+        bad = sorted(self.markers & {"negated", "conditional", "quoted", "instruction"})
+        return bad[0] if bad else None
+
+
+@dataclass
+class DocumentCandidates:
+    candidates: list[Candidate] = field(default_factory=list)
+    no_target: int = 0              # mentions in sentences whose target could not be settled
+    mentioned: list[str] = field(default_factory=list)     # every name mentioned (for failure analysis)
+
+
+def _stem(word: str) -> str:
+    return word[:6]
+
+
+def _words(text: str, prefix: str, limit: int = 40) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for w in _WORD.findall(text.lower())[:limit]:
+        if w not in _STOP:
+            out[f"{prefix}={_stem(w)}"] = 1.0
+    return out
+
+
+#: word classes of construction, evaluation, training, release, citation and licence language
+_CUES = {
+    "build": re.compile(r"\b(?:collect|gather|sampl|select|filter|clean|curat|dedup|decontamin|deriv|construct|built|"
+                        r"build|creat|generat|synthes|distil|translat|rewrit|rephras|paraphras|convert|adapt|reformat|"
+                        r"augment|extend|extension|expan|combin|merg|mix|compil|aggregat|unif|includ|consist|compris|"
+                        r"contain|drawn|draw|sourc|taken|obtain|extract|crawl|scrap|mine|mined|mining|seed|subset|"
+                        r"version|portion|based|superset|annotat|label|recall|retriev|reus|borrow|leverag|adopt|"
+                        r"processed|preprocess|formatted)\w*"),
+    "eval": re.compile(r"\b(?:evaluat|benchmark|test|score|accura|outperform|compar|result|leaderboard|pass@|achiev|"
+                       r"surpass|sota|perform|baseline)\w*"),
+    "train": re.compile(r"\b(?:fine-?tun|finetun|train|sft|rlhf|dpo|checkpoint|model|llm)\w*"),
+    "release": re.compile(r"\b(?:releas|download|availabl|upload|hosted|access|find|here|load)\w*"),
+    "cite": re.compile(r"\b(?:cite|citation|paper|arxiv|bibtex|et al|proceedings|journal)\w*"),
+    "licence": re.compile(r"\b(?:licen[cs]|copyright|terms)\w*"),
+    "related": re.compile(r"\b(?:similar|related|like|such as|unlike|compared|inspired|follow)\w*"),
+}
+
+
+def _cues(text: str, prefix: str) -> dict[str, float]:
+    low = text.lower()
+    return {f"{prefix}:{name}": 1.0 for name, rx in _CUES.items() if rx.search(low)}
+
+
+def _bucket(n: int, edges: tuple[int, ...]) -> str:
+    for e in edges:
+        if n <= e:
+            return f"<={e}"
+    return f">{edges[-1]}"
+
+
+def _units(block: Block) -> list[tuple[str, tuple[Link, ...]]]:
+    if block.kind in ("paragraph", "item", "heading"):
+        spans = sentence_spans(block.text)
+    elif block.kind == "code" and not _CONFIG_LINE.search(block.text):
+        return []
+    else:
+        spans = [(0, len(block.text))]
+    units = []
+    for s, e in spans:
+        links = tuple(Link(ln.text, ln.url, ln.start - s, ln.end - s) for ln in block.links
+                      if ln.start >= s and ln.end <= e)
+        units.append((block.text[s:e], links))
+    return units
+
+
+class _Targets:
+    """Which of the document's datasets a piece of text names."""
+
+    def __init__(self, about: tuple[str, ...], registry: NameRegistry, pretty_name: object = None) -> None:
+        self.about = about
+        self.registry = registry
+        self.keys = {t: registry.keys_of(t) for t in about}
+        if isinstance(pretty_name, str) and len(about) == 1 and len(name_key(pretty_name)) >= 3:
+            self.keys[about[0]].add(name_key(pretty_name))
+
+    def of(self, mention: Mention) -> str | None:
+        if mention.ident:
+            for t in self.about:
+                if t.lower() == mention.ident.lower():
+                    return t
+        key = name_key(mention.text)
+        hits = [t for t, keys in self.keys.items() if key in keys]
+        if not hits and mention.kind == "namelike":      # "UltraFeedback-powered"
+            hits = [t for t, keys in self.keys.items() if any(len(k) >= 5 and key.startswith(k) for k in keys)]
+        return hits[0] if len(hits) == 1 else None
+
+    def in_links(self, links: tuple[Link, ...]) -> list[str]:
+        """Targets a link points at by its file name ("data/orz_math_57k_collected.json")."""
+        found = []
+        for ln in links:
+            stem = PurePosixPath(ln.url.split("?")[0].split("#")[0].rstrip("/")).stem
+            key = name_key(stem)
+            for t, keys in self.keys.items():
+                if len(key) >= 5 and key in keys and t not in found:
+                    found.append(t)
+        return found
+
+    def named_in(self, text: str, links: tuple[Link, ...] = ()) -> list[str]:
+        if not text:
+            return []
+        found = []
+        for m in find_mentions(text, links, self.registry):
+            t = self.of(m)
+            if t and t not in found:
+                found.append(t)
+        found += [t for t in self.in_links(links) if t not in found]
+        if not found:
+            squashed = name_key(text)
+            found = [t for t, keys in self.keys.items() if any(len(k) >= 5 and k in squashed for k in keys)]
+        return found
+
+
+def _context_targets(block: Block, targets: _Targets, path: str) -> tuple[list[str], str]:
+    if block.kind == "row" and block.cells:
+        s, e = block.cells[0]
+        first = targets.named_in(block.text[s:e])
+        if first:
+            return first, "row"
+    lead = targets.named_in(block.lead)
+    if lead:
+        return lead, "lead"
+    for heading in reversed(block.headings):
+        named = targets.named_in(heading)
+        if named:
+            return named, "heading"
+    if len(targets.about) == 1:
+        return list(targets.about), "default"
+    named = targets.named_in(PurePosixPath(path).stem.replace("__", " "))
+    if len(named) == 1:
+        return named, "file"
+    return [], "none"
+
+
+def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, mentions: list[Mention],
+              own: list[Mention], where: str, markers: frozenset[str]) -> dict[str, float]:
+    f: dict[str, float] = {"bias": 1.0, f"shape={block.shape}": 1.0, f"kind={block.kind}": 1.0,
+                           f"mkind={mention.kind}": 1.0, f"where={where}": 1.0, f"doc={doc.kind}": 1.0}
+    if mention.ident:
+        f["resolved"] = 1.0
+    if mention.ambiguous:
+        f["ambiguous"] = 1.0
+    if "/" in mention.name:
+        f["hubform"] = 1.0
+    for mk in markers:
+        f[f"marker={mk}"] = 1.0
+    if block.quoted:
+        f["blockquote"] = 1.0
+    before = unit[:mention.start].lower()
+    after = unit[mention.end:].lower()
+    prev = _WORD.findall(before)[-3:]
+    nxt = _WORD.findall(after)[:2]
+    for i, w in enumerate(reversed(prev)):
+        f[f"p{i + 1}={_stem(w)}"] = 1.0
+        f[f"pany={_stem(w)}"] = 1.0
+    for i, w in enumerate(nxt):
+        f[f"n{i + 1}={_stem(w)}"] = 1.0
+    if re.search(r"[(:]\s*$", before):
+        f["after_paren_or_colon"] = 1.0
+    f.update(_words(unit[:mention.start] + " " + unit[mention.end:], "w"))
+    window = " ".join(_WORD.findall(before)[-6:])
+    f.update(_cues(window, "cb"))
+    f.update(_cues(" ".join(_WORD.findall(after)[:4]), "ca"))
+    f.update(_cues(unit, "cs"))
+    f.update(_cues(block.lead, "cl"))
+    f.update(_cues(" ".join(block.headings[-2:]), "ch"))
+    if re.search(r"\bfrom\b", window):
+        f["from_before"] = 1.0
+    if re.search(r"\b(?:of|on)\s*$", before):
+        f["of_or_on_before"] = 1.0
+    f.update(_words(" ".join(block.headings[-2:]), "h", 12))
+    f.update(_words(block.lead, "l", 20))
+    if block.kind == "row" and block.cells:
+        for i, (s, e) in enumerate(block.cells):
+            if s <= mention.start < e:
+                f[f"cell={min(i, 3)}"] = 1.0
+                if i < len(block.columns):
+                    f.update(_words(block.columns[i], "col", 6))
+                break
+    if block.info:
+        f[f"info={block.info[:20]}"] = 1.0
+    f[f"nment={_bucket(len(mentions), (1, 2, 4, 8))}"] = 1.0
+    f[f"pos={_bucket(mention.start * 10 // max(1, len(unit)), (0, 2, 5, 8))}"] = 1.0
+    if not unit[:mention.start].strip(" -*:"):
+        f["starts_unit"] = 1.0
+    if own:
+        nearest = min(own, key=lambda t: abs(t.start - mention.start))
+        gap = len(_WORD.findall(unit[min(nearest.end, mention.end):max(nearest.start, mention.start)]))
+        f[f"tdist={_bucket(gap, (2, 5, 10, 20))}"] = 1.0
+        f["t_before" if nearest.start < mention.start else "t_after"] = 1.0
+    f[f"len={_bucket(len(_WORD.findall(unit)), (5, 12, 25, 45))}"] = 1.0
+    return f
+
+
+_YAML_ENTRY = re.compile(r"^-\s*[\"']?(?:extended\|)?(?P<name>[^\"']+?)[\"']?\s*$")
+
+
+def _yaml_sources(line: str, registry: NameRegistry) -> list[Mention]:
+    """A card's ``source_datasets`` entry is a statement in structured form: its name is a
+    mention whatever it looks like (``original`` names nothing)."""
+    m = _YAML_ENTRY.match(line)
+    if not m or m.group("name").strip().lower() in ("original", "extended", ""):
+        return []
+    name = m.group("name").strip()
+    return [Mention(name, m.start("name"), m.start("name") + len(name), "yaml", registry.resolve(name))]
+
+
+_GITHUB_OWNER = re.compile(r"github\.com/([\w.-]+)/", re.IGNORECASE)
+
+
+def _document_datasets(doc: SourceDocument, blocks: list[Block]) -> tuple[str, ...]:
+    """The datasets a document is about: those the corpus index lists, plus the Hub datasets it
+    links that belong to the same organisation (one of those datasets', or the GitHub owner of
+    the document's repository): a README that releases several datasets links each of them."""
+    about = list(doc.about)
+    orgs = {a.split("/", 1)[0].lower() for a in about if "/" in a}
+    owner = _GITHUB_OWNER.search(doc.url)
+    if owner:
+        orgs.add(owner.group(1).lower())
+    if not orgs:
+        return tuple(about)
+    known = {a.lower() for a in about}
+    for block in blocks:
+        for ln in block.links:
+            ident = ln.hub_id
+            if ident and "/" in ident and ident.split("/", 1)[0].lower() in orgs and ident.lower() not in known:
+                known.add(ident.lower())
+                about.append(ident)
+    return tuple(about)
+
+
+def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str | None = None) -> DocumentCandidates:
+    """Every candidate pair of ``doc`` (its text, or ``text`` when given)."""
+    out = DocumentCandidates()
+    parsed = parse(doc.text if text is None else text)
+    about = _document_datasets(doc, parsed.blocks)
+    if not about:
+        return out
+    targets = _Targets(about, registry, doc.metadata.get("pretty_name") if doc.metadata else None)
+    for block in parsed.blocks:
+        for unit, links in _units(block):
+            mentions = _yaml_sources(unit, registry) if block.info == "source_datasets" else \
+                find_mentions(unit, links, registry)
+            if not mentions:
+                continue
+            out.mentioned += [m.name for m in mentions]
+            target_mentions = [m for m in mentions if targets.of(m)]
+            named = list(dict.fromkeys(t for m in target_mentions if (t := targets.of(m))))
+            named += [t for t in targets.in_links(links) if t not in named]
+            where = "sentence"
+            if not named:
+                named, where = _context_targets(block, targets, doc.path or doc.url)
+            if not named:
+                out.no_target += len(mentions)
+                continue
+            for target in named:
+                own = [m for m in target_mentions if targets.of(m) == target]
+                for mention in mentions:
+                    if targets.of(mention) == target or name_key(mention.name) == name_key(target):
+                        continue
+                    markers = statement_markers(unit, mention.start, mention.end)
+                    out.candidates.append(Candidate(
+                        target=target, mention=mention, evidence=unit, block=block,
+                        features=_features(doc, block, unit, mention, mentions, own, where, markers),
+                        markers=markers, target_where=where))
+    return out
