@@ -238,8 +238,22 @@ def path(source: Annotated[str, typer.Argument(metavar="FROM")], target: Annotat
 
 
 @app.command()
-def contamination(benchmark: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
-    """Every dataset that reaches BENCHMARK (or one of its splits), each with a witness path."""
+def contamination(
+    benchmark: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table,
+    verify: Annotated[bool, typer.Option("--verify", help="Look for the benchmark's registered records in "
+                                         "every registered set, next to the predicted path.")] = False,
+    threshold: Annotated[float, typer.Option(help="--verify: near-duplicate threshold (share of n-grams).")] = 0.5,
+    ngram: Annotated[int, typer.Option(help="--verify: words per shingle.")] = 8,
+    num_perm: Annotated[int, typer.Option("--num-perm", help="--verify: MinHash permutations.")] = 128,
+    write: Annotated[bool, typer.Option("--write/--no-write", help="--verify: write measurements as PROV.")] = True,
+) -> int:
+    """Every dataset that reaches BENCHMARK (or one of its splits), each with a witness path;
+    with --verify, the benchmark's items found at the record level in every registered set."""
+    if verify:
+        from lineagekg.cli.samples import verify_contamination
+
+        return verify_contamination(benchmark, store, fmt, threshold=threshold, ngram=ngram,
+                                    num_perm=num_perm, write=write)
     hits = Lineage(_store(store)).contamination(benchmark)
     if fmt is Format.json:
         out.emit_json({"benchmark": benchmark, "datasets": [h.dataset for h in hits],
@@ -732,4 +746,4 @@ def trace(
 
 
 # Commands in their own modules register themselves on ``app`` when imported.
-from lineagekg.cli import reporting, reviewing, serving  # noqa: E402,F401
+from lineagekg.cli import reporting, reviewing, samples, serving  # noqa: E402,F401
