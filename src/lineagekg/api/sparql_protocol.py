@@ -2,7 +2,8 @@
 updates at ``/update`` and as ``update=`` on ``/sparql``, and the service description on ``GET
 /sparql`` without a query. Also mounts the Graph Store Protocol (``/store``) and VoID.
 
-Every query and update is checked before it runs (its length; where its SERVICE and LOAD lead)
+Every query and update is checked before it runs (its length; its shape, which must not nest
+or chain deeper than the parser survives; where its SERVICE and LOAD lead)
 and runs within the gateway's limits (``query_limits``). The check runs in the shared thread pool,
 before the work takes a query slot and away from the thread that will hold pyoxigraph's results:
 rdflib's parser leaves reference cycles that keep their callers' frames alive, and pyoxigraph's
@@ -33,6 +34,7 @@ from lineagekg.api.results import not_acceptable, serialize_answer, serialize_gr
 from lineagekg.api.service_description import describe_service
 from lineagekg.api.settings import GatewaySettings
 from lineagekg.errors import QueryError, QuerySyntaxError, StoreError
+from lineagekg.sparql_text import check_shape
 
 __all__ = ["router"]
 
@@ -121,6 +123,7 @@ async def _answer_query(request: Request, op: ProtocolRequest) -> Response:
     settings, store = settings_of(request), store_of(request)
     text = op.query or ""
     _check_length(text, settings, "query")
+    check_shape(text)
     accept = request.headers.get("accept")
     if negotiate(accept, RESULT_TYPES) is None and negotiate(accept, GRAPH_TYPES) is None:
         raise not_acceptable(accept, RESULT_TYPES[:4] + GRAPH_TYPES[:4])
@@ -151,6 +154,7 @@ async def _run_update(request: Request, op: ProtocolRequest) -> JSONResponse:
     authorize_write(request, settings)
     text = op.update or ""
     _check_length(text, settings, "update")
+    check_shape(text, what="update")
     if op.default_graphs or op.named_graphs:
         raise GatewayError(400, "bad-request", "an update takes using-graph-uri/using-named-graph-uri, "
                                                "not default-graph-uri/named-graph-uri")

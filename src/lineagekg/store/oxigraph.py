@@ -22,6 +22,7 @@ from lineagekg.iris import ONTOLOGY_GRAPH
 from lineagekg.namespaces import PREFIXES
 from lineagekg.queries import SPARQLQuery, library
 from lineagekg.resources import ontology_path
+from lineagekg.sparql_text import check_shape, has_dataset_clause
 from lineagekg.store.base import Row, WriteOutcome
 from lineagekg.store.delta import Delta
 from lineagekg.validation import Progress, validate_delta
@@ -191,7 +192,11 @@ class OxigraphStore:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def _run(self, text: str, *, name: str = "query", union: bool = True) -> Any:
+    def _run(self, text: str, *, name: str = "query", union: bool | None = None) -> Any:
+        """Run ``text``; its default graph is the union of all graphs unless ``union`` is False
+        or (``union`` None) the text has its own ``FROM``/``FROM NAMED``."""
+        if union is None:
+            union = not has_dataset_clause(text)
         try:
             return self._store.query(text, use_default_graph_as_union=union)
         except SyntaxError as exc:
@@ -211,8 +216,11 @@ class OxigraphStore:
         return bool(self._run(query.render(params), name=query.name))
 
     def raw_query(self, query: SPARQLQuery, **params: object) -> Any:
-        """Run any query of the library or a user's file; pyoxigraph results (for serialising)."""
-        return self._run(query.render(params), name=query.name)
+        """Run any query of the library or a user's file; pyoxigraph results (for serialising).
+        The text is checked for shapes that crash the parser first (``check_shape``)."""
+        text = query.render(params)
+        check_shape(text, what=f"query {query.name}")
+        return self._run(text, name=query.name)
 
     def user_query(self, text: str, *, base_iri: str | None = None,
                    default_graphs: list[str] | None = None,
@@ -220,18 +228,22 @@ class OxigraphStore:
         """Start a user's SPARQL query (the gateway's ``/sparql``); the answer is lazy.
 
         Without ``default_graphs``/``named_graphs`` the default graph is the union of all
-        graphs; with either, the dataset is exactly what they name (the SPARQL Protocol's
-        ``default-graph-uri``/``named-graph-uri``, which override ``FROM``/``FROM NAMED``).
+        graphs, unless the text has its own ``FROM``/``FROM NAMED``; with either, the dataset
+        is exactly what they name (the SPARQL Protocol's ``default-graph-uri``/
+        ``named-graph-uri``, which override ``FROM``/``FROM NAMED``). The text is checked for
+        shapes that crash the parser first (``check_shape``).
 
         Caution: the text may use ``SERVICE``, which pyoxigraph executes with its own HTTP
         client; callers that accept text from others must check it first (the gateway does).
 
         Raises:
+            QueryShapeError: the text nests too deep or chains too long to be parsed.
             QuerySyntaxError: the text does not parse (the parser's message).
             InputError: a graph name is not an IRI.
             QueryError, StoreError: evaluation failed.
         """
-        dataset: dict[str, Any] = {"use_default_graph_as_union": True}
+        check_shape(text)
+        dataset: dict[str, Any] = {"use_default_graph_as_union": not has_dataset_clause(text)}
         if default_graphs is not None or named_graphs is not None:
             dataset = {"default_graph": [_iri(g, "default-graph-uri") for g in default_graphs or []],
                        "named_graphs": [_iri(g, "named-graph-uri") for g in named_graphs or []]}
@@ -391,10 +403,13 @@ class OxigraphStore:
         callers that accept text from others must check it first (the gateway does).
 
         Raises:
+            QueryShapeError: the update nests too deep or chains too long to be parsed.
             QuerySyntaxError: the update does not parse.
             QueryError: the update fails (a graph that does not exist, a LOAD that fails).
             InputError: the update writes the ontology graph.
         """
+        check_shape(text, what="update")
+
         def delta() -> Delta:
             quads = [q for q in self._store if q.graph_name != _ONTOLOGY]
             graphs = {g for g in self._store.named_graphs() if g != _ONTOLOGY}
