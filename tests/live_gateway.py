@@ -13,6 +13,8 @@ import httpx
 import uvicorn
 
 from lineagekg.api import GatewaySettings, create_app
+from lineagekg.api.app import close_app
+from lineagekg.api.query_workers import query_pool_of
 from lineagekg.store.oxigraph import OxigraphStore
 
 
@@ -48,7 +50,9 @@ def running_gateway(store: OxigraphStore, settings: GatewaySettings | None = Non
     """Serve ``store`` on a free loopback port in a background thread until the block ends."""
     settings = settings or GatewaySettings()
     port = free_port()
-    config = uvicorn.Config(create_app(store, settings), host="127.0.0.1", port=port,
+    app = create_app(store, settings)
+    query_pool_of(app).wait_ready()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port,
                             log_level="warning", lifespan="off",
                             h11_max_incomplete_event_size=settings.max_query_length * 12 + 65536)
     server = uvicorn.Server(config)
@@ -61,3 +65,4 @@ def running_gateway(store: OxigraphStore, settings: GatewaySettings | None = Non
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        close_app(app)

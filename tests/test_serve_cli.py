@@ -90,6 +90,29 @@ def test_served_settings_come_from_the_environment(served) -> None:
     assert httpx.get(base + "/.well-known/void", timeout=30).status_code == 200
 
 
+def test_cli_reads_a_served_store_and_refuses_to_write_it(served, tmp_path: Path) -> None:
+    _, _, process, store_dir = served
+    stats = subprocess.run([*CLI, "stats", "--store", str(store_dir), "--format", "json"],
+                           capture_output=True, text=True, timeout=300)
+    assert stats.returncode == 0, stats.stderr
+    names = {node["name"] for node in _jsonl("nodes.jsonl")}
+    assert json.loads(stats.stdout)["counts"]["datasets"] == len(names)
+    assert "opened it read-only" in stats.stderr
+    query = tmp_path / "count.rq"
+    query.write_text("PREFIX lk: <https://w3id.org/lineagekg/ns#> SELECT (COUNT(?d) AS ?n) WHERE { ?d a lk:Dataset }",
+                     encoding="utf-8")
+    answered = subprocess.run([*CLI, "query", str(query), "--store", str(store_dir)],
+                              capture_output=True, text=True, timeout=300)
+    assert answered.returncode == 0, answered.stderr
+    assert str(len(names)) in answered.stdout
+    write = subprocess.run([*CLI, "import", "lineage-jsonl", str(EXAMPLES / "nodes.jsonl"),
+                            str(EXAMPLES / "edges.jsonl"), "--store", str(store_dir)],
+                           capture_output=True, text=True, timeout=300)
+    assert write.returncode == 3, write.stderr
+    assert "open read-only" in write.stderr and "nothing was written" in write.stderr
+    assert process.poll() is None                  # the gateway kept serving
+
+
 def test_serve_stops_cleanly_and_releases_the_store(served) -> None:
     _, _, process, store_dir = served
     process.send_signal(signal.SIGTERM)

@@ -15,10 +15,10 @@ from lineagekg import __version__
 from lineagekg.analyses import Lineage
 from lineagekg.cli import EXIT_NEGATIVE, EXIT_OK
 from lineagekg.cli import render as out
-from lineagekg.errors import InputError, QueryParameterError
+from lineagekg.errors import InputError, QueryParameterError, StoreError
 from lineagekg.queries import SPARQLQuery, library
 from lineagekg.store import OxigraphStore, default_store_path, open_store
-from lineagekg.store.oxigraph import EXPORT_FORMATS
+from lineagekg.store.oxigraph import EXPORT_FORMATS, held_by_another_process
 
 app = typer.Typer(name="lineagekg", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False,
@@ -44,8 +44,18 @@ _opened: list[OxigraphStore] = []
 
 
 def _store(path: Path | None) -> OxigraphStore:
-    """Open the store for this command; ``close_stores`` releases it when the command ends."""
-    store = open_store(path)
+    """Open the store for this command; ``close_stores`` releases it when the command ends.
+
+    A store that another process holds (a running gateway) is opened read-only: reading
+    commands answer from a snapshot taken now, and a write is refused with a clear error."""
+    try:
+        store = open_store(path)
+    except StoreError as exc:
+        if not held_by_another_process(exc):
+            raise
+        store = open_store(path, read_only=True)
+        out.stderr.print("note: another process (a running gateway?) holds the store; opened it "
+                         "read-only, as it is now", markup=False)
     _opened.append(store)
     return store
 

@@ -67,11 +67,18 @@ def prune_info_logs(path: Path, keep: int = INFO_LOGS_KEPT) -> int:
     return gone
 
 
-def open_store(path: Path | str | None = None, *, memory: bool = False) -> OxigraphStore:
-    """Open (creating if needed) the store at ``path`` (default: ``default_store_path()``)."""
+def open_store(path: Path | str | None = None, *, memory: bool = False,
+               read_only: bool = False) -> OxigraphStore:
+    """Open (creating if needed) the store at ``path`` (default: ``default_store_path()``);
+    ``read_only``: open a snapshot of it for reading, even while another process holds it."""
     if memory:
         return OxigraphStore(None)
-    return OxigraphStore(Path(path) if path else default_store_path())
+    return OxigraphStore(Path(path) if path else default_store_path(), read_only=read_only)
+
+
+def held_by_another_process(error: StoreError) -> bool:
+    """Whether opening failed because another process (a gateway, a CLI command) holds the store."""
+    return "lock" in str(error.__cause__ or error).lower()
 
 
 def to_python(term: Any) -> Any:
@@ -167,14 +174,21 @@ class UserAnswer:
 class OxigraphStore:
     """The lineage graph in pyoxigraph: named graphs per source, the ontology in its own graph.
 
-    Queries see the union of all graphs as their default graph.
+    Queries see the union of all graphs as their default graph. A store opened ``read_only``
+    is a snapshot of the on-disk store as it was when opened (RocksDB read-only mode: no lock,
+    so it opens while a gateway serves the store) and refuses every write.
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
         try:
             if path is None:
                 self._store = ox.Store()
+            elif read_only:
+                if not (path / "CURRENT").is_file():
+                    raise ConfigError(f"no store at {path} to open read-only")
+                self._store = ox.Store.read_only(str(path))
             else:
                 if path.exists() and not path.is_dir():
                     raise ConfigError(f"store path {path} is a file, not a directory",
@@ -188,7 +202,15 @@ class OxigraphStore:
         self._write_lock = threading.Lock()   # validated writes: compute, check, apply, one at a time
         self.generation = 0                   # bumped by every validated write (caches key on it)
         self.last_write: float | None = None  # epoch seconds of the last write
-        self._ensure_ontology()
+        if not read_only:
+            self._ensure_ontology()
+
+    def _refuse_if_read_only(self, what: str) -> None:
+        if self.read_only:
+            raise StoreError(f"{what}: the store at {self.path} is open read-only (another process, such "
+                             "as a running gateway, holds it); nothing was written",
+                             hint="stop that process first, or write through the gateway's /update "
+                                  "or /store with its update token")
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -297,8 +319,9 @@ class OxigraphStore:
 
         Raises:
             InputError: the delta writes the ontology graph.
-            StoreError: the write failed (nothing was written).
+            StoreError: the write failed (nothing was written), or the store is open read-only.
         """
+        self._refuse_if_read_only(what)
         with self._write_lock:
             if compute is not None:
                 delta = compute()
@@ -353,6 +376,7 @@ class OxigraphStore:
         SHACL violations is rejected whole and the report returned; warnings are written next to
         the data, in ``<graph>/validation``, so they stay queryable.
         """
+        self._refuse_if_read_only(f"import of {graph}")
         if self.has_graph(graph):
             return WriteOutcome(what=f"import of graph {graph}", accepted=True, added=0, removed=0,
                                 graphs_created=(), graphs_dropped=(), report=None,
@@ -368,10 +392,12 @@ class OxigraphStore:
 
     def bulk_load(self, quads: list[ox.Quad]) -> None:
         """Write without validation or transaction (benchmarks and trusted dumps only)."""
+        self._refuse_if_read_only("bulk load")
         self._store.bulk_extend(quads)
         self._changed()
 
     def drop_graph(self, graph: str) -> None:
+        self._refuse_if_read_only(f"dropping {graph}")
         self._store.remove_graph(ox.NamedNode(graph))
         self._changed()
 
@@ -524,8 +550,17 @@ class OxigraphStore:
         return ox.serialize(triples, format=EXPORT_FORMATS[fmt],
                             prefixes=prefixes if fmt in ("turtle", "rdfxml") else None) or b""
 
+    def snapshot(self, directory: Path) -> Path:
+        """Write every quad to a new on-disk store in ``directory`` (for processes that read an
+        in-memory store: they open the copy read-only); returns ``directory``."""
+        copy = ox.Store(str(directory))
+        copy.bulk_extend(self._store)
+        copy.flush()
+        del copy
+        return directory
+
     def flush(self) -> None:
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             self._store.flush()
 
     def close(self) -> None:
@@ -555,6 +590,7 @@ class OxigraphStore:
                 is written then), a quad is not in a named graph or has a blank node, or the
                 write fails.
         """
+        self._refuse_if_read_only(f"writing {graph}")
         if self.has_graph(graph):
             raise StoreError(f"graph {graph} exists already; nothing was written")
         if any(q.graph_name != ox.NamedNode(graph) for q in add):
