@@ -9,22 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import PARSER_HOSTILE
 
 from lineagekg.errors import QueryShapeError
 from lineagekg.sparql_text import MAX_CHAIN, MAX_DEPTH, check_shape
 from lineagekg.store import open_store
 
-# Each of these segfaulted pyoxigraph 0.5.13 (measured; see lineagekg.sparql_text).
-HOSTILE = {
-    "10,000 negations": "SELECT * WHERE { FILTER(" + "!" * 10_000 + "true) }",
-    "6,000 nested parentheses": "SELECT * WHERE { FILTER(" + "(" * 6_000 + "true" + ")" * 6_000 + ") }",
-    "10,000 nested braces": "SELECT * WHERE " + "{" * 10_000 + "}" * 10_000,
-    "1,000 nested EXISTS": "ASK { FILTER(" + "EXISTS { FILTER(" * 1_000 + "true" + ")}" * 1_000 + ") }",
-    "7,000 UNIONs": "SELECT * WHERE { " + " UNION ".join(["{}"] * 7_000) + " }",
-    "3,000 BINDs": "SELECT * WHERE { " + " ".join(f"BIND(1 AS ?v{i})" for i in range(3_000)) + " }",
-    "10,000 && operands": "ASK { FILTER(" + " && ".join(["true"] * 10_000) + ") }",
-    "20,000 triple patterns": "ASK { " + " . ".join(f"<http://x/{i}> <http://x/p> {i}" for i in range(20_000)) + " }",
-}
+HOSTILE = PARSER_HOSTILE
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from live_gateway import free_port, wait_until_answering
+from live_gateway import serving
 
 from lineagekg.store import open_store
 
@@ -36,24 +36,8 @@ def served(tmp_path_factory):
                                str(EXAMPLES / "edges.jsonl"), "--store", str(store_dir)],
                               capture_output=True, text=True, env=env, timeout=600)
     assert imported.returncode == 0, imported.stderr
-    port = free_port()
-    process = subprocess.Popen([*CLI, "serve", "--port", str(port), "--store", str(store_dir),
-                                "--log-level", "warning"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        first_line = process.stdout.readline()
-        base = f"http://127.0.0.1:{port}"
-        wait_until_answering(base + "/sparql", alive=lambda: process.poll() is None,
-                             why=lambda: f"lineagekg serve did not start: {process.stderr.read()}")
-        yield base, first_line, process, store_dir
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:  # pragma: no cover -- only if shutdown hangs
-                process.kill()
-                process.wait()
+    with serving(store_dir, env) as (base, process):
+        yield base, process.stdout.readline(), process, store_dir
 
 
 def test_serve_prints_its_url(served) -> None:

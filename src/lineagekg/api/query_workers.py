@@ -7,8 +7,8 @@ its 504 kept its core and grew without bound. So the gateway keeps a pool of ``s
 (``multiprocessing`` forkserver: a replacement starts in milliseconds). Each worker reads the store
 read-only: an on-disk store through RocksDB's read-only mode (no lock, a snapshot as of opening),
 reopened when the store's generation changes; an in-memory store through an on-disk copy written
-after each write. Its address space is capped with ``RLIMIT_AS`` (what it has after start-up
-plus ``memory_mb``). The gateway sends one query at a time to an idle worker and waits for the
+after each write. Its address space is capped with ``RLIMIT_AS`` (what it has with the store open
+plus ``memory_mb``, set after the store is opened). The gateway sends one query at a time to an idle worker and waits for the
 answer until the request's deadline; past it the worker is killed with SIGKILL (its CPU and
 memory come back at once), the request gets 504, and a new worker starts. A worker that dies (a
 crash, the memory cap: Rust aborts when an allocation fails) is replaced the same way and its
@@ -92,12 +92,20 @@ def _address_space() -> int:
         return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def _cap_memory(memory_mb: int | None) -> None:
+    """Cap the address space at what the worker has now plus ``memory_mb`` (None: lift the cap,
+    to reopen the store: RocksDB reserves some 450 MiB of address space when it opens). Only the
+    soft limit is set, so our own code can lift it again; a query cannot run Python."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = hard if not memory_mb else _address_space() + memory_mb * 2**20
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def _worker(conn: Connection, memory_mb: int) -> None:
     """Answer tasks from ``conn`` one at a time until the gateway closes it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)       # Ctrl-C is for the gateway, which stops us
-    if memory_mb:
-        cap = _address_space() + memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     store: OxigraphStore | None = None
     opened: tuple[str, int] | None = None
     while True:
@@ -112,8 +120,10 @@ def _worker(conn: Connection, memory_mb: int) -> None:
                 if store is not None:
                     store.close()
                 store, opened = None, None
+                _cap_memory(None)
                 store = OxigraphStore(Path(task.store_path), read_only=True)
                 opened = (task.store_path, task.generation)
+                _cap_memory(memory_mb)
             answer = store.user_query(job.text, base_iri=job.base_iri, default_graphs=job.default_graphs,
                                       named_graphs=job.named_graphs)
             reply = serialize_answer(answer, job.accept, max_rows=job.max_rows, deadline=Deadline(job.seconds))
@@ -277,7 +287,7 @@ class WorkerPool:
                                        f"all {self.size} query workers stayed busy for {deadline.seconds:g} s; "
                                        "try again later", headers={"Retry-After": str(max(1, round(deadline.seconds)))}
                                        ) from None
-            if worker.process.is_alive():
+            if worker.process.is_alive() and not worker.conn.poll():   # a dead worker's pipe reads EOF
                 return worker
             await asyncio.to_thread(self._replace, worker)    # died while idle: the supervisor's job
 

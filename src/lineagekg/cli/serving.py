@@ -40,7 +40,7 @@ def serve(
     settings = GatewaySettings.from_env()
     opened = _store(store)
     application = create_app(opened, settings)
-    query_pool_of(application).start()      # the query workers, ready by the first query
+    query_pool_of(application).wait_ready()     # the query workers, ready before the first query
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
     typer.echo(f"lineagekg gateway on {url}/ (SPARQL: {url}/sparql, REST: {url}/api/v1, "
                f"VoID: {url}/.well-known/void)")
