@@ -53,7 +53,7 @@ class Admission:
     """Per-client limits in front of one pool (one instance per pool and gateway); used from
     the server's event loop only."""
 
-    def __init__(self, *, what: str, per_client: int, seconds_per_minute: float, max_waiting: int = 8) -> None:
+    def __init__(self, *, what: str, per_client: int, seconds_per_minute: float, max_waiting: int = 64) -> None:
         self.what = what
         self.per_client = per_client
         self.seconds_per_minute = seconds_per_minute

@@ -29,7 +29,7 @@ def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) ->
         version=__version__,
         summary="The lineage of LLM post-training datasets as W3C PROV-O: SPARQL 1.1, REST, explorer.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,                      # explorer.api_docs_page: Swagger UI vendored, under the CSP
         redoc_url=None,
     )
     app.state.store = store

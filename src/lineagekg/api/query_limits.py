@@ -184,7 +184,7 @@ def limiter_of(request: Request) -> QueryLimiter:
     if limiter is None:
         settings = state.settings
         admission = Admission(what="REST analysis or update",
-                              per_client=min(settings.client_queries, max(1, settings.max_concurrent_queries - 1)),
+                              per_client=max(settings.client_queries, settings.max_concurrent_queries // 2),
                               seconds_per_minute=settings.client_seconds_per_minute)
         limiter = QueryLimiter(slots=settings.max_concurrent_queries, timeout=settings.query_timeout,
                                admission=admission)

@@ -371,7 +371,7 @@ def query_pool_of(app: FastAPI) -> WorkerPool:
         pool = state.query_pool = WorkerPool(state.store, size=settings.query_workers,
                                              memory_mb=settings.query_memory_mb)
         state.query_admission = Admission(what="SPARQL query",
-                                          per_client=min(settings.client_queries, max(1, settings.query_workers - 1)),
+                                          per_client=settings.client_queries,
                                           seconds_per_minute=settings.client_seconds_per_minute)
     return pool
 

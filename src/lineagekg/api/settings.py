@@ -36,7 +36,7 @@ class GatewaySettings:
     max_concurrent_queries: int = 4             # REST analyses and updates running at once (threads)
     query_workers: int = 2                      # processes running users' SPARQL queries
     query_memory_mb: int = 1024                 # address space a query may add to its worker (MiB)
-    client_queries: int = 2                     # queries one client may run at once, per pool
+    client_queries: int = 1                     # SPARQL queries one client may run at once (REST: half the slots)
     client_seconds_per_minute: float = 60.0     # query time one client may use per minute, per pool
     cors_origins: tuple[str, ...] = ("*",)      # origins whose browser pages may read the gateway
 
