@@ -23,6 +23,7 @@ __all__ = ["MAX_PARSED_LENGTH", "Reach", "check_reach", "reach", "with_protocol_
 
 MAX_PARSED_LENGTH = 20_000      # characters of a text that must be parsed by rdflib to be checked
 
+
 def _tokens(text: str) -> Iterator[tuple[str, str, int]]:
     for token in tokens(text):
         yield token.kind, token.text, token.start
