@@ -47,6 +47,10 @@ from lineagekg.store.oxigraph import OxigraphStore
 __all__ = ["QueryFailure", "QueryJob", "WorkerPool", "query_pool_of", "run_user_query"]
 
 _CONTEXT = multiprocessing.get_context("forkserver")
+# A worker found dead by SIGKILL this soon (s) after it was given a query was killed from outside
+# as it was picked (a query cannot send SIGKILL; the cap ends a worker with SIGABRT): the query,
+# which only reads, is tried once more on another worker.
+_KILLED_BEFORE = 0.25
 _CONTEXT.set_forkserver_preload([__name__])
 
 
@@ -322,29 +326,40 @@ class WorkerPool:
                 worker is free in time, all are restarting, or the worker died on this query.
         """
         path, generation = await asyncio.to_thread(self._source)
-        worker = await self._acquire(deadline)
+        for attempt in (1, 2):
+            worker = await self._acquire(deadline)
+            sent = time.monotonic()
+            try:
+                reply = await self._ask(worker, _Task(job, path, generation), deadline)
+            except (EOFError, OSError):
+                code = await asyncio.to_thread(self._replace, worker)
+                if attempt == 1 and code == -signal.SIGKILL and time.monotonic() - sent < _KILLED_BEFORE:
+                    continue        # killed from outside as it was picked, not by this query: once more
+                raise _died(code, self.memory_mb) from None
+            self._release(worker)
+            return reply
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _ask(self, worker: _Worker, task: _Task, deadline: Deadline) -> Any:
+        """Send ``task`` to ``worker`` and wait for its reply until the deadline (then 504, the
+        worker replaced). EOFError/OSError: the worker died."""
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
         fd = worker.conn.fileno()
         try:
-            worker.conn.send(_Task(job, path, generation))
+            worker.conn.send(task)
             loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
             try:
                 await asyncio.wait_for(ready, timeout=max(deadline.remaining(), 0.001))
             finally:
                 loop.remove_reader(fd)
-            reply = await asyncio.to_thread(worker.conn.recv)
+            return await asyncio.to_thread(worker.conn.recv)
         except TimeoutError:
             await asyncio.to_thread(self._replace, worker)
             raise deadline.error() from None
         except asyncio.CancelledError:       # the client went away: the query must not run on
             await asyncio.shield(asyncio.to_thread(self._replace, worker))
             raise
-        except (EOFError, OSError):
-            code = await asyncio.to_thread(self._replace, worker)
-            raise _died(code, self.memory_mb) from None
-        self._release(worker)
-        return reply
 
     def pids(self) -> list[int]:
         """The worker processes' ids (for memory accounting)."""
