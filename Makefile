@@ -12,7 +12,8 @@ PYTHON ?= python3
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet torch==2.13.0   # first: the CPU build, before anything pulls a CUDA one
+	$(PY) -m pip install --quiet -e '.[test,diversity]'
 	@touch $(STAMP)
 
 demo: $(STAMP)

@@ -168,7 +168,9 @@ def main() -> int:
               f"ancestors of the deepest dataset: {len(expected)}", file=sys.stderr)
 
         port = free_port()
-        env = dict(os.environ, LINEAGEKG_MAX_ROWS="100000")
+        # wrk is one client: lift the per-client share, or it would measure fair admission
+        env = dict(os.environ, LINEAGEKG_MAX_ROWS="100000", LINEAGEKG_CLIENT_QUERIES="1000",
+                   LINEAGEKG_CLIENT_SECONDS_PER_MINUTE="100000")
         server = subprocess.Popen([sys.executable, "-m", "lineagekg", "serve", "--store", str(store_dir),
                                    "--host", "127.0.0.1", "--port", str(port)],
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Vendor the explorer page's JavaScript libraries: install web/package.json's exact versions from
+# Vendor the explorer page's JavaScript libraries and Swagger UI (the API docs page): install web/package.json's exact versions from
 # the npm registry (`npm ci` against web/package-lock.json, in a scratch folder so no node_modules
 # is left in the tree), copy each library's built file and licence into
 # src/lineagekg/api/static/vendor/<package>/, and write vendor/NOTICE.md (name, version, licence,
@@ -32,6 +32,7 @@ VENDORED=(
   "cytoscape-dagre|cytoscape-dagre|dist/cytoscape-dagre.min.js dist/cytoscape-dagre.min.js.map"
   "@dagrejs/dagre|dagrejs-dagre|"
   "@dagrejs/graphlib|dagrejs-graphlib|"
+  "swagger-ui-dist|swagger-ui|swagger-ui-bundle.js swagger-ui.css NOTICE"
 )
 declare -A BUNDLED_IN=(
   ["@dagrejs/dagre"]="cytoscape-dagre/cytoscape-dagre.min.js"
@@ -57,7 +58,8 @@ notice="$VENDOR/NOTICE.md"
   echo "# Vendored JavaScript libraries"
   echo
   echo "Installed from the npm registry by \`scripts/vendor_js.sh\` (\`npm ci\` on \`web/package-lock.json\`) and"
-  echo "copied here unchanged, each with its licence. The explorer page loads them from \`/static/vendor/\`."
+  echo "copied here unchanged, each with its licence. The explorer page and the API docs page (\`/api/v1/docs\`)"
+  echo "load them from \`/static/vendor/\`."
   echo "Each folder below holds one package: its files and its \`LICENSE\`."
   echo
   echo "| Package | Version | Licence | npm | Folder | Files |"

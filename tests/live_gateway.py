@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import uvicorn
 
 from lineagekg.api import GatewaySettings, create_app
+from lineagekg.api.app import close_app
+from lineagekg.api.query_workers import query_pool_of
 from lineagekg.store.oxigraph import OxigraphStore
 
 
@@ -48,7 +54,9 @@ def running_gateway(store: OxigraphStore, settings: GatewaySettings | None = Non
     """Serve ``store`` on a free loopback port in a background thread until the block ends."""
     settings = settings or GatewaySettings()
     port = free_port()
-    config = uvicorn.Config(create_app(store, settings), host="127.0.0.1", port=port,
+    app = create_app(store, settings)
+    query_pool_of(app).wait_ready()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port,
                             log_level="warning", lifespan="off",
                             h11_max_incomplete_event_size=settings.max_query_length * 12 + 65536)
     server = uvicorn.Server(config)
@@ -61,3 +69,28 @@ def running_gateway(store: OxigraphStore, settings: GatewaySettings | None = Non
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        close_app(app)
+
+
+@contextmanager
+def serving(store_dir: Path, env: dict[str, str], *, timeout: float = 60) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``lineagekg serve`` over ``store_dir`` as a real process on a free loopback port, in
+    environment ``env`` (its settings), until the block ends; yields the base URL and the process."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "lineagekg", "serve", "--port", str(port),
+                                "--store", str(store_dir), "--log-level", "warning"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(base + "/api/v1/openapi.json", alive=lambda: process.poll() is None, timeout=timeout,
+                             why=lambda: f"lineagekg serve did not start: {process.stderr.read()}")
+        yield base, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # pragma: no cover -- only if shutdown hangs
+                process.kill()
+                process.wait()

@@ -67,7 +67,8 @@ def test_every_vendored_file_has_its_licence_in_the_notice() -> None:
         assert row["licence"] in PERMISSIVE, f"{rel}: licence {row['licence']!r}"
         licence = path.parent / "LICENSE"
         assert licence.is_file(), f"{rel}: no LICENSE beside it"
-        assert "Permission is hereby granted" in licence.read_text(encoding="utf-8"), f"{licence} is not an MIT text"
+        text = {"Apache-2.0": "Apache License"}.get(row["licence"], "Permission is hereby granted")
+        assert text in licence.read_text(encoding="utf-8"), f"{licence} is not a {row['licence']} text"
         assert row["npm"] == f"https://www.npmjs.com/package/{row['package']}/v/{row['version']}"
 
 
@@ -81,6 +82,7 @@ def test_the_notice_matches_the_npm_manifest_and_lock() -> None:
         assert rows[name]["licence"] == lock["packages"][f"node_modules/{name}"]["license"]
     # the built files are the ones of those versions (each carries its version string)
     assert 'version="3.34.4"' in (VENDOR / "cytoscape" / "cytoscape.min.js").read_text(encoding="utf-8")
+    assert 'PACKAGE_VERSION:"5.35.0"' in (VENDOR / "swagger-ui" / "swagger-ui-bundle.js").read_text(encoding="utf-8")
     assert manifest["dependencies"]["cytoscape"] == "3.34.4"
 
 
@@ -95,15 +97,18 @@ class _Refs(HTMLParser):
                 self.refs.append(value)
 
 
-def test_page_and_its_files_are_served_from_the_gateway(small_gateway) -> None:
-    page = httpx.get(small_gateway.base_url + "/")
+@pytest.mark.parametrize(("path", "script"), [("/", "/static/vendor/cytoscape/cytoscape.min.js"),
+                                              ("/api/v1/docs", "/static/vendor/swagger-ui/swagger-ui-bundle.js")])
+def test_page_and_its_files_are_served_from_the_gateway(small_gateway, path: str, script: str) -> None:
+    page = httpx.get(small_gateway.base_url + path)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
+    assert "script-src 'self';" in page.headers["content-security-policy"]
     assert "connect-src 'self'" in page.headers["content-security-policy"]
     parser = _Refs()
     parser.feed(page.text)
-    assert "/static/vendor/cytoscape/cytoscape.min.js" in parser.refs
-    assert "/static/app.js" in parser.refs
+    assert script in parser.refs
+    assert "<script>" not in page.text, "no inline script: the policy would block it"
     for ref in parser.refs:
         assert ref.startswith("/static/"), f"the page loads {ref} from elsewhere than /static"
         served = httpx.get(small_gateway.base_url + ref)
@@ -233,6 +238,16 @@ def _click_graph(driver, element_id: str, *, edge: bool) -> None:
         return [p.x - box.width / 2, p.y - box.height / 2];""", element_id, edge)
     graph = driver.find_element("id", "graph")
     ActionChains(driver).move_to_element_with_offset(graph, int(point[0]), int(point[1])).click().perform()
+
+
+def test_api_docs_render_from_the_vendored_swagger_ui(page, small_gateway) -> None:
+    """Swagger UI draws every REST operation from the gateway's OpenAPI description, under the
+    page's Content-Security-Policy (a blocked script or style would be a console error) and with
+    no request off the machine (both checked by the ``page`` fixture)."""
+    page.get(small_gateway.base_url + "/api/v1/docs")
+    _wait(page, lambda d: len(d.find_elements("css selector", ".opblock")) >= 10, "the operations")
+    paths = {e.text for e in page.find_elements("css selector", ".opblock-summary-path")}
+    assert {"/api/v1/ancestors", "/api/v1/datasets", "/sparql"} <= paths
 
 
 def test_search_by_keyboard_draws_the_sources(page, small_gateway) -> None:

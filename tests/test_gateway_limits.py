@@ -41,8 +41,9 @@ def small_store() -> OxigraphStore:
 
 @pytest.fixture(scope="module")
 def limited():
+    # one client (loopback) sends everything here: give it two places in a pool of three workers
     settings = GatewaySettings(update_token="secret", query_timeout=2.0, max_rows=1_000_000,
-                               max_query_length=5_000)
+                               max_query_length=5_000, query_workers=3, client_queries=2)
     with running_gateway(small_store(), settings) as gateway:
         yield gateway
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from live_gateway import free_port, wait_until_answering
+from live_gateway import serving
 
 from lineagekg.store import open_store
 
@@ -36,24 +36,8 @@ def served(tmp_path_factory):
                                str(EXAMPLES / "edges.jsonl"), "--store", str(store_dir)],
                               capture_output=True, text=True, env=env, timeout=600)
     assert imported.returncode == 0, imported.stderr
-    port = free_port()
-    process = subprocess.Popen([*CLI, "serve", "--port", str(port), "--store", str(store_dir),
-                                "--log-level", "warning"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        first_line = process.stdout.readline()
-        base = f"http://127.0.0.1:{port}"
-        wait_until_answering(base + "/sparql", alive=lambda: process.poll() is None,
-                             why=lambda: f"lineagekg serve did not start: {process.stderr.read()}")
-        yield base, first_line, process, store_dir
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:  # pragma: no cover -- only if shutdown hangs
-                process.kill()
-                process.wait()
+    with serving(store_dir, env) as (base, process):
+        yield base, process.stdout.readline(), process, store_dir
 
 
 def test_serve_prints_its_url(served) -> None:
@@ -88,6 +72,29 @@ def test_served_settings_come_from_the_environment(served) -> None:
     write = httpx.post(base + "/update", content="DROP ALL", headers={"Content-Type": "application/sparql-update"})
     assert write.status_code == 403
     assert httpx.get(base + "/.well-known/void", timeout=30).status_code == 200
+
+
+def test_cli_reads_a_served_store_and_refuses_to_write_it(served, tmp_path: Path) -> None:
+    _, _, process, store_dir = served
+    stats = subprocess.run([*CLI, "stats", "--store", str(store_dir), "--format", "json"],
+                           capture_output=True, text=True, timeout=300)
+    assert stats.returncode == 0, stats.stderr
+    names = {node["name"] for node in _jsonl("nodes.jsonl")}
+    assert json.loads(stats.stdout)["counts"]["datasets"] == len(names)
+    assert "opened it read-only" in stats.stderr
+    query = tmp_path / "count.rq"
+    query.write_text("PREFIX lk: <https://w3id.org/lineagekg/ns#> SELECT (COUNT(?d) AS ?n) WHERE { ?d a lk:Dataset }",
+                     encoding="utf-8")
+    answered = subprocess.run([*CLI, "query", str(query), "--store", str(store_dir)],
+                              capture_output=True, text=True, timeout=300)
+    assert answered.returncode == 0, answered.stderr
+    assert str(len(names)) in answered.stdout
+    write = subprocess.run([*CLI, "import", "lineage-jsonl", str(EXAMPLES / "nodes.jsonl"),
+                            str(EXAMPLES / "edges.jsonl"), "--store", str(store_dir)],
+                           capture_output=True, text=True, timeout=300)
+    assert write.returncode == 3, write.stderr
+    assert "open read-only" in write.stderr and "nothing was written" in write.stderr
+    assert process.poll() is None                  # the gateway kept serving
 
 
 def test_serve_stops_cleanly_and_releases_the_store(served) -> None:

@@ -65,6 +65,11 @@ class QuerySyntaxError(QueryError):
     """SPARQL text that does not parse (wraps the parser's message)."""
 
 
+class QueryShapeError(QuerySyntaxError):
+    """SPARQL text refused before parsing: nested too deep or chained too long for the parser
+    (``sparql_text.check_shape``)."""
+
+
 # --- store -------------------------------------------------------------------------------------
 
 class StoreError(LineageKGError):

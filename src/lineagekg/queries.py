@@ -15,22 +15,11 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Variable
 
 from lineagekg.errors import QueryNotFoundError, QueryParameterError, ResourceError
 from lineagekg.resources import sparql_dir
+from lineagekg.sparql_text import tokens
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _KIND = re.compile(r"^\s*(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", re.IGNORECASE | re.MULTILINE)
 _PARAM_TYPES = ("iri", "string", "integer", "decimal", "boolean")
-# SPARQL lexical tokens, as far as binding needs them: what must be copied untouched (comments,
-# IRIs, strings), variables, words (keywords), and brackets; anything else is copied as it is.
-_TOKEN = re.compile(r"""
-    (?P<comment>\#[^\n]*)
-  | (?P<iri><[^<>"{}|^`\\\s]*>)
-  | (?P<string>"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}
-      |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<var>[?$][A-Za-z_][A-Za-z0-9_]*)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<punct>[{}()])
-  | (?P<other>[\s\S])
-""", re.VERBOSE)
 
 
 @dataclass(frozen=True)
@@ -109,8 +98,8 @@ class SPARQLQuery:
         out: list[str] = []
         clause = ""          # "select" between SELECT and WHERE/{, "group" after GROUP BY
         depth = 0
-        for match in _TOKEN.finditer(self.text):
-            kind, token = match.lastgroup, match.group()
+        for lexed in tokens(self.text):
+            kind, token = lexed.kind, lexed.text
             if kind == "word":
                 word = token.upper()
                 if word == "SELECT":

@@ -51,6 +51,8 @@ class LK(DefinedNamespace):
     NotOnHub: URIRef
     Origin: URIRef
     OriginScheme: URIRef
+    OverlapMeasurement: URIRef
+    OverlapResult: URIRef
     PendingReview: URIRef
     Reasoning: URIRef
     Rejected: URIRef
@@ -58,6 +60,8 @@ class LK(DefinedNamespace):
     ReviewStatus: URIRef
     ReviewStatusScheme: URIRef
     Safety: URIRef
+    SampleFile: URIRef
+    SampleRegistration: URIRef
     Science: URIRef
     SourcingRun: URIRef
     Synthetic: URIRef
@@ -81,8 +85,11 @@ class LK(DefinedNamespace):
     evidence: URIRef
     evidenceSourceKind: URIRef
     evolvedFrom: URIRef
+    exactMatches: URIRef
     existsOnHub: URIRef
     extractedFrom: URIRef
+    filePath: URIRef
+    fileSha256: URIRef
     filteredFrom: URIRef
     fineLabel: URIRef
     fusedFrom: URIRef
@@ -92,13 +99,24 @@ class LK(DefinedNamespace):
     includedFrom: URIRef
     inputTokens: URIRef
     isTerminal: URIRef
+    jaccardEstimate: URIRef
+    nearEligible: URIRef
+    nearMatches: URIRef
+    ngramSize: URIRef
+    numPermutations: URIRef
     origin: URIRef
     outputTokens: URIRef
+    overlapMethod: URIRef
+    overlapSubject: URIRef
+    overlapTarget: URIRef
     paperLabel: URIRef
     paperUrl: URIRef
     paperYear: URIRef
     preferenceLabelledFrom: URIRef
+    promptField: URIRef
     promptVersion: URIRef
+    recordCount: URIRef
+    recordsOf: URIRef
     relation: URIRef
     retrievedAt: URIRef
     reviewStatus: URIRef
@@ -106,9 +124,11 @@ class LK(DefinedNamespace):
     seededFrom: URIRef
     sha256: URIRef
     splitName: URIRef
+    subjectRecords: URIRef
     subsetOf: URIRef
     teacherModel: URIRef
     terminalNote: URIRef
     terminalReason: URIRef
+    threshold: URIRef
     translatedFrom: URIRef
     usedModel: URIRef

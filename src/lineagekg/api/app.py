@@ -1,7 +1,9 @@
 """The gateway application: one store, its settings, and the routers that translate HTTP.
 
 ``create_app(store, settings)`` builds the FastAPI app; ``lineagekg serve`` runs it on uvicorn
-(one worker per embedded store: the on-disk store is locked by the process that opened it).
+(one uvicorn worker per embedded store: the on-disk store is locked by the process that opened
+it; users' SPARQL queries run in separate worker processes that read it read-only, see
+``query_workers``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from lineagekg.api.problems import install_problem_handlers
 from lineagekg.api.settings import GatewaySettings
 from lineagekg.store.oxigraph import OxigraphStore
 
-__all__ = ["create_app", "lineage_of", "settings_of", "store_of"]
+__all__ = ["close_app", "create_app", "lineage_of", "settings_of", "store_of"]
 
 
 def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) -> FastAPI:
@@ -27,7 +29,7 @@ def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) ->
         version=__version__,
         summary="The lineage of LLM post-training datasets as W3C PROV-O: SPARQL 1.1, REST, explorer.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,                      # explorer.api_docs_page: Swagger UI vendored, under the CSP
         redoc_url=None,
     )
     app.state.store = store
@@ -40,6 +42,13 @@ def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) ->
     app.include_router(linked_data.router)
     app.include_router(explorer.router)
     return app
+
+
+def close_app(app: FastAPI) -> None:
+    """Stop what the gateway started besides its store: the query worker processes."""
+    pool = getattr(app.state, "query_pool", None)
+    if pool is not None:
+        pool.close()
 
 
 def store_of(request: Request) -> OxigraphStore:

@@ -2,7 +2,8 @@
 style and the JavaScript libraries vendored from npm (``static/vendor``, licences in its
 ``NOTICE.md``; ``scripts/vendor_js.sh`` refreshes them). The page talks only to this gateway
 (``/api/v1`` and ``/sparql``); its Content-Security-Policy tells the browser so, so no script,
-style or request can reach another host (no CDN)."""
+style or request can reach another host (no CDN). ``GET /api/v1/docs`` is Swagger UI, vendored
+the same way and served under the same policy."""
 
 from __future__ import annotations
 
@@ -24,13 +25,23 @@ CONTENT_SECURITY_POLICY = (
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/")
-def explorer_page() -> FileResponse:
-    """The explorer page (static HTML; everything it shows comes from the REST API)."""
-    return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8",
+def _page(name: str) -> FileResponse:
+    return FileResponse(STATIC_DIR / name, media_type="text/html; charset=utf-8",
                         headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY,
                                  "Cache-Control": "no-cache",
                                  "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/")
+def explorer_page() -> FileResponse:
+    """The explorer page (static HTML; everything it shows comes from the REST API)."""
+    return _page("index.html")
+
+
+@router.get("/api/v1/docs")
+def api_docs_page() -> FileResponse:
+    """Swagger UI over ``/api/v1/openapi.json``, from the vendored copy (no CDN)."""
+    return _page("api-docs.html")
 
 
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -22,6 +22,7 @@ from lineagekg.api.auth import authorize_write
 from lineagekg.api.bodies import content_type, decode_utf8, read_body
 from lineagekg.api.conneg import GRAPH_FORMATS, GRAPH_TYPES, media_type_of, negotiate
 from lineagekg.api.problems import GatewayError
+from lineagekg.api.admission import client_of
 from lineagekg.api.query_limits import limiter_of
 from lineagekg.api.results import not_acceptable, serialize_graph
 from lineagekg.errors import InputError
@@ -130,7 +131,8 @@ async def _write_graph(request: Request, write: Callable[..., WriteOutcome]) -> 
     store = store_of(request)
     existed = graph is None or store.has_graph(graph)
     outcome = await limiter_of(request).run(
-        lambda deadline: write(store, graph, triples, before_commit=deadline.commit))
+        lambda deadline: write(store, graph, triples, before_commit=deadline.commit),
+        client=client_of(request))
     return _answer(outcome, created=not existed)
 
 
@@ -160,5 +162,6 @@ async def delete_graph(request: Request) -> JSONResponse:
     if graph is not None and not store.has_graph(graph):
         raise GatewayError(404, "unknown-graph", f"no graph {graph} in the store")
     outcome = await limiter_of(request).run(
-        lambda deadline: store.delete_graph(graph, before_commit=deadline.commit))
+        lambda deadline: store.delete_graph(graph, before_commit=deadline.commit),
+        client=client_of(request))
     return _answer(outcome, created=False)

@@ -9,7 +9,6 @@ read from it, prefixes and the base resolved. A text that rdflib cannot parse bu
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,30 +17,16 @@ from typing import Any
 from rdflib.term import Variable
 
 from lineagekg.api.problems import GatewayError
+from lineagekg.sparql_text import tokens
 
 __all__ = ["MAX_PARSED_LENGTH", "Reach", "check_reach", "reach", "with_protocol_dataset"]
 
 MAX_PARSED_LENGTH = 20_000      # characters of a text that must be parsed by rdflib to be checked
 
-# SPARQL tokens, as far as the checks need them: what is copied untouched (comments, IRIs,
-# strings, language tags, prefixed names, variables), keywords, and braces.
-_TOKEN = re.compile(r"""
-    (?P<comment>\#[^\n]*)
-  | (?P<iri><[^<>"{}|^`\\\s]*>)
-  | (?P<string>"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}
-      |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)
-  | (?P<pname>(?:[A-Za-z_\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*)?:[\w.\-:%\\\u00b7\u00c0-\uffff]*)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<brace>[{}])
-  | (?P<other>[\s\S])
-""", re.VERBOSE)
-
 
 def _tokens(text: str) -> Iterator[tuple[str, str, int]]:
-    for match in _TOKEN.finditer(text):
-        yield match.lastgroup or "other", match.group(), match.start()
+    for token in tokens(text):
+        yield token.kind, token.text, token.start
 
 
 @dataclass(frozen=True)
@@ -193,7 +178,7 @@ def _modify_wheres(text: str) -> list[int]:
     for kind, tok, start in _tokens(text):
         if kind == "comment" or tok.isspace():
             continue
-        if kind == "brace":
+        if kind == "punct" and tok in "{}":
             depth += 1 if tok == "{" else -1
         word = tok.upper() if kind == "word" else ""
         if word == "WHERE" and depth == 0 and previous != "DELETE":

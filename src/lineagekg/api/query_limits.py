@@ -1,5 +1,7 @@
-"""Limits on the SPARQL a gateway runs for others: a time limit per request, a bounded number of
-queries and updates in flight, and a row limit per answer.
+"""Limits on the work a gateway runs in its own process, the REST analyses and the writes: a
+time limit per request, a bounded number in flight, each client's fair share (``admission``).
+Users' SPARQL queries run in worker processes instead (``query_workers``), with the same
+``Deadline``; this module's threads are the share reserved for the library's own analyses.
 
 pyoxigraph 0.5 cannot cancel a running query from Python (no timeout argument; oxigraph issues
 #1336 and #1926), but it releases the GIL while it evaluates. So each query runs in its own daemon
@@ -25,6 +27,7 @@ from typing import TypeVar
 
 from fastapi import Request
 
+from lineagekg.api.admission import Admission
 from lineagekg.api.problems import GatewayError
 from lineagekg.errors import LineageKGError
 
@@ -81,9 +84,10 @@ class QueryLimiter:
     """Runs blocking store work in worker threads, at most ``slots`` at once, each within a time
     limit (one limiter per gateway)."""
 
-    def __init__(self, *, slots: int, timeout: float) -> None:
+    def __init__(self, *, slots: int, timeout: float, admission: Admission | None = None) -> None:
         self.slots = slots
         self.timeout = timeout
+        self.admission = admission
         self._free: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.running = 0
@@ -96,13 +100,21 @@ class QueryLimiter:
             self._free, self._loop = asyncio.Semaphore(self.slots), loop
         return self._free
 
-    async def run(self, work: Callable[[Deadline], T]) -> T:
-        """``work(deadline)`` in a worker thread; its result, or a 503/504 problem.
+    async def run(self, work: Callable[[Deadline], T], *, client: str | None = None) -> T:
+        """``work(deadline)`` in a worker thread; its result, or a 503/504 problem. With a
+        ``client``, within that client's fair share (``admission``).
 
         Raises:
-            GatewayError: 503 when no slot frees up before the deadline, 504 past the deadline.
+            GatewayError: 503 when no slot frees up before the deadline, 504 past the deadline,
+                429 when the client is over its share.
         """
         deadline = Deadline(self.timeout)
+        if self.admission is None or client is None:
+            return await self._run(work, deadline)
+        async with self.admission.admit(client, deadline.remaining()):
+            return await self._run(work, deadline)
+
+    async def _run(self, work: Callable[[Deadline], T], deadline: Deadline) -> T:
         free = self._semaphore()
         try:
             await asyncio.wait_for(free.acquire(), timeout=max(deadline.remaining(), 0.001))
@@ -165,11 +177,16 @@ def _call_soon(loop: asyncio.AbstractEventLoop, fn: Callable[..., None], *args: 
 
 
 def limiter_of(request: Request) -> QueryLimiter:
-    """The gateway's limiter, made on first use from its settings."""
+    """The gateway's limiter for REST analyses and writes (its own slots: users' SPARQL queries
+    run in the worker processes and never take them), made on first use from its settings."""
     state = request.app.state
     limiter = getattr(state, "query_limiter", None)
     if limiter is None:
         settings = state.settings
-        limiter = QueryLimiter(slots=settings.max_concurrent_queries, timeout=settings.query_timeout)
+        admission = Admission(what="REST analysis or update",
+                              per_client=max(settings.client_queries, settings.max_concurrent_queries // 2),
+                              seconds_per_minute=settings.client_seconds_per_minute)
+        limiter = QueryLimiter(slots=settings.max_concurrent_queries, timeout=settings.query_timeout,
+                               admission=admission)
         state.query_limiter = limiter
     return limiter

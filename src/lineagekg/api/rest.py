@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from lineagekg.analyses import EXPORT_MEDIA_TYPES, MAX_LINEAGE_DEPTH, Lineage, Related
 from lineagekg.api import rest_models as m
 from lineagekg.api.app import lineage_of
+from lineagekg.api.admission import client_of
 from lineagekg.api.query_limits import limiter_of
 from lineagekg.iris import slug
 from lineagekg.queries import library
@@ -42,7 +43,7 @@ def _within_limits(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(endpoint)
     async def limited(*, request: Request, **params: Any) -> Any:
-        return await limiter_of(request).run(lambda _deadline: endpoint(**params))
+        return await limiter_of(request).run(lambda _deadline: endpoint(**params), client=client_of(request))
 
     limited.__signature__ = signature.replace(parameters=[  # type: ignore[attr-defined]
         *signature.parameters.values(),

@@ -33,14 +33,20 @@ class GatewaySettings:
     query_timeout: float = 10.0                 # seconds per query
     max_rows: int = 10_000                      # result rows (or triples) per query
     max_query_length: int = 100_000             # characters of query or update text
-    max_concurrent_queries: int = 4             # user queries and updates running at once
+    max_concurrent_queries: int = 4             # REST analyses and updates running at once (threads)
+    query_workers: int = 2                      # processes running users' SPARQL queries
+    query_memory_mb: int = 1024                 # address space a query may add to its worker (MiB)
+    client_queries: int = 1                     # SPARQL queries one client may run at once (REST: half the slots)
+    client_seconds_per_minute: float = 60.0     # query time one client may use per minute, per pool
     cors_origins: tuple[str, ...] = ("*",)      # origins whose browser pages may read the gateway
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewaySettings:
         """Settings from ``LINEAGEKG_UPDATE_TOKEN``, ``LINEAGEKG_SERVICE_ALLOWLIST`` (space or
         comma separated IRIs), ``LINEAGEKG_QUERY_TIMEOUT`` (s), ``LINEAGEKG_MAX_ROWS`` and
-        ``LINEAGEKG_MAX_QUERY_LENGTH`` and ``LINEAGEKG_MAX_CONCURRENT_QUERIES``, and
+        ``LINEAGEKG_MAX_QUERY_LENGTH``, ``LINEAGEKG_MAX_CONCURRENT_QUERIES``,
+        ``LINEAGEKG_QUERY_WORKERS``, ``LINEAGEKG_QUERY_MEMORY_MB``, ``LINEAGEKG_CLIENT_QUERIES`` and
+        ``LINEAGEKG_CLIENT_SECONDS_PER_MINUTE`` (see docs/gateway-limits.md), and
         ``LINEAGEKG_CORS_ORIGINS`` (space or comma separated origins, ``*`` for any (the default),
         empty for none)."""
         env = os.environ if env is None else env
@@ -55,4 +61,9 @@ class GatewaySettings:
             max_query_length=int(_number(env, "LINEAGEKG_MAX_QUERY_LENGTH", cls.max_query_length, int)),
             max_concurrent_queries=int(_number(env, "LINEAGEKG_MAX_CONCURRENT_QUERIES",
                                                cls.max_concurrent_queries, int)),
+            query_workers=int(_number(env, "LINEAGEKG_QUERY_WORKERS", cls.query_workers, int)),
+            query_memory_mb=int(_number(env, "LINEAGEKG_QUERY_MEMORY_MB", cls.query_memory_mb, int)),
+            client_queries=int(_number(env, "LINEAGEKG_CLIENT_QUERIES", cls.client_queries, int)),
+            client_seconds_per_minute=float(_number(env, "LINEAGEKG_CLIENT_SECONDS_PER_MINUTE",
+                                                    cls.client_seconds_per_minute, float)),
         )

@@ -2,7 +2,8 @@
 updates at ``/update`` and as ``update=`` on ``/sparql``, and the service description on ``GET
 /sparql`` without a query. Also mounts the Graph Store Protocol (``/store``) and VoID.
 
-Every query and update is checked before it runs (its length; where its SERVICE and LOAD lead)
+Every query and update is checked before it runs (its length; its shape, which must not nest
+or chain deeper than the parser survives; where its SERVICE and LOAD lead)
 and runs within the gateway's limits (``query_limits``). The check runs in the shared thread pool,
 before the work takes a query slot and away from the thread that will hold pyoxigraph's results:
 rdflib's parser leaves reference cycles that keep their callers' frames alive, and pyoxigraph's
@@ -23,16 +24,18 @@ from fastapi.responses import JSONResponse
 
 from lineagekg.api import graph_store, void
 from lineagekg.api.app import settings_of, store_of
+from lineagekg.api.admission import client_of
 from lineagekg.api.auth import authorize_write
 from lineagekg.api.bodies import content_type, decode_utf8, read_body
 from lineagekg.api.conneg import GRAPH_FORMATS, GRAPH_TYPES, RESULT_TYPES, media_type_of, negotiate
 from lineagekg.api.inspection import check_reach, reach, with_protocol_dataset
 from lineagekg.api.problems import GatewayError
 from lineagekg.api.query_limits import Deadline, limiter_of
-from lineagekg.api.results import not_acceptable, serialize_answer, serialize_graph
+from lineagekg.api.query_workers import QueryFailure, QueryJob, run_user_query
+from lineagekg.api.results import not_acceptable, serialize_graph
 from lineagekg.api.service_description import describe_service
 from lineagekg.api.settings import GatewaySettings
-from lineagekg.errors import QueryError, QuerySyntaxError, StoreError
+from lineagekg.sparql_text import check_shape
 
 __all__ = ["router"]
 
@@ -118,9 +121,10 @@ def _endpoint(request: Request) -> str:
 
 
 async def _answer_query(request: Request, op: ProtocolRequest) -> Response:
-    settings, store = settings_of(request), store_of(request)
+    settings = settings_of(request)
     text = op.query or ""
     _check_length(text, settings, "query")
+    check_shape(text)
     accept = request.headers.get("accept")
     if negotiate(accept, RESULT_TYPES) is None and negotiate(accept, GRAPH_TYPES) is None:
         raise not_acceptable(accept, RESULT_TYPES[:4] + GRAPH_TYPES[:4])
@@ -129,20 +133,16 @@ async def _answer_query(request: Request, op: ProtocolRequest) -> Response:
     found = await run_in_threadpool(reach, text, update=False, base_iri=base)
     check_reach(found, settings.service_allowlist)
 
-    def work(deadline: Deadline) -> tuple[bytes, str]:
-        try:
-            answer = store.user_query(text, base_iri=base,
-                                      default_graphs=op.default_graphs if dataset else None,
-                                      named_graphs=op.named_graphs if dataset else None)
-            return serialize_answer(answer, accept, max_rows=settings.max_rows, deadline=deadline)
-        except (QueryError, StoreError) as exc:
-            if found.services and not isinstance(exc, QuerySyntaxError):
-                raise GatewayError(502, "service-failed",
-                                   f"the query failed, possibly at its SERVICE endpoint "
-                                   f"({', '.join(found.services)}): {exc.message}") from exc
-            raise
-
-    body, media = await limiter_of(request).run(work)
+    job = QueryJob(text, base, op.default_graphs if dataset else None, op.named_graphs if dataset else None,
+                   accept, settings.max_rows, settings.query_timeout)
+    reply = await run_user_query(request, job)
+    if isinstance(reply, QueryFailure):
+        if found.services and reply.evaluation:
+            raise GatewayError(502, "service-failed",
+                               f"the query failed, possibly at its SERVICE endpoint "
+                               f"({', '.join(found.services)}): {reply.message}")
+        raise reply.error()
+    body, media = reply
     return Response(body, media_type=media, headers={"Vary": "Accept"})
 
 
@@ -151,6 +151,7 @@ async def _run_update(request: Request, op: ProtocolRequest) -> JSONResponse:
     authorize_write(request, settings)
     text = op.update or ""
     _check_length(text, settings, "update")
+    check_shape(text, what="update")
     if op.default_graphs or op.named_graphs:
         raise GatewayError(400, "bad-request", "an update takes using-graph-uri/using-named-graph-uri, "
                                                "not default-graph-uri/named-graph-uri")
@@ -166,7 +167,7 @@ async def _run_update(request: Request, op: ProtocolRequest) -> JSONResponse:
             outcome.report.raise_for_violations(what="the update")
         return JSONResponse(outcome.as_dict())
 
-    return await limiter_of(request).run(work)
+    return await limiter_of(request).run(work, client=client_of(request))
 
 
 def _service_description(request: Request) -> Response:

@@ -15,10 +15,10 @@ from lineagekg import __version__
 from lineagekg.analyses import Lineage
 from lineagekg.cli import EXIT_NEGATIVE, EXIT_OK
 from lineagekg.cli import render as out
-from lineagekg.errors import InputError, QueryParameterError
+from lineagekg.errors import InputError, QueryParameterError, StoreError
 from lineagekg.queries import SPARQLQuery, library
 from lineagekg.store import OxigraphStore, default_store_path, open_store
-from lineagekg.store.oxigraph import EXPORT_FORMATS
+from lineagekg.store.oxigraph import EXPORT_FORMATS, held_by_another_process
 
 app = typer.Typer(name="lineagekg", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False,
@@ -44,8 +44,18 @@ _opened: list[OxigraphStore] = []
 
 
 def _store(path: Path | None) -> OxigraphStore:
-    """Open the store for this command; ``close_stores`` releases it when the command ends."""
-    store = open_store(path)
+    """Open the store for this command; ``close_stores`` releases it when the command ends.
+
+    A store that another process holds (a running gateway) is opened read-only: reading
+    commands answer from a snapshot taken now, and a write is refused with a clear error."""
+    try:
+        store = open_store(path)
+    except StoreError as exc:
+        if not held_by_another_process(exc):
+            raise
+        store = open_store(path, read_only=True)
+        out.stderr.print("note: another process (a running gateway?) holds the store; opened it "
+                         "read-only, as it is now", markup=False)
     _opened.append(store)
     return store
 
@@ -238,8 +248,22 @@ def path(source: Annotated[str, typer.Argument(metavar="FROM")], target: Annotat
 
 
 @app.command()
-def contamination(benchmark: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
-    """Every dataset that reaches BENCHMARK (or one of its splits), each with a witness path."""
+def contamination(
+    benchmark: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table,
+    verify: Annotated[bool, typer.Option("--verify", help="Look for the benchmark's registered records in "
+                                         "every registered set, next to the predicted path.")] = False,
+    threshold: Annotated[float, typer.Option(help="--verify: near-duplicate threshold (share of n-grams).")] = 0.5,
+    ngram: Annotated[int, typer.Option(help="--verify: words per shingle.")] = 8,
+    num_perm: Annotated[int, typer.Option("--num-perm", help="--verify: MinHash permutations.")] = 128,
+    write: Annotated[bool, typer.Option("--write/--no-write", help="--verify: write measurements as PROV.")] = True,
+) -> int:
+    """Every dataset that reaches BENCHMARK (or one of its splits), each with a witness path;
+    with --verify, the benchmark's items found at the record level in every registered set."""
+    if verify:
+        from lineagekg.cli.samples import verify_contamination
+
+        return verify_contamination(benchmark, store, fmt, threshold=threshold, ngram=ngram,
+                                    num_perm=num_perm, write=write)
     hits = Lineage(_store(store)).contamination(benchmark)
     if fmt is Format.json:
         out.emit_json({"benchmark": benchmark, "datasets": [h.dataset for h in hits],
@@ -732,4 +756,4 @@ def trace(
 
 
 # Commands in their own modules register themselves on ``app`` when imported.
-from lineagekg.cli import reporting, reviewing, serving  # noqa: E402,F401
+from lineagekg.cli import reporting, reviewing, samples, serving  # noqa: E402,F401

@@ -34,10 +34,13 @@ def serve(
     import uvicorn
 
     from lineagekg.api import GatewaySettings, create_app
+    from lineagekg.api.app import close_app
+    from lineagekg.api.query_workers import query_pool_of
 
     settings = GatewaySettings.from_env()
     opened = _store(store)
     application = create_app(opened, settings)
+    query_pool_of(application).wait_ready()     # the query workers, ready before the first query
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
     typer.echo(f"lineagekg gateway on {url}/ (SPARQL: {url}/sparql, REST: {url}/api/v1, "
                f"VoID: {url}/.well-known/void)")
@@ -59,6 +62,7 @@ def serve(
     try:
         uvicorn.Server(config).run()
     finally:
+        close_app(application)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return EXIT_OK

@@ -22,6 +22,7 @@ from lineagekg.iris import ONTOLOGY_GRAPH
 from lineagekg.namespaces import PREFIXES
 from lineagekg.queries import SPARQLQuery, library
 from lineagekg.resources import ontology_path
+from lineagekg.sparql_text import check_shape, has_dataset_clause
 from lineagekg.store.base import Row, WriteOutcome
 from lineagekg.store.delta import Delta
 from lineagekg.validation import Progress, validate_delta
@@ -66,11 +67,18 @@ def prune_info_logs(path: Path, keep: int = INFO_LOGS_KEPT) -> int:
     return gone
 
 
-def open_store(path: Path | str | None = None, *, memory: bool = False) -> OxigraphStore:
-    """Open (creating if needed) the store at ``path`` (default: ``default_store_path()``)."""
+def open_store(path: Path | str | None = None, *, memory: bool = False,
+               read_only: bool = False) -> OxigraphStore:
+    """Open (creating if needed) the store at ``path`` (default: ``default_store_path()``);
+    ``read_only``: open a snapshot of it for reading, even while another process holds it."""
     if memory:
         return OxigraphStore(None)
-    return OxigraphStore(Path(path) if path else default_store_path())
+    return OxigraphStore(Path(path) if path else default_store_path(), read_only=read_only)
+
+
+def held_by_another_process(error: StoreError) -> bool:
+    """Whether opening failed because another process (a gateway, a CLI command) holds the store."""
+    return "lock" in str(error.__cause__ or error).lower()
 
 
 def to_python(term: Any) -> Any:
@@ -166,14 +174,21 @@ class UserAnswer:
 class OxigraphStore:
     """The lineage graph in pyoxigraph: named graphs per source, the ontology in its own graph.
 
-    Queries see the union of all graphs as their default graph.
+    Queries see the union of all graphs as their default graph. A store opened ``read_only``
+    is a snapshot of the on-disk store as it was when opened (RocksDB read-only mode: no lock,
+    so it opens while a gateway serves the store) and refuses every write.
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
         try:
             if path is None:
                 self._store = ox.Store()
+            elif read_only:
+                if not (path / "CURRENT").is_file():
+                    raise ConfigError(f"no store at {path} to open read-only")
+                self._store = ox.Store.read_only(str(path))
             else:
                 if path.exists() and not path.is_dir():
                     raise ConfigError(f"store path {path} is a file, not a directory",
@@ -187,11 +202,23 @@ class OxigraphStore:
         self._write_lock = threading.Lock()   # validated writes: compute, check, apply, one at a time
         self.generation = 0                   # bumped by every validated write (caches key on it)
         self.last_write: float | None = None  # epoch seconds of the last write
-        self._ensure_ontology()
+        if not read_only:
+            self._ensure_ontology()
+
+    def _refuse_if_read_only(self, what: str) -> None:
+        if self.read_only:
+            raise StoreError(f"{what}: the store at {self.path} is open read-only (another process, such "
+                             "as a running gateway, holds it); nothing was written",
+                             hint="stop that process first, or write through the gateway's /update "
+                                  "or /store with its update token")
 
     # --- reading ---------------------------------------------------------------------------
 
-    def _run(self, text: str, *, name: str = "query", union: bool = True) -> Any:
+    def _run(self, text: str, *, name: str = "query", union: bool | None = None) -> Any:
+        """Run ``text``; its default graph is the union of all graphs unless ``union`` is False
+        or (``union`` None) the text has its own ``FROM``/``FROM NAMED``."""
+        if union is None:
+            union = not has_dataset_clause(text)
         try:
             return self._store.query(text, use_default_graph_as_union=union)
         except SyntaxError as exc:
@@ -211,8 +238,11 @@ class OxigraphStore:
         return bool(self._run(query.render(params), name=query.name))
 
     def raw_query(self, query: SPARQLQuery, **params: object) -> Any:
-        """Run any query of the library or a user's file; pyoxigraph results (for serialising)."""
-        return self._run(query.render(params), name=query.name)
+        """Run any query of the library or a user's file; pyoxigraph results (for serialising).
+        The text is checked for shapes that crash the parser first (``check_shape``)."""
+        text = query.render(params)
+        check_shape(text, what=f"query {query.name}")
+        return self._run(text, name=query.name)
 
     def user_query(self, text: str, *, base_iri: str | None = None,
                    default_graphs: list[str] | None = None,
@@ -220,18 +250,22 @@ class OxigraphStore:
         """Start a user's SPARQL query (the gateway's ``/sparql``); the answer is lazy.
 
         Without ``default_graphs``/``named_graphs`` the default graph is the union of all
-        graphs; with either, the dataset is exactly what they name (the SPARQL Protocol's
-        ``default-graph-uri``/``named-graph-uri``, which override ``FROM``/``FROM NAMED``).
+        graphs, unless the text has its own ``FROM``/``FROM NAMED``; with either, the dataset
+        is exactly what they name (the SPARQL Protocol's ``default-graph-uri``/
+        ``named-graph-uri``, which override ``FROM``/``FROM NAMED``). The text is checked for
+        shapes that crash the parser first (``check_shape``).
 
         Caution: the text may use ``SERVICE``, which pyoxigraph executes with its own HTTP
         client; callers that accept text from others must check it first (the gateway does).
 
         Raises:
+            QueryShapeError: the text nests too deep or chains too long to be parsed.
             QuerySyntaxError: the text does not parse (the parser's message).
             InputError: a graph name is not an IRI.
             QueryError, StoreError: evaluation failed.
         """
-        dataset: dict[str, Any] = {"use_default_graph_as_union": True}
+        check_shape(text)
+        dataset: dict[str, Any] = {"use_default_graph_as_union": not has_dataset_clause(text)}
         if default_graphs is not None or named_graphs is not None:
             dataset = {"default_graph": [_iri(g, "default-graph-uri") for g in default_graphs or []],
                        "named_graphs": [_iri(g, "named-graph-uri") for g in named_graphs or []]}
@@ -285,8 +319,9 @@ class OxigraphStore:
 
         Raises:
             InputError: the delta writes the ontology graph.
-            StoreError: the write failed (nothing was written).
+            StoreError: the write failed (nothing was written), or the store is open read-only.
         """
+        self._refuse_if_read_only(what)
         with self._write_lock:
             if compute is not None:
                 delta = compute()
@@ -341,6 +376,7 @@ class OxigraphStore:
         SHACL violations is rejected whole and the report returned; warnings are written next to
         the data, in ``<graph>/validation``, so they stay queryable.
         """
+        self._refuse_if_read_only(f"import of {graph}")
         if self.has_graph(graph):
             return WriteOutcome(what=f"import of graph {graph}", accepted=True, added=0, removed=0,
                                 graphs_created=(), graphs_dropped=(), report=None,
@@ -356,10 +392,12 @@ class OxigraphStore:
 
     def bulk_load(self, quads: list[ox.Quad]) -> None:
         """Write without validation or transaction (benchmarks and trusted dumps only)."""
+        self._refuse_if_read_only("bulk load")
         self._store.bulk_extend(quads)
         self._changed()
 
     def drop_graph(self, graph: str) -> None:
+        self._refuse_if_read_only(f"dropping {graph}")
         self._store.remove_graph(ox.NamedNode(graph))
         self._changed()
 
@@ -391,10 +429,13 @@ class OxigraphStore:
         callers that accept text from others must check it first (the gateway does).
 
         Raises:
+            QueryShapeError: the update nests too deep or chains too long to be parsed.
             QuerySyntaxError: the update does not parse.
             QueryError: the update fails (a graph that does not exist, a LOAD that fails).
             InputError: the update writes the ontology graph.
         """
+        check_shape(text, what="update")
+
         def delta() -> Delta:
             quads = [q for q in self._store if q.graph_name != _ONTOLOGY]
             graphs = {g for g in self._store.named_graphs() if g != _ONTOLOGY}
@@ -509,8 +550,17 @@ class OxigraphStore:
         return ox.serialize(triples, format=EXPORT_FORMATS[fmt],
                             prefixes=prefixes if fmt in ("turtle", "rdfxml") else None) or b""
 
+    def snapshot(self, directory: Path) -> Path:
+        """Write every quad to a new on-disk store in ``directory`` (for processes that read an
+        in-memory store: they open the copy read-only); returns ``directory``."""
+        copy = ox.Store(str(directory))
+        copy.bulk_extend(self._store)
+        copy.flush()
+        del copy
+        return directory
+
     def flush(self) -> None:
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             self._store.flush()
 
     def close(self) -> None:
@@ -540,6 +590,7 @@ class OxigraphStore:
                 is written then), a quad is not in a named graph or has a blank node, or the
                 write fails.
         """
+        self._refuse_if_read_only(f"writing {graph}")
         if self.has_graph(graph):
             raise StoreError(f"graph {graph} exists already; nothing was written")
         if any(q.graph_name != ox.NamedNode(graph) for q in add):
