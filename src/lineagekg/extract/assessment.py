@@ -15,13 +15,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sklearn.feature_extraction import DictVectorizer
+
 from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim
 from lineagekg.evaluation import EvalReport, Label, documents_listed_with, evaluate, load_labels, same_dataset
 from lineagekg.extract.backend import claims_from
 from lineagekg.extract.candidates import document_candidates
 from lineagekg.extract.names import NameRegistry
-from lineagekg.extract.training import build_examples, fit, holdout_documents
+from lineagekg.extract.decision import DecisionModel
+from lineagekg.extract.training import build_examples, holdout_documents
 from lineagekg.text.markdown import parse
 
 __all__ = ["Assessment", "label_shape", "leave_one_document_out"]
@@ -101,8 +104,13 @@ def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_fi
     predicted: dict[str, list[Claim]] = {}
     docs = sorted({lb.source_file for lb in labels} | set(empty))
     all_cands = {}
+    vec = DictVectorizer(sort=True)
+    x = vec.fit_transform([e.candidate.features for e in examples]).tocsr()
+    names = [str(n) for n in vec.get_feature_names_out()]
+    rows = [(e.candidate.features, e.label, e.relation, e.weight) for e in examples]
     for file in docs:
-        model = fit([e for e in examples if e.document != file])
+        keep = [i for i, e in enumerate(examples) if e.document != file]
+        model = DecisionModel.fit_matrix(x[keep], names, [rows[i] for i in keep])
         doc = corpus.document(file)
         found = document_candidates(doc, registry)
         cands = found.candidates

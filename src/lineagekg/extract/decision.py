@@ -57,18 +57,27 @@ class DecisionModel:
             class_weight: str | None = "balanced") -> DecisionModel:
         """Fit on ``(features, label, relation or None, weight)`` examples."""
         from sklearn.feature_extraction import DictVectorizer
-        from sklearn.linear_model import LogisticRegression
 
         vec = DictVectorizer(sort=True)
         x = vec.fit_transform([f for f, _, _, _ in examples])
+        return cls.fit_matrix(x, [str(n) for n in vec.get_feature_names_out()], examples, trained, c, class_weight)
+
+    @classmethod
+    def fit_matrix(cls, x: Any, names: list[str], examples: list[tuple[dict[str, float], int, str | None, float]],
+                   trained: dict[str, Any] | None = None, c: float = 0.5,
+                   class_weight: str | None = "balanced") -> DecisionModel:
+        """Fit on examples whose features are already the rows of ``x`` (columns ``names``):
+        leave-one-document-out fits many folds of one matrix."""
+        from sklearn.feature_extraction import DictVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         y = [lab for _, lab, _, _ in examples]
         w = [wt for _, _, _, wt in examples]
-        names = vec.get_feature_names_out()
         if len(set(y)) < 2:
             raise InputError("training needs positive and negative examples")
         clf = LogisticRegression(C=c, solver="lbfgs", max_iter=2000, class_weight=class_weight)
         clf.fit(x, y, sample_weight=w)
-        weights = {str(n): round(float(v), 6) for n, v in zip(names, clf.coef_[0], strict=True) if abs(v) > 1e-6}
+        weights = {n: round(float(v), 6) for n, v in zip(names, clf.coef_[0], strict=True) if abs(v) > 1e-6}
         model = cls(weights, round(float(clf.intercept_[0]), 6), trained=dict(trained or {}))
         rel = [(f, r, wt) for f, lab, r, wt in examples if lab == 1 and r and wt >= 1.0]   # hand labels only
         classes = sorted({r for _, r, _ in rel})
