@@ -224,32 +224,25 @@ def test_roots_carry_their_distance(small: Lineage) -> None:
 
 
 def test_names_are_cached_until_the_store_changes(small_store: OxigraphStore) -> None:
-    watching = Lineage(small_store, recheck_seconds=0)        # counts the store on every call
-    lazy = Lineage(small_store, recheck_seconds=3600)         # trusts its cache for an hour
-    assert "example/distilled-math" not in watching.names().values()
-    assert "example/distilled-math" not in lazy.names().values()
-    assert watching.names() is watching.names()               # unchanged store: the same cache
+    """The catalogue is read once per store version (its write counter): the same object while
+    nothing is written, a new one after any write through the store."""
+    lineage = Lineage(small_store)
+    assert "example/distilled-math" not in lineage.names().values()
+    assert lineage.names() is lineage.names()                 # unchanged store: the same cache
     batch = trace_batch()
     quads = batch_quads(batch)
-    # a write behind the store object's back (another process on a shared server, say): only
-    # the recount notices it, so the lazy catalogue keeps its cache and the watching one reloads
-    small_store._store.extend(quads)
-    assert watching.names()[HF + "example/distilled-math"] == "example/distilled-math"
-    assert watching.ref(HF + "meta-math/MetaMathQA").is_root is False
-    assert "example/distilled-math" not in lazy.names().values()
-    # a write through the store bumps its generation: every catalogue sees it at once
-    small_store.drop_graph(batch.graph)
-    assert "example/distilled-math" not in watching.names().values()
     assert small_store.import_quads(quads, batch.graph).accepted
-    assert lazy.names()[HF + "example/distilled-math"] == "example/distilled-math"
-    assert watching.ref_of("example/distilled-math").iri == HF + "example/distilled-math"
-    assert watching.ref("https://example.org/not-a-dataset").id == "https://example.org/not-a-dataset"
+    assert lineage.names()[HF + "example/distilled-math"] == "example/distilled-math"
+    assert lineage.ref(HF + "meta-math/MetaMathQA").is_root is False
+    small_store.drop_graph(batch.graph)
+    assert "example/distilled-math" not in lineage.names().values()
+    assert lineage.ref("https://example.org/not-a-dataset").id == "https://example.org/not-a-dataset"
 
 
 def test_a_validated_write_is_seen_at_once(small_store: OxigraphStore) -> None:
-    """A write through the store's validated path bumps its generation: a Lineage that would not
-    re-count the store for an hour still sees the change (here one with the same quad count)."""
-    lineage = Lineage(small_store, recheck_seconds=3600)
+    """A write through the store's validated path bumps its generation: a Lineage sees the
+    change at once (here one with the same quad count)."""
+    lineage = Lineage(small_store)
     assert lineage.ref(HF + "openai/gsm8k").label == "openai/gsm8k"
     outcome = small_store.update(
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "

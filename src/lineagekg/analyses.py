@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from lineagekg import taxonomy
 from lineagekg.errors import QueryParameterError, UnknownDatasetError
+from lineagekg.lineage_index import LineageIndex
 from lineagekg.namespaces import PREFIXES
 from lineagekg.queries import library
 from lineagekg.store.base import GraphStore
@@ -119,7 +119,7 @@ class DatasetRef:
 
 @dataclass(frozen=True)
 class _Catalog:
-    version: tuple[int | None, int | None] | None
+    version: int | None
     by_iri: dict[str, DatasetRef]
     by_id: dict[str, DatasetRef]
     names: dict[str, str]
@@ -314,36 +314,31 @@ def _shortest_path(adjacency: dict[str, list[tuple[str, str | None]]], start: st
 class Lineage:
     """The analyses over one store."""
 
-    def __init__(self, store: GraphStore, *, recheck_seconds: float = 1.0) -> None:
-        """``recheck_seconds``: how often, at most, to count the store's quads to notice a write
-        that bumped no ``generation`` counter (counting is a scan: 85 ms at 10k datasets)."""
+    def __init__(self, store: GraphStore, *, index: bool = False) -> None:
+        """``index``: answer closure questions from an in-memory index of the lineage graph
+        (``LineageIndex``, read once per store version) rather than one SPARQL query each; for
+        long-lived callers such as the gateway, where the index is read once and used often."""
         self.store = store
-        self._recheck_seconds = recheck_seconds
+        self._use_index = index
         self._lock = threading.Lock()
         self._catalog: _Catalog | None = None
-        self._counted: int | None = None
-        self._counted_at: float | None = None
+        self._index: LineageIndex | None = None
 
     # --- naming ----------------------------------------------------------------------------
 
-    def _store_version(self) -> tuple[int | None, int | None] | None:
-        """A cheap token that changes when the store does: its ``generation`` counter (bumped by
-        the store's validated writes) with its quad count, re-counted at most every
-        ``recheck_seconds`` (writes that bump no counter show within that time); None when the
-        store can tell neither (then nothing is cached)."""
+    def _store_version(self) -> int | None:
+        """The store's write counter (``generation``, bumped by every write through the store);
+        None when the store has none (then nothing is cached)."""
         generation = getattr(self.store, "generation", None)
-        now = time.monotonic()
-        if self._counted_at is None or now - self._counted_at >= self._recheck_seconds:
-            try:
-                self._counted = len(self.store)  # type: ignore[arg-type]
-            except TypeError:
-                self._counted = None
-            self._counted_at = now
-        if not isinstance(generation, int):
-            generation = None
-        if generation is None and self._counted is None:
-            return None
-        return (generation, self._counted)
+        return generation if isinstance(generation, int) else None
+
+    def index(self) -> LineageIndex:
+        """The lineage index of the store as it stands (rebuilt after a write)."""
+        with self._lock:
+            version = self._store_version()
+            if self._index is None or version is None or self._index.version != version:
+                self._index = LineageIndex(self.store, version)
+            return self._index
 
     def _current_catalog(self) -> _Catalog:
         """Every dataset as answers show it, read once per store version (a long-running gateway
@@ -416,6 +411,11 @@ class Lineage:
     def ancestors(self, identifier: str) -> list[Related]:
         """Every upstream dataset, with its shortest distance, nearest first."""
         iri = self.resolve(identifier)
+        if self._use_index:
+            index = self.index()
+            found = [Related(self.name(n), n, index.fact(n).label, d, is_root=index.is_root(n))
+                     for n, d in index.upstream(iri).items() if n != iri]
+            return sorted(found, key=lambda x: (x.distance or 0, x.id))
         rows = self.store.select(library().get("ancestors"), dataset=iri)
         dist = self._distances(iri, self._edges("upstream-edges", iri), upstream=True)
         found = [Related(self.name(r["ancestor"]), r["ancestor"], r["label"], dist.get(r["ancestor"]),
@@ -429,6 +429,11 @@ class Lineage:
 
     def descendants(self, identifier: str) -> list[Related]:
         iri = self.resolve(identifier)
+        if self._use_index:
+            index = self.index()
+            found = [Related(self.name(n), n, index.fact(n).label, d, is_leaf=index.is_leaf(n))
+                     for n, d in index.downstream(iri).items() if n != iri]
+            return sorted(found, key=lambda x: (x.distance or 0, x.id))
         rows = self.store.select(library().get("descendants"), dataset=iri)
         dist = self._distances(iri, self._edges("downstream-edges", iri), upstream=False)
         found = [Related(self.name(r["descendant"]), r["descendant"], r["label"],
@@ -438,6 +443,15 @@ class Lineage:
     def roots(self, identifier: str) -> list[Related]:
         """The upstream roots, each with its shortest distance (0 for a dataset without sources)."""
         iri = self.resolve(identifier)
+        if self._use_index:
+            index = self.index()
+            roots = index.roots(iri)
+            facts = {n: index.fact(n) for n in roots}
+            return [Related(self.name(n), n, facts[n].label, d, is_root=True,
+                            terminal_reason=local_name(facts[n].terminal_reason),
+                            terminal_note=facts[n].terminal_note)
+                    for n, d in sorted(roots.items(), key=lambda nd: (facts[nd[0]].id is not None,
+                                                                      facts[nd[0]].id or ""))]
         rows = self.store.select(library().get("roots"), dataset=iri)
         dist = self._distances(iri, self._edges("upstream-edges", iri), upstream=True) if rows else {}
         return [Related(self.name(r["root"]), r["root"], r["label"], dist.get(r["root"]), is_root=True,
@@ -449,6 +463,14 @@ class Lineage:
         if len(identifiers) < 2:
             raise QueryParameterError("shared-roots", "datasets", "give two or more datasets")
         iris = [self.resolve(i) for i in identifiers]
+        if self._use_index:
+            index = self.index()
+            common = set(index.roots(iris[0]))
+            for other in iris[1:]:
+                common &= set(index.roots(other))
+            return [Related(self.name(k), k, index.fact(k).label, is_root=True,
+                            terminal_reason=local_name(index.fact(k).terminal_reason))
+                    for k in sorted(common, key=self.name)]
         rows = self.store.select(library().get("shared-roots"), a=iris[0], b=iris[1])
         shared = {r["root"]: r for r in rows}
         for other in iris[2:]:
@@ -467,6 +489,11 @@ class Lineage:
         """
         a, b = self.resolve(source_id), self.resolve(target_id)
         for direction, (start, goal) in (("upstream", (a, b)), ("downstream", (b, a))):
+            if self._use_index:
+                witness = self.index().path(start, goal)
+                if witness is not None:
+                    return direction, self._named(WitnessPath(witness[0], tuple(local_name(r) for r in witness[1])))
+                continue
             rows = self.store.select(library().get("path"), **{"from": start, "to": goal})
             if rows:
                 adjacency: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
@@ -483,6 +510,13 @@ class Lineage:
     def contamination(self, identifier: str) -> list[ContaminationHit]:
         """Every dataset that reaches the benchmark (or a split of it), with a shortest witness path."""
         iri = self.resolve(identifier)
+        if self._use_index:
+            names = self.names()
+            hits = [ContaminationHit(names.get(node, node), names.get(nodes[-1], nodes[-1]),
+                                     WitnessPath(tuple(names.get(n, n) for n in nodes),
+                                                 tuple(local_name(r) for r in relations)))
+                    for node, (nodes, relations) in self.index().contamination(iri).items()]
+            return sorted(hits, key=lambda h: (h.path.length, h.dataset))
         rows = self.store.select(library().get("contamination"), benchmark=iri)
         adjacency: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
         reached_by: dict[str, set[str]] = defaultdict(set)

@@ -80,7 +80,12 @@ def import_batch(store: OxigraphStore, *, format_name: str, files: Sequence[tupl
     if extra_quads is not None:
         quads = list(dict.fromkeys([*quads, *extra_quads(batch.iri_map(), NamedNode(batch.graph))]))
     say(f"validating {len(quads)} quads with SHACL, then writing")
-    outcome = store.import_quads(quads, batch.graph)
+    steps = {1: "batch loaded for checking", 2: "stored context read", 3: "acyclicity checked",
+             4: "shapes checked"}
+    outcome = store.import_quads(quads, batch.graph,
+                                 progress=lambda done, total: say(
+                                     f"validating {len(quads)} quads with SHACL: {steps.get(done, done)} "
+                                     f"({done}/{total}), then writing"))
     return ImportSummary(outcome=outcome, datasets=len(datasets), edges=len(derivations),
                          warnings=tuple(warnings), counts=dict(counts or {}))
 

@@ -30,6 +30,10 @@ from lineagekg.resources import shapes_graph
 
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+# Instances of each class the shapes name (their type or a subclass of it), written once per
+# check into the data graph of the (scratch) store under this private predicate, so a target or
+# an sh:class is one index lookup instead of a property path in every query.
+_INSTANCE_OF = "<urn:lineagekg:validation:instanceOf>"
 
 # shape parameters that are not constraints; every other parameter must be compiled below
 _NOT_CONSTRAINTS = {RDF.type, SH.path, SH.message, SH.severity, SH.targetClass, SH.name,
@@ -161,7 +165,7 @@ def _bound_query(select: str, target_class: str) -> str:
     where = re.search(r"\bWHERE\s*\{", select, flags=re.IGNORECASE)
     if where is None:
         raise Unsupported("a SHACL-SPARQL select without WHERE {")
-    bind = f"$this {_RDF_TYPE}/{_SUBCLASS}* <{target_class}> .\n"
+    bind = f"$this {_INSTANCE_OF} <{target_class}> .\n"
     return select[:where.end()] + "\n" + bind + select[where.end():]
 
 
@@ -221,7 +225,7 @@ def _value_tests(shape: Shape) -> dict[str, tuple[str, str, str]]:
             raise Unsupported(f"{shape.iri}: sh:datatype {dt}")
         tests["fDatatype"] = (test, "DatatypeConstraintComponent", f"Value is not a literal of datatype {dt}")
     if SH["class"] in p:
-        tests["fClass"] = (f"NOT EXISTS {{ ?v {_RDF_TYPE}/{_SUBCLASS}* <{p[SH['class']]}> }}",
+        tests["fClass"] = (f"NOT EXISTS {{ ?v {_INSTANCE_OF} <{p[SH['class']]}> }}",
                            "ClassConstraintComponent", f"Value is not an instance of {p[SH['class']]}")
     if SH.nodeKind in p:
         if p[SH.nodeKind] != SH.IRI:
@@ -249,7 +253,7 @@ def _core(shape: Shape, data: _Data, focus: set[Any] | None) -> list[Finding]:
     findings: list[Finding] = []
     p = shape.params
     path_text = None if shape.path is None else "(complex path)" if shape.path.startswith("^") else shape.path
-    target = f"{{ SELECT DISTINCT ?this WHERE {{ ?this {_RDF_TYPE}/{_SUBCLASS}* <{shape.target_class}> }} }}"
+    target = f"?this {_INSTANCE_OF} <{shape.target_class}> ."
 
     def found(node: Any, component: str, value: Any, default: str) -> None:
         if focus is None or node in focus:
@@ -317,11 +321,20 @@ def check(store: ox.Store, focus: set[Any] | None = None, *, skip: frozenset[str
     """Every result of the shapes on the data in ``store``'s default graph (or its ``graph``; the
     ontology mixed in, as for pySHACL), for the focus nodes in ``focus`` only (None: all).
 
-    ``skip`` names SHACL-SPARQL constraints checked elsewhere (acyclicity, set-based).
+    ``skip`` names SHACL-SPARQL constraints checked elsewhere (acyclicity, set-based). The
+    store gains the private instance triples (``_INSTANCE_OF``): give it a scratch store.
     """
     data = _Data(store, graph)
+    shapes = list(shapes if shapes is not None else project_shapes())
+    classes = {s.target_class for s in shapes} | {str(s.params[SH["class"]]) for s in shapes if SH["class"] in s.params}
+    for cls in sorted(classes):
+        triple = f"?x {_INSTANCE_OF} <{cls}>"
+        pattern = f"?x {_RDF_TYPE}/{_SUBCLASS}* <{cls}>"
+        if graph is not None:
+            triple, pattern = f"GRAPH {graph} {{ {triple} }}", f"GRAPH {graph} {{ {pattern} }}"
+        store.update(f"INSERT {{ {triple} }} WHERE {{ {pattern} }}")
     findings: list[Finding] = []
-    for shape in shapes if shapes is not None else project_shapes():
+    for shape in shapes:
         findings += _core(shape, data, focus)
         for constraint in shape.sparql:
             if constraint.iri not in skip:

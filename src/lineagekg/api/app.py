@@ -34,7 +34,7 @@ def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) ->
     )
     app.state.store = store
     app.state.settings = settings or GatewaySettings.from_env()
-    app.state.lineage = Lineage(store)
+    app.state.lineage = Lineage(store, index=True)
     install_problem_handlers(app)
     install_cross_origin(app, app.state.settings)
     app.include_router(sparql_protocol.router)
