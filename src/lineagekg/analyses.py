@@ -376,6 +376,10 @@ class Lineage:
     def resolve(self, identifier: str) -> str:
         """The IRI of a dataset given as imported id, alias, or IRI; else ``UnknownDatasetError``
         with close names as suggestions."""
+        if self._use_index:
+            known = self.index().by_id.get(identifier)
+            if known is not None:
+                return known
         rows = self.store.select(library().get("internal/find-dataset"), id=identifier)
         if rows:
             exact = [r for r in rows if r["how"] == "identifier"] or rows
@@ -412,8 +416,8 @@ class Lineage:
         """Every upstream dataset, with its shortest distance, nearest first."""
         iri = self.resolve(identifier)
         if self._use_index:
-            index = self.index()
-            found = [Related(self.name(n), n, index.fact(n).label, d, is_root=index.is_root(n))
+            index, names, up = self.index(), self.names(), self.index().up
+            found = [Related(names.get(n, n), n, index.fact(n).label, d, is_root=n not in up)
                      for n, d in index.upstream(iri).items() if n != iri]
             return sorted(found, key=lambda x: (x.distance or 0, x.id))
         rows = self.store.select(library().get("ancestors"), dataset=iri)
@@ -430,8 +434,8 @@ class Lineage:
     def descendants(self, identifier: str) -> list[Related]:
         iri = self.resolve(identifier)
         if self._use_index:
-            index = self.index()
-            found = [Related(self.name(n), n, index.fact(n).label, d, is_leaf=index.is_leaf(n))
+            index, names, down = self.index(), self.names(), self.index().down
+            found = [Related(names.get(n, n), n, index.fact(n).label, d, is_leaf=n not in down)
                      for n, d in index.downstream(iri).items() if n != iri]
             return sorted(found, key=lambda x: (x.distance or 0, x.id))
         rows = self.store.select(library().get("descendants"), dataset=iri)
@@ -444,10 +448,10 @@ class Lineage:
         """The upstream roots, each with its shortest distance (0 for a dataset without sources)."""
         iri = self.resolve(identifier)
         if self._use_index:
-            index = self.index()
+            index, names = self.index(), self.names()
             roots = index.roots(iri)
             facts = {n: index.fact(n) for n in roots}
-            return [Related(self.name(n), n, facts[n].label, d, is_root=True,
+            return [Related(names.get(n, n), n, facts[n].label, d, is_root=True,
                             terminal_reason=local_name(facts[n].terminal_reason),
                             terminal_note=facts[n].terminal_note)
                     for n, d in sorted(roots.items(), key=lambda nd: (facts[nd[0]].id is not None,
@@ -468,9 +472,10 @@ class Lineage:
             common = set(index.roots(iris[0]))
             for other in iris[1:]:
                 common &= set(index.roots(other))
-            return [Related(self.name(k), k, index.fact(k).label, is_root=True,
+            names = self.names()
+            return [Related(names.get(k, k), k, index.fact(k).label, is_root=True,
                             terminal_reason=local_name(index.fact(k).terminal_reason))
-                    for k in sorted(common, key=self.name)]
+                    for k in sorted(common, key=lambda k: names.get(k, k))]
         rows = self.store.select(library().get("shared-roots"), a=iris[0], b=iris[1])
         shared = {r["root"]: r for r in rows}
         for other in iris[2:]:

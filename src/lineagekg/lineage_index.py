@@ -49,10 +49,14 @@ class LineageIndex:
         self.down_nodes = {k: list(dict.fromkeys(n for n, _ in v)) for k, v in self.down.items()}
         self.facts: dict[str, NodeFacts] = {}
         self.parts: dict[str, list[str]] = defaultdict(list)
+        by_id: dict[str, list[str]] = defaultdict(list)
         for r in store.select(library().get("internal/lineage-graph-nodes")):
             self.facts[r["node"]] = NodeFacts(r["id"], r["label"], r["terminalReason"], r["terminalNote"])
             if r["partOf"] is not None:
                 self.parts[r["partOf"]].append(r["node"])
+            if r["id"] is not None:
+                by_id[r["id"]].append(r["node"])
+        self.by_id = {k: min(v) for k, v in by_id.items()}    # as internal/find-dataset resolves it
 
     def fact(self, node: str) -> NodeFacts:
         return self.facts.get(node, _NONE)
@@ -100,36 +104,70 @@ class LineageIndex:
                     queue.append(nxt)
         return dist
 
-    def _witness(self, start: str, dist: dict[str, int]) -> tuple[tuple[str, ...], tuple[str | None, ...]] | None:
+    def _first_step(self, node: str, need: int, dist: dict[str, int]) -> tuple[str, str | None]:
+        """The first (neighbour, relation) of ``node``, in sorted order, ``need`` hops from the goals."""
+        return next((n, r) for n, r in self.up[node] if dist.get(n) == need)
+
+    def _witness(self, start: str, dist: dict[str, int],
+                 memo: dict[str, tuple[tuple[str, ...], tuple[str | None, ...]]] | None = None,
+                 ) -> tuple[tuple[str, ...], tuple[str | None, ...]] | None:
         """The path a breadth-first search from ``start`` with neighbours in sorted order finds
         to its nearest goal (the first of length >= 1): at each step the first neighbour one hop
-        nearer the goals. ``dist`` is ``_to_goals``'s answer."""
+        nearer the goals; from a node that is not a goal that is its next node's own witness
+        path, one hop longer (``memo`` keeps them). ``dist`` is ``_to_goals``'s answer."""
+        if memo is not None and start in memo:
+            return memo[start]
         nearer = [dist[n] for n, _ in self.up.get(start, ()) if n in dist]
         if not nearer:
             return None
         need = min(nearer)
-        nodes, relations = [start], []
+        chain: list[tuple[str, str | None]] = []
         node = start
         while True:
-            nxt, relation = next((n, r) for n, r in self.up[node] if dist.get(n) == need)
-            nodes.append(nxt)
-            relations.append(relation)
-            if need == 0:
-                return tuple(nodes), tuple(relations)
+            nxt, relation = self._first_step(node, need, dist)
+            chain.append((node, relation))
+            if need == 0 or (memo is not None and nxt in memo):
+                break
             node, need = nxt, need - 1
+        tail_nodes, tail_relations = memo[nxt] if need != 0 and memo is not None else ((nxt,), ())
+        nodes, relations = tail_nodes, tail_relations
+        for i in range(len(chain) - 1, -1, -1):
+            node, relation = chain[i]
+            nodes, relations = (node, *nodes), (relation, *relations)
+            if memo is not None and (i > 0 or dist.get(start) != 0):
+                memo[node] = (nodes, relations)
+        return nodes, relations
 
     def path(self, start: str, goal: str) -> tuple[tuple[str, ...], tuple[str | None, ...]] | None:
-        """A shortest path up from ``start`` to ``goal`` or a split of it."""
+        """A shortest path up from ``start`` to ``goal`` or a split of it: the first goal a
+        breadth-first search up from ``start`` (neighbours in sorted order) dequeues."""
         goals = {goal, *self.parts.get(goal, ())}
-        return self._witness(start, self._to_goals(goals))
+        previous: dict[str, tuple[str, str | None] | None] = {start: None}
+        queue = deque([start])
+        while queue:
+            node = queue.popleft()
+            if node in goals and node != start:
+                nodes, relations = [node], []
+                while previous[node] is not None:
+                    parent, relation = previous[node]  # type: ignore[misc]
+                    nodes.append(parent)
+                    relations.append(relation)
+                    node = parent
+                return tuple(reversed(nodes)), tuple(reversed(relations))
+            for nxt, relation in self.up.get(node, ()):
+                if nxt not in previous:
+                    previous[nxt] = (node, relation)
+                    queue.append(nxt)
+        return None
 
     def contamination(self, benchmark: str) -> dict[str, tuple[tuple[str, ...], tuple[str | None, ...]]]:
         """Every node that derives (in one or more steps) from the benchmark or a split of it,
         with its witness path, from one multi-source search."""
         dist = self._to_goals({benchmark, *self.parts.get(benchmark, ())})
         found = {}
-        for node in dist:
-            witness = self._witness(node, dist)
+        memo: dict[str, tuple[tuple[str, ...], tuple[str | None, ...]]] = {}
+        for node in sorted(dist, key=dist.__getitem__):
+            witness = self._witness(node, dist, memo)
             if witness is not None:
                 found[node] = witness
         return found
