@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--seed", type=int, default=20250101)
-    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=25)
     ap.add_argument("--budget", type=float, default=10.0, help="seconds of timed runs per measurement")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "lineage.md")
     args = ap.parse_args(argv)
