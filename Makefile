@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 FEDERATION := tests/federation/node_modules/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: demo test bench bench-gateway bench-tracing serve vocab vendor-js screenshot clean train-extractor
+.PHONY: demo test bench bench-scale bench-gateway bench-tracing serve vocab vendor-js screenshot clean train-extractor
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: $(STAMP) $(FEDERATION)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_queries.py --sizes 10000 100000
+
+bench-scale: $(STAMP)
+	$(PY) benchmarks/bench_import.py --sizes 10000 100000
+	$(PY) benchmarks/bench_lineage.py --sizes 10000 100000
 
 bench-gateway: $(STAMP)
 	$(PY) benchmarks/bench_gateway.py
