@@ -17,8 +17,10 @@ fresh stores:
    a bulk load of that second half onto the same first half.
 
 Each import must be accepted with no result (the data is valid) and leave the store with the
-same quads as the bulk load; the script exits non-zero otherwise. Timings are single runs
-(the loads take seconds to minutes); peak RSS is the process's. Progress goes to stderr.
+same quads as the bulk load; the script exits non-zero otherwise. Timings: up to 20k datasets
+the bulk load and the validated import alternate ``--rounds`` times and the
+best of each is kept (a busy machine slows both alike); larger sizes run once. Peak RSS is the
+process's. Progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -60,26 +62,30 @@ def run_size(n: int, args: argparse.Namespace, log) -> list[str]:
     rows = []
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp_name:
         tmp = Path(tmp_name)
-        bulk = _store(args.on_disk, tmp, "bulk")
-        bulk_s, _ = _timed(lambda: bulk.bulk_load(quads))
-        bulk.flush()
-        size = len(bulk)
-        log(f"[{n}] bulk_load {bulk_s:.1f} s")
-        del bulk
-        gc.collect()
-
-        steps: list[tuple[int, int]] = []
-        validated = _store(args.on_disk, tmp, "validated")
-        val_s, outcome = _timed(lambda: validated.import_quads(quads, graph,
-                                                                progress=lambda d, t: steps.append((d, t))))
-        validated.flush()
-        if not outcome.accepted or outcome.report is None or outcome.report.results:
-            raise SystemExit(f"[{n}] the validated import did not accept the valid graph: {outcome.report}")
-        if len(validated) != size:
-            raise SystemExit(f"[{n}] validated store holds {len(validated)} quads, bulk load {size}")
-        log(f"[{n}] validated import_quads {val_s:.1f} s ({val_s / bulk_s:.2f}x), progress steps {steps}")
-        del validated
-        gc.collect()
+        bulk_times, val_times, steps = [], [], []
+        rounds = args.rounds if n <= 20_000 else 1
+        for round_ in range(rounds):          # interleaved: a busy machine slows both alike
+            bulk = _store(args.on_disk, tmp, f"bulk{round_}")
+            took, _ = _timed(lambda: bulk.bulk_load(quads))
+            bulk.flush()
+            bulk_times.append(took)
+            size = len(bulk)
+            del bulk
+            gc.collect()
+            validated = _store(args.on_disk, tmp, f"validated{round_}")
+            took, outcome = _timed(lambda: validated.import_quads(quads, graph,
+                                                                   progress=lambda d, t: steps.append((d, t))))
+            validated.flush()
+            val_times.append(took)
+            if not outcome.accepted or outcome.report is None or outcome.report.results:
+                raise SystemExit(f"[{n}] the validated import did not accept the valid graph: {outcome.report}")
+            if len(validated) != size:
+                raise SystemExit(f"[{n}] validated store holds {len(validated)} quads, bulk load {size}")
+            del validated
+            gc.collect()
+            log(f"[{n}] round {round_ + 1}: bulk_load {bulk_times[-1]:.1f} s, validated import_quads "
+                f"{val_times[-1]:.1f} s ({val_times[-1] / bulk_times[-1]:.2f}x)")
+        bulk_s, val_s = min(bulk_times), min(val_times)
         rows.append(f"| {n:,} | {len(quads):,} | fresh store | {bulk_s:.1f} s | {val_s:.1f} s | "
                     f"**{val_s / bulk_s:.2f}x** |")
 
@@ -112,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--seed", type=int, default=20250101)
+    ap.add_argument("--rounds", type=int, default=2, help="interleaved runs up to 20k datasets (best of)")
     ap.add_argument("--on-disk", action="store_true", help="RocksDB stores instead of in-memory ones")
     ap.add_argument("--tmp", type=Path, default=None, help="where on-disk stores go (default: system temp)")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "import.md")
