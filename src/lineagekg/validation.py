@@ -229,6 +229,9 @@ class _After:
             target = "DEFAULT" if isinstance(first, ox.DefaultGraph) else f"GRAPH {first}"
             self.data.update(f"ADD {source} TO {target} ; DROP SILENT {source}")
         self.copied: set[Any] = set()       # nodes whose stored triples are in ``data``
+        # a store holding nothing but the ontology has no context to read (a first import)
+        self.empty = not any(g != _ONTOLOGY_GRAPH for g in store.named_graphs()) and not any(
+            True for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
     def _home(self) -> dict[str, Any]:
         return {} if isinstance(self.home, ox.DefaultGraph) else {"default_graph": self.home}
@@ -239,6 +242,8 @@ class _After:
     def stored(self, nodes: list[Any], predicate: Any = None, *, pointing: bool = False) -> list[Quad]:
         """The store's quads (ontology graph and removed quads left out) whose subject (or, with
         ``pointing``, object) is one of ``nodes``; IRIs are looked up ``VALUES``-batched."""
+        if self.empty:
+            return []
         found: list[Quad] = []
         iris = [n for n in nodes if isinstance(n, NamedNode)]
         blanks = [n for n in nodes if isinstance(n, ox.BlankNode)]
