@@ -106,6 +106,19 @@ def test_two_spellings_of_one_iri_name_both_names_and_lines(tmp_path: Path, caps
     assert "'OPUS collection'" in err and f"{nodes}:1" in err and "'OPUS_collection'" in err and f"{edges}:2" in err
 
 
+def test_a_spelling_the_store_gives_another_name_is_refused_with_both(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    store = str(tmp_path / "s")
+    first = write_jsonl(tmp_path / "first.jsonl", [{"name": "OPUS collection"}, {"name": "acme/base"}])
+    assert main(["import", "lineage-jsonl", str(first), str(_edges(tmp_path, ("OPUS collection", "acme/base"))),
+                 "--store", store]) == 0
+    second = write_jsonl(tmp_path / "second.jsonl", [{"name": "acme/other"}, {"name": "OPUS_collection"}])
+    code, _, err = _run(capsys, "import", "lineage-jsonl", str(second),
+                        str(_edges(tmp_path, ("OPUS_collection", "acme/other"))), "--store", store)
+    assert code == 3 and "Traceback" not in err
+    assert f"{second}:2" in err and "'OPUS collection' (in the store)" in err and "'OPUS_collection'" in err
+
+
 # --- a dead network is "unreachable", never "no source" ----------------------------------------
 
 class _HubDown(http.server.BaseHTTPRequestHandler):

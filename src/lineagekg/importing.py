@@ -16,6 +16,7 @@ from lineagekg import __version__, iris
 from lineagekg.interop import paper_jsonl
 from lineagekg.model import AgentRun, Dataset, Derivation, DocumentRef
 from lineagekg.provenance import LineageBatch, batch_quads
+from lineagekg.queries import library
 from lineagekg.store.base import ImportOutcome
 from lineagekg.store.oxigraph import OxigraphStore
 
@@ -99,7 +100,8 @@ def import_lineage_jsonl(store: OxigraphStore, nodes: Path, edges: Path, *,
     """
     if progress:
         progress(f"reading {nodes.name} and {edges.name}")
-    parsed = paper_jsonl.read(nodes, edges)
+    known = {str(r["dataset"]): str(r["id"]) for r in store.select(library().get("internal/identifiers"))}
+    parsed = paper_jsonl.read(nodes, edges, known_ids=known)
     return import_batch(store, format_name="lineage-jsonl",
                         files=[(nodes.name, nodes.read_bytes(), None), (edges.name, edges.read_bytes(), None)],
                         datasets=parsed.datasets, derivations=parsed.derivations,

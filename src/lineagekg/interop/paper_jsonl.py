@@ -340,10 +340,11 @@ def _shown(items: list[str], limit: int = 5) -> str:
     return ", ".join(items[:limit]) + (" ..." if len(items) > limit else "")
 
 
-def _check_distinct_iris(datasets: dict[str, Dataset], where: dict[str, str]) -> None:
-    """Two names that would be one dataset IRI (spellings that differ in separators only:
-    ``OPUS collection`` and ``OPUS_collection``) are refused, naming both and where each is."""
-    owner: dict[str, str] = {}
+def _check_distinct_iris(datasets: dict[str, Dataset], where: dict[str, str], taken: dict[str, str]) -> None:
+    """Two names that would be one dataset IRI (spellings that differ in separators only,
+    ``OPUS collection`` and ``OPUS_collection``, or a spelling the store already gives that IRI:
+    ``taken`` maps IRIs to identifiers) are refused, naming both and where each is."""
+    owner = dict(taken)
     for ds in datasets.values():
         if ds.split_of:
             continue
@@ -351,17 +352,18 @@ def _check_distinct_iris(datasets: dict[str, Dataset], where: dict[str, str]) ->
         first = owner.setdefault(iri, ds.identifier)
         if first != ds.identifier:
             file, _, line = where.get(ds.identifier, "").rpartition(":")
-            raise InputError(f"names {first!r} ({where.get(first, 'first')}) and {ds.identifier!r} are one "
+            raise InputError(f"names {first!r} ({where.get(first, 'in the store')}) and {ds.identifier!r} are one "
                              f"dataset IRI <{iri}>", file=file or None, line=int(line) if line.isdigit() else None,
                              field="name", hint="spell both names the same if they are one dataset, or rename one")
 
 
-def read(nodes_path: Path, edges_path: Path) -> PaperGraph:
+def read(nodes_path: Path, edges_path: Path, *, known_ids: dict[str, str] | None = None) -> PaperGraph:
     """Parse both files; raise ``InputError`` naming file, line and field at the first problem.
 
     Names that differ only in case are one dataset (the first spelling is its identifier, every
     spelling an alias); duplicate edges are merged. ``PaperGraph.warnings`` says what was merged,
-    created or is suspicious (late sources, missing evidence).
+    created or is suspicious (late sources, missing evidence). Distinct names never share a
+    dataset IRI, with each other or with ``known_ids`` (IRI -> identifier, what the store holds).
     """
     datasets: dict[str, Dataset] = {}
     canonical: dict[str, str] = {}            # casefolded name -> identifier of its dataset
@@ -457,7 +459,7 @@ def read(nodes_path: Path, edges_path: Path) -> PaperGraph:
         edge_line.setdefault((target, source), number)
 
     _check_distinct_iris(datasets, {**{n: f"{nodes_path}:{ln}" for n, ln in first_line.items()},
-                                    **{n: f"{edges_path}:{ln}" for n, ln in added_at.items()}})
+                                    **{n: f"{edges_path}:{ln}" for n, ln in added_at.items()}}, known_ids or {})
     cycle = find_cycle(graph)
     if cycle:
         lines = [str(edge_line[(a, b)]) for a, b in zip(cycle, cycle[1:])]
