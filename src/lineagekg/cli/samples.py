@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lineagekg.cli import EXIT_OK
@@ -47,7 +46,7 @@ def progress_bar(quiet: bool = False) -> Iterator[Callable[[str, int, int], None
 
     def update(step: str, done: int, total: int) -> None:
         if step not in tasks:
-            tasks[step] = bar.add_task(escape(step), total=total)
+            tasks[step] = bar.add_task(out.markup(step), total=total)
         bar.update(tasks[step], completed=done, total=total)   # type: ignore[arg-type]
 
     with bar:
@@ -75,10 +74,10 @@ def samples_add(
                        "already_present": done.already_present})
         return EXIT_OK
     what = "already registered" if done.already_present else "registered"
-    out.stdout.print(f"{what}: {reg.records} records of {escape(reg.dataset)} from {escape(path.name)} "
-                     f"(prompt field {escape(reg.field or '?')}, sha256 {reg.sha256[:12]}…)", highlight=False)
+    out.say(f"{what}: {reg.records} records of ", out.name(reg.dataset), " from ", out.name(path.name),
+            " (prompt field ", out.name(reg.field or "?"), f", sha256 {reg.sha256[:12]}…)")
     for added in done.added_datasets:
-        out.stderr.print(f"[yellow]added to the store:[/yellow] {escape(added)}", highlight=False)
+        out.say(("added to the store:", "yellow"), " ", out.name(added), err=True)
     return EXIT_OK
 
 
@@ -115,9 +114,9 @@ def samples_add_manifest(
                                        "file": Path(d.registration.path).name} for d in done]})
         return EXIT_OK
     if imported:
-        out.stdout.print(f"lineage: {imported.datasets} datasets, {imported.edges} edges "
-                         f"({'already there' if imported.outcome.already_present else 'imported'})")
-    out.stdout.print(f"registered {len(done)} files, {sum(d.registration.records for d in done)} records")
+        out.say(f"lineage: {imported.datasets} datasets, {imported.edges} edges "
+                f"({'already there' if imported.outcome.already_present else 'imported'})")
+    out.say(f"registered {len(done)} files, {sum(d.registration.records for d in done)} records")
     return EXIT_OK
 
 
@@ -165,11 +164,10 @@ def overlap_command(
         out.emit_json({"a": a, "b": b, **result.as_dict(), "graph": graph})
         return EXIT_OK
     jac = "" if result.mean_jaccard is None else f", mean Jaccard estimate {result.mean_jaccard:.3f}"
-    out.stdout.print(f"records of {escape(a)} ({result.a_records}) found in {escape(b)} ({result.b_records}):",
-                     highlight=False)
-    out.stdout.print(f"  exact {result.exact}; near {result.near} of {result.near_eligible} long enough "
-                     f"(threshold {threshold:g}, {ngram}-grams{jac}); {result.candidates_checked} LSH candidates "
-                     f"checked in {result.seconds:.2f} s", highlight=False)
+    out.say("records of ", out.name(a), f" ({result.a_records}) found in ", out.name(b), f" ({result.b_records}):")
+    out.say(f"  exact {result.exact}; near {result.near} of {result.near_eligible} long enough "
+            f"(threshold {threshold:g}, {ngram}-grams{jac}); {result.candidates_checked} LSH candidates "
+            f"checked in {result.seconds:.2f} s")
     if result.examples:
         out.table("examples", ["A record", "B record", "match", "A text", "B text"],
                   [[e.a_number, e.b_number, "exact" if e.exact else f"near (c={e.containment:.2f}, J≈{e.jaccard_estimate:.2f})",
@@ -207,15 +205,15 @@ def agreement_command(
     out.table("Cost", ["run", "pairs", "record pairs (naive)", "LSH candidates checked", "seconds"],
               [["graph-guided", g.pairs, f"{g.naive_record_pairs:,}", g.candidates_checked, g.seconds],
                ["all pairs", a.pairs, f"{a.naive_record_pairs:,}", a.candidates_checked, a.seconds]])
-    out.stdout.print(f"all pairs / graph-guided: {data['record_pair_ratio']}x the record pairs, "
-                     f"{data['time_ratio']}x the time; overlapping pairs the guided run finds: "
-                     f"{data['overlapping_pairs_found_by_guided_run']}", highlight=False)
+    out.say(f"all pairs / graph-guided: {data['record_pair_ratio']}x the record pairs, "
+            f"{data['time_ratio']}x the time; overlapping pairs the guided run finds: "
+            f"{data['overlapping_pairs_found_by_guided_run']}")
     rows = [p for p in report.pairs if p.prediction.predicted or p.measured]
     out.table("Pairs predicted or measured", ["A", "B", "lineage", "A in B exact/near", "B in A exact/near", "agree"],
               [[p.a, p.b, p.prediction.how or "-", f"{p.a_in_b.exact}/{p.a_in_b.near} of {p.a_records}",
                 f"{p.b_in_a.exact}/{p.b_in_a.near} of {p.b_records}", "yes" if p.agree else "NO"] for p in rows])
     for p in report.disagreements:
-        out.stdout.print(f"[bold]disagree:[/bold] {escape(p.a)} / {escape(p.b)}: {escape(p.reason)}", highlight=False)
+        out.say(("disagree:", "bold"), " ", out.name(p.a), " / ", out.name(p.b), ": ", p.reason)
     return EXIT_OK
 
 
@@ -240,5 +238,5 @@ def verify_contamination(benchmark: str, store: Path | None, fmt: Format, *, thr
                 out.path_text(v.path.path.nodes, v.path.path.relations) if v.path else "-", v.verdict]
                for v in found.sets if v.contaminated or v.path is not None])
     clean = sum(1 for v in found.sets if not v.contaminated and v.path is None)
-    out.stdout.print(f"{clean} other registered set(s) hold none of its items", highlight=False)
+    out.say(f"{clean} other registered set(s) hold none of its items")
     return EXIT_OK
