@@ -98,6 +98,7 @@ class Overlap:
     num_perm: int
     mean_jaccard: float | None     # MinHash estimate, over the near pairs
     examples: list[MatchPair] = field(default_factory=list)
+    matched: list[int] = field(default_factory=list)   # positions in a of the records found (exact or near)
 
     def as_dict(self) -> dict[str, object]:
         return {"a_records": self.a_records, "b_records": self.b_records, "exact": self.exact,
@@ -139,12 +140,13 @@ class RecordSet:
         """A LeanMinHash per record with shingles (None for short records)."""
         from datasketch import LeanMinHash, MinHash
 
+        empty = MinHash(num_perm=self.num_perm, seed=SEED, hashfunc=int)   # permutations drawn once
         out: list[object | None] = []
         for sh in self.shingles:
             if not sh:
                 out.append(None)
                 continue
-            m = MinHash(num_perm=self.num_perm, seed=SEED, hashfunc=int)
+            m = empty.copy()
             m.update_batch(np.fromiter(sh, dtype=np.uint64, count=len(sh)))
             out.append(LeanMinHash(m))
         return out
@@ -175,6 +177,7 @@ def overlap(a: RecordSet, b: RecordSet, *, examples: int = 5, progress: Progress
     jaccards: list[float] = []
     exact_examples: list[MatchPair] = []
     near_examples: list[MatchPair] = []
+    matched: list[int] = []
     a_minhashes = a.minhashes
     index = b.lsh
     b_minhashes = b.minhashes
@@ -185,6 +188,7 @@ def overlap(a: RecordSet, b: RecordSet, *, examples: int = 5, progress: Progress
         j = b.find_exact(a.exact_hashes[i])
         if j is not None:
             exact += 1
+            matched.append(i)
             if len(exact_examples) < examples:
                 exact_examples.append(MatchPair(record.number, b.records[j].number, record.raw[:300],
                                                 b.records[j].raw[:300], True, 1.0, 1.0))
@@ -204,6 +208,7 @@ def overlap(a: RecordSet, b: RecordSet, *, examples: int = 5, progress: Progress
                 best = (contained, key)
         if best is not None and best[0] >= a.threshold:
             near += 1
+            matched.append(i)
             jac = float(a_minhashes[i].jaccard(b_minhashes[best[1]]))  # type: ignore[union-attr]
             jaccards.append(jac)
             if len(near_examples) < examples:
@@ -216,4 +221,4 @@ def overlap(a: RecordSet, b: RecordSet, *, examples: int = 5, progress: Progress
                    candidates_checked=checked, seconds=time.perf_counter() - started,
                    threshold=a.threshold, ngram=a.ngram, num_perm=a.num_perm,
                    mean_jaccard=(sum(jaccards) / len(jaccards)) if jaccards else None,
-                   examples=(near_examples + exact_examples)[:examples])
+                   examples=(near_examples + exact_examples)[:examples], matched=matched)
