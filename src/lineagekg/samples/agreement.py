@@ -72,12 +72,18 @@ class LineageReach:
                     queue.append(source)
         return seen
 
+    @staticmethod
+    def _source(up: dict[str, tuple[str, ...]], node: str) -> bool:
+        """``node`` is upstream as a source of records: reached through a derivation, not only as
+        the dataset one of its own splits is part of (GSM8K train does not reach GSM8K test)."""
+        return node in up and not (up[node] and up[node][-1] == "partOf")
+
     def _covers(self, up: dict[str, tuple[str, ...]], node: str) -> str | None:
-        """The node (or its dataset) when ``up`` contains it."""
+        """The node (or its dataset) when ``up`` holds it as a source of records."""
         if node in up:
             return node
         parent = self.parent.get(node)
-        return parent if parent in up else None
+        return parent if parent is not None and self._source(up, parent) else None
 
     def predict(self, a: str, b: str) -> Prediction:
         up_a, up_b = self._up(a, self.carrying), self._up(b, self.carrying)
@@ -88,8 +94,8 @@ class LineageReach:
         hit = self._covers(up_b, a)
         if hit is not None and hit != b and not (hit == self.parent.get(b)):
             return Prediction(True, f"{name(b)} derives from {name(a)}", up_b[hit])
-        common = [n for n in up_a if n in up_b and n not in (a, b)
-                  and n not in (self.parent.get(a), self.parent.get(b))]
+        common = [n for n in up_a if n in up_b and n not in (a, b) and self._source(up_a, n)
+                  and self._source(up_b, n)]
         if common:
             best = min(common, key=lambda n: len(up_a[n]) + len(up_b[n]))
             return Prediction(True, f"both derive from {name(best)}", up_a[best] + up_b[best])
