@@ -273,9 +273,8 @@ def diverse_command(
     if fmt is Format.json:
         out.emit_json({**sample.as_dict(), "output": str(output), "provenance": str(prov_path)})
         return EXIT_OK
-    out.stdout.print(f"wrote {len(sample.picked)} records to {escape(str(output))} (provenance: "
-                     f"{escape(prov_path.name)}); {sample.dropped_near_duplicates} near duplicate(s) dropped",
-                     highlight=False)
+    out.say(f"wrote {len(sample.picked)} records to ", out.name(str(output)), " (provenance: ",
+            out.name(prov_path.name), f"); {sample.dropped_near_duplicates} near duplicate(s) dropped")
     out.table("Roots sampled", ["root", "records"], [[k, v] for k, v in sample.roots.items()])
     if sample.table:
         out.table("Diversity (all-MiniLM-L6-v2)", ["sample", "records", "Vendi Score", "Centroid Distance"],
