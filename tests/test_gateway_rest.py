@@ -279,7 +279,11 @@ def test_export_turtle_and_jsonld_of_the_upstream_lineage(api) -> None:
     assert len(derivations) == 8
     quotes = {str(turtle.value(d, LK.evidence)) for d in derivations}
     assert "compiled from 13 math rationale datasets including GSM8K" in quotes
-    assert all(turtle.value(d, PROV.hadActivity) is not None for d in derivations)
+    assert all(turtle.value(d, LK.foundBy) is not None for d in derivations)
+    assert all(turtle.value(d, PROV.hadPrimarySource) is None for d in derivations)
+    # the bundle stating them, with its run and primary sources (the documents exported)
+    bundles = set(turtle.subjects(RDF.type, PROV.Bundle))
+    assert len(bundles) == 1 and turtle.value(next(iter(bundles)), PROV.wasGeneratedBy) is not None
     assert set(turtle.objects(None, PROV.hadPrimarySource)) <= set(turtle.subjects(RDF.type, LK.Document))
     assert turtle.value(rdflib.URIRef(gsm8k), DCTERMS.identifier) == rdflib.Literal("openai/gsm8k")
     assert (rdflib.URIRef(HF + "vicgalle/alpaca-gpt4"), None, None) not in turtle     # downstream of alpaca only

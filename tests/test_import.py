@@ -39,7 +39,7 @@ def test_import_writes_plain_typed_and_qualified_edges(small_store: OxigraphStor
               lk:evolvedFrom <https://huggingface.co/datasets/openai/gsm8k> ;
               prov:qualifiedDerivation ?q .
           ?q prov:entity <https://huggingface.co/datasets/openai/gsm8k> ; lk:relation ?rel ;
-             lk:confidence ?conf ; lk:evidence ?ev ; prov:hadPrimarySource ?doc ; prov:hadActivity ?run .
+             lk:confidence ?conf ; lk:evidence ?ev ; lk:evidenceDocument ?doc ; lk:foundBy ?run .
           ?run a lk:ImportRun .
         }""")
     assert len(rows) == 1

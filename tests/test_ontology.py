@@ -148,10 +148,12 @@ TEST_NS = "http://example.org/lineagekg-test#"
 
 
 def _world(extra: Graph | None = None) -> owlready2.World:
-    """A fresh owlready2 world holding the ontology (and ``extra``), given as N-Triples because
-    owlready2 cannot read Turtle."""
+    """A fresh owlready2 world holding the ontology with the official PROV-O (ontology/prov-o.ttl,
+    unchanged: lineage.ttl does not redeclare PROV terms) and ``extra``, given as N-Triples
+    because owlready2 cannot read Turtle."""
     graph = Graph()
     graph += ontology_graph()
+    graph.parse(ontology_path().parent / "prov-o.ttl", format="turtle")
     if extra is not None:
         graph += extra
     world = owlready2.World()

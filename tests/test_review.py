@@ -136,13 +136,18 @@ def test_accept_replaces_the_status_and_records_who_decided(reviewed: OxigraphSt
     assert statuses(reviewed, edge) == [("Accepted", outcome.graph)]
     assert outcome.graph != GRAPH and outcome.graph.startswith(iris.ID_BASE + "graph/review/")
     rows = sparql(reviewed, """
-        SELECT ?x ?who ?name ?at ?note ?g WHERE { GRAPH ?g {
-          ?x a lk:ReviewDecision , prov:Activity ; prov:used $edge ; prov:wasAssociatedWith ?who ;
-             prov:startedAtTime ?at ; rdfs:comment ?note .
-          ?who a prov:Person ; rdfs:label ?name } }""", edge=edge)
+        SELECT ?x ?who ?name ?at ?note ?g ?used WHERE {
+          GRAPH ?g {
+            ?x a lk:ReviewDecision , prov:Activity ; lk:reviewedClaim $edge ; prov:used ?used ;
+               prov:wasAssociatedWith ?who ; prov:startedAtTime ?at ; rdfs:comment ?note .
+            ?g a prov:Bundle ; prov:wasGeneratedBy ?x ; prov:wasAttributedTo ?who ;
+               prov:generatedAtTime ?at }
+          ?who a prov:Person , prov:Agent ; rdfs:label ?name }""", edge=edge)
     assert len(rows) == 1
     assert (rows[0]["name"], rows[0]["at"], rows[0]["note"], rows[0]["g"]) == (
         "Ada Lovelace", "2025-06-01T10:00:00Z", "stated in section 2", outcome.graph)
+    # the decision used the bundle that states the claim (an entity), not the derivation (a relation)
+    assert rows[0]["used"] == GRAPH
     assert rows[0]["who"] == iris.ID_BASE + "person/ada-lovelace" and rows[0]["x"] == outcome.activity
     # still lineage, still a qualified derivation; no longer waiting
     assert ancestors(reviewed, "acme/mix") == before == ["acme/base", "acme/pair", "acme/root", "acme/synth"]
@@ -169,7 +174,7 @@ def test_reject_takes_the_claim_out_of_the_lineage(reviewed: OxigraphStore) -> N
                    edge=edge)
     # ... but stays as an unasserted statement, with its evidence and the run that made it
     rows = sparql(reviewed, """SELECT ?s ?p ?o ?ev ?run WHERE { $edge a rdf:Statement ; rdf:subject ?s ;
-        rdf:predicate ?p ; rdf:object ?o ; lk:evidence ?ev ; prov:hadActivity ?run }""", edge=edge)
+        rdf:predicate ?p ; rdf:object ?o ; lk:evidence ?ev ; lk:foundBy ?run }""", edge=edge)
     assert [(r["s"], r["p"], r["o"], r["ev"]) for r in rows] == [
         (mix, "https://w3id.org/lineagekg/ns#includedFrom", base, "acme/mix uses acme/base.")]
     # counted nowhere as lineage: relation counts and derivations drop by one
@@ -236,7 +241,7 @@ def test_a_decision_that_fails_shacl_writes_nothing(store: OxigraphStore) -> Non
     write_batch(store, GRAPH, [broken], validate=False)
     edge = edge_iri("acme/mix", "acme/base", "includedFrom")
     size = len(store)
-    with pytest.raises(ShapeValidationError, match="hadPrimarySource"):
+    with pytest.raises(ShapeValidationError, match="evidenceDocument"):
         decide(store, Decision(edge, True, "bob"))
     assert len(store) == size and statuses(store, edge) == [("PendingReview", GRAPH)]
 
@@ -290,6 +295,6 @@ def test_review_command_on_a_traced_claim(tmp_path: Path, capsys: pytest.Capture
     assert main(["ancestors", "sahil280114/codealpaca", "--store", store, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["ancestors"] == []
     with open_store(tmp_path / "store") as st:
-        rows = sparql(st, """SELECT ?who ?note WHERE { ?d a lk:ReviewDecision ; prov:used $edge ;
+        rows = sparql(st, """SELECT ?who ?note WHERE { ?d a lk:ReviewDecision ; lk:reviewedClaim $edge ;
             prov:wasAssociatedWith/rdfs:label ?who ; rdfs:comment ?note }""", edge=pending[0]["edge"])
     assert rows == [{"who": "dave", "note": "pipeline, not data"}]

@@ -80,8 +80,8 @@ def test_trace_writes_prov_and_is_idempotent(corpus: Corpus) -> None:
     rows = store.select(_q(f"""
         SELECT ?agent ?version ?doc ?sha ?evidence WHERE {{
             <{UF_IRI}> prov:qualifiedDerivation ?d .
-            ?d prov:entity ?src ; lk:evidence ?evidence ; prov:hadPrimarySource ?doc ;
-               prov:hadActivity ?run .
+            ?d prov:entity ?src ; lk:evidence ?evidence ; lk:evidenceDocument ?doc ;
+               lk:foundBy ?run .
             ?src dcterms:identifier ?sid . FILTER (CONTAINS(LCASE(?sid), "truthful"))
             ?run a lk:TracingRun ; prov:wasAssociatedWith ?agent ; prov:used ?doc .
             ?agent a lk:LineageAgent ; lk:promptVersion ?version .
@@ -222,27 +222,28 @@ def test_a_killed_run_resumes_to_the_same_graph(corpus: Corpus) -> None:
 
 # --- the PROV of runs over real corpus documents -----------------------------------------------
 
-# Each run's graph repeats its agent and documents; matching them inside one graph (GRAPH ?g)
-# keeps the union default graph from multiplying rows once per graph that repeats a triple.
+# Agents, models and documents are described once, in their own graphs, so plain patterns over
+# the union default graph give one row per run and document (no GRAPH ?g needed).
 RUNS = _q("""
-    SELECT ?run ?agent ?label ?version ?model ?started ?ended ?in WHERE { GRAPH ?g {
+    SELECT ?run ?agent ?label ?version ?model ?started ?ended ?in WHERE {
         ?run a lk:TracingRun ; prov:wasAssociatedWith ?agent ; prov:startedAtTime ?started ;
              prov:endedAtTime ?ended .
-        ?agent a lk:LineageAgent , prov:SoftwareAgent ; rdfs:label ?label ; lk:promptVersion ?version ;
-               lk:usedModel ?m .
-        ?m a lk:LanguageModel ; rdfs:label ?model .
+        ?agent a lk:LineageAgent , prov:SoftwareAgent , prov:Agent ; rdfs:label ?label ;
+               lk:promptVersion ?version ; lk:usedModel ?m .
+        ?m a lk:LanguageModel , prov:SoftwareAgent , prov:Agent ; rdfs:label ?model .
         OPTIONAL { ?run lk:inputTokens ?in }
-    } }""".replace("SELECT", "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT", 1))
+    }""".replace("SELECT", "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT", 1))
 USED = _q("""
-    SELECT ?run ?doc ?sha ?retrieved WHERE { GRAPH ?g {
-        ?run a lk:TracingRun ; prov:used ?doc . ?doc a lk:Document ; lk:sha256 ?sha ; lk:retrievedAt ?retrieved } }""")
+    SELECT ?run ?doc ?sha ?retrieved WHERE {
+        ?run a lk:TracingRun ; prov:used ?doc . ?doc a lk:Document ; lk:sha256 ?sha ; lk:retrievedAt ?retrieved }""")
 GENERATED = _q("""
     SELECT ?target ?source ?run ?doc WHERE { GRAPH ?g {
-        ?t prov:qualifiedDerivation ?d ; dcterms:identifier ?target .
-        ?d prov:entity ?s ; prov:hadActivity ?run ; prov:hadPrimarySource ?doc .
-        ?s dcterms:identifier ?source .
+        ?t prov:qualifiedDerivation ?d .
+        ?d prov:entity ?s ; lk:foundBy ?run ; lk:evidenceDocument ?doc .
         ?run prov:used ?doc .
-    } }""")
+        ?g a prov:Bundle ; prov:wasGeneratedBy ?run ; prov:hadPrimarySource ?doc .
+    }
+    ?t dcterms:identifier ?target . ?s dcterms:identifier ?source }""")
 
 
 def test_the_prov_of_tracing_runs_over_real_documents(corpus: Corpus) -> None:

@@ -174,7 +174,7 @@ class DatasetMetadata:
     splits: tuple[str, ...] = ()          # identifiers of its named splits
     same_as: tuple[str, ...] = ()         # owl:sameAs and skos:exactMatch
     types: tuple[str, ...] = ()           # lk: classes (Dataset, Benchmark, DatasetSplit)
-    graphs: tuple[str, ...] = ()          # the named graphs (sources) that describe it
+    graphs: tuple[str, ...] = ()          # the bundles (sources) that say something about it
 
 
 @dataclass(frozen=True)
@@ -619,11 +619,10 @@ class Lineage:
         sources and children (with the relation and confidence of each link)."""
         iri = self.resolve(identifier)
         values: dict[str, list[Any]] = defaultdict(list)
-        graphs: set[str] = set()
         for r in self.store.select(library().get("analyses/dataset-description"), dataset=iri):
             if r["value"] not in values[r["property"]]:
                 values[r["property"]].append(r["value"])
-            graphs.add(r["graph"])
+        graphs = {r["graph"] for r in self.store.select(library().get("analyses/dataset-sources"), dataset=iri)}
 
         def one(prefix: str, name: str) -> Any:
             found = values.get(PREFIXES[prefix] + name)
@@ -726,7 +725,7 @@ class Lineage:
                 edge=edge, graph=first["graph"], relation=relation, family=relation_family(relation),
                 reached=self.name(first["reached"]),
                 confidence=first["confidence"], review_status=local_name(first["reviewStatus"]),
-                quote=first["quote"], source_kinds=tuple(sorted({r["sourceKind"] for r in group if r["sourceKind"]})),
+                quote=first["quote"], source_kinds=tuple(sorted({k for r in group for k in (r["sourceKind"] or "").split("; ") if k})),
                 documents=tuple(sorted(documents.values(), key=lambda d: d.iri)),
                 activity=first["activity"], started_at=first["startedAt"], agent=first["agent"],
                 agent_label=first["agentLabel"], model=first["model"], prompt_version=first["promptVersion"],

@@ -123,6 +123,17 @@ def graph_iri(kind: str, key: str) -> str:
     return f"{ID_BASE}graph/{slug(kind)}/{key}"
 
 
+def about_graph(iri: str) -> str:
+    """The one named graph that holds what the store knows of ``iri`` itself (a dataset's type,
+    identifier, label and upstream edges; a document's, an agent's or a model's description):
+    every write merges into it, so the union default graph holds each of those triples once.
+
+    >>> about_graph("https://huggingface.co/datasets/openai/gsm8k")
+    'https://w3id.org/lineagekg/id/graph/about/ebb86821959a3d2c'
+    """
+    return f"{ID_BASE}graph/about/{digest(iri)}"
+
+
 def activity_iri(kind: str, key: str) -> str:
     return f"{ID_BASE}activity/{slug(kind)}/{key}"
 

@@ -1,9 +1,20 @@
-"""Turn lineage value objects into W3C PROV-O quads, in one named graph per source.
+"""Turn lineage value objects into W3C PROV-O quads: a bundle per source, a graph per thing.
 
-Every edge is written twice, as PROV-O asks: the plain ``prov:wasDerivedFrom`` with the typed
-relation and every relation above it (materialised: Oxigraph does not reason), and a qualified
-``lk:LineageDerivation`` with its own IRI, carrying relation, confidence, evidence, primary
-source documents and the activity that found it.
+What a source *said* goes into its bundle (the named graph ``batch.graph``, a ``prov:Bundle``
+``prov:wasGeneratedBy`` its run, ``prov:wasAttributedTo`` its agent, ``prov:generatedAtTime``,
+``prov:hadPrimarySource`` the documents it was read from): the qualified
+``lk:LineageDerivation`` of each edge (own IRI; relation, confidence, evidence, the documents
+that state it, the run that found it, review status), the run and how it used each document.
+
+What the store knows of a thing *itself* goes, once, into that thing's own graph
+(``iris.about_graph``), merged by every write: a dataset's types, identifier, label and its
+plain upstream edges (``prov:wasDerivedFrom`` with the typed relation and every relation above
+it, materialised: Oxigraph does not reason); a document's, an agent's and a model's description.
+So the union default graph holds each triple once, and ``COUNT(*)`` counts what it says.
+
+PROV-O's axioms are taken literally: a derivation carries no ``prov:hadPrimarySource`` (whose
+domain is ``prov:Entity``) and names with ``prov:hadActivity`` only the activity that built the
+dataset (a generation with a teacher model), never the run that found the claim.
 """
 
 from __future__ import annotations
@@ -62,9 +73,16 @@ def _year(year: int) -> Literal:
     return Literal(f"{year:04d}", datatype=XSD.gYear)
 
 
+def _about(iri: str) -> NamedNode:
+    return NamedNode(iris.about_graph(iri))
+
+
 def dataset_quads(ds: Dataset, iri: str, graph: NamedNode, iri_of: dict[str, str]) -> Iterator[Quad]:
+    """The dataset's description, in its own graph; what one run found out about it (that it
+    is terminal, and why) in that run's bundle ``graph``."""
     s = NamedNode(iri)
-    q = lambda p, o: Quad(s, p, o, graph)  # noqa: E731 -- a local shorthand keeps the list readable
+    about = _about(iri)
+    q = lambda p, o: Quad(s, p, o, about)  # noqa: E731 -- a local shorthand keeps the list readable
     yield q(RDF.type, ox(LK.Dataset))
     yield q(RDF.type, ox(PROV.Entity))
     yield q(RDF.type, DCAT.Dataset)
@@ -98,11 +116,11 @@ def dataset_quads(ds: Dataset, iri: str, graph: NamedNode, iri_of: dict[str, str
     if ds.downloads is not None:
         yield q(ox(LK.downloads), _lit(int(ds.downloads)))
     if ds.is_terminal is not None:
-        yield q(ox(LK.isTerminal), _lit(bool(ds.is_terminal)))
+        yield Quad(s, ox(LK.isTerminal), _lit(bool(ds.is_terminal)), graph)
     if ds.terminal_reason:
-        yield q(ox(LK.terminalReason), ox(LK[ds.terminal_reason]))
+        yield Quad(s, ox(LK.terminalReason), ox(LK[ds.terminal_reason]), graph)
     if ds.terminal_note:
-        yield q(ox(LK.terminalNote), _lit(ds.terminal_note))
+        yield Quad(s, ox(LK.terminalNote), _lit(ds.terminal_note), graph)
     if ds.split_of is not None:
         yield q(RDF.type, ox(LK.DatasetSplit))
         yield q(DCTERMS.isPartOf, NamedNode(iri_of[ds.split_of]))
@@ -112,14 +130,17 @@ def dataset_quads(ds: Dataset, iri: str, graph: NamedNode, iri_of: dict[str, str
 
 
 def derivation_quads(d: Derivation, iri_of: dict[str, str], graph: NamedNode,
-                     activity: NamedNode) -> Iterator[Quad]:
+                     run: NamedNode) -> Iterator[Quad]:
+    """The plain and typed edge (in the target's own graph) and the qualified derivation (in the
+    bundle ``graph``); ``run`` found it."""
     relation = taxonomy.relations().get(d.relation)
     if relation is None:
         raise InputError(f"unknown relation {d.relation!r}", field="relation")
     target, source = NamedNode(iri_of[d.target]), NamedNode(iri_of[d.source])
-    yield Quad(target, ox(PROV.wasDerivedFrom), source, graph)
+    about = _about(target.value)
+    yield Quad(target, ox(PROV.wasDerivedFrom), source, about)
     for prop in (relation.iri, *relation.supers):
-        yield Quad(target, NamedNode(prop), source, graph)
+        yield Quad(target, NamedNode(prop), source, about)
     qd = NamedNode(iris.derivation_iri(target.value, source.value, relation.name, graph.value))
     yield Quad(target, ox(PROV.qualifiedDerivation), qd, graph)
     yield Quad(qd, RDF.type, ox(LK.LineageDerivation), graph)
@@ -133,18 +154,48 @@ def derivation_quads(d: Derivation, iri_of: dict[str, str], graph: NamedNode,
     for kind in d.source_kinds:
         yield Quad(qd, ox(LK.evidenceSourceKind), Literal(kind), graph)
     for doc in d.documents:
-        yield Quad(qd, ox(PROV.hadPrimarySource), NamedNode(doc), graph)
-    yield Quad(qd, ox(PROV.hadActivity), activity, graph)
+        yield Quad(qd, ox(LK.evidenceDocument), NamedNode(doc), graph)
+    yield Quad(qd, ox(LK.foundBy), run, graph)
     yield Quad(qd, ox(LK.reviewStatus), ox(LK[d.review_status]), graph)
     if d.teacher_model:
         model = NamedNode(iris.model_iri(d.teacher_model))
         yield Quad(qd, ox(LK.teacherModel), model, graph)
-        yield Quad(model, RDF.type, ox(LK.LanguageModel), graph)
-        yield Quad(model, RDFS.label, Literal(d.teacher_model), graph)
+        yield from model_quads(d.teacher_model)
+        # The construction itself is known: the teacher model generated the target's records.
+        built = NamedNode(iris.activity_iri("construction", iris.digest(target.value, model.value)))
+        yield Quad(qd, ox(PROV.hadActivity), built, graph)
+        yield Quad(built, RDF.type, ox(LK.ConstructionActivity), _about(built.value))
+        yield Quad(built, RDF.type, ox(PROV.Activity), _about(built.value))
+        yield Quad(built, ox(PROV.wasAssociatedWith), model, _about(built.value))
 
 
-def document_quads(doc: DocumentRef, graph: NamedNode) -> Iterator[Quad]:
+def model_quads(name: str) -> Iterator[Quad]:
+    """A language model, a ``prov:SoftwareAgent``, in its own graph."""
+    model = NamedNode(iris.model_iri(name))
+    about = _about(model.value)
+    for cls in (LK.LanguageModel, PROV.SoftwareAgent, PROV.Agent):
+        yield Quad(model, RDF.type, ox(cls), about)
+    yield Quad(model, RDFS.label, Literal(name), about)
+
+
+def bundle_quads(graph: NamedNode, activity: NamedNode, agent: NamedNode, generated_at: str,
+                 documents: Iterable[str] = ()) -> Iterator[Quad]:
+    """The named graph ``graph`` as a ``prov:Bundle``: generated by ``activity`` at
+    ``generated_at``, attributed to ``agent``, read from ``documents`` (its primary sources).
+    The bundle describes itself (these quads are in ``graph``)."""
+    yield Quad(graph, RDF.type, ox(PROV.Bundle), graph)
+    yield Quad(graph, RDF.type, ox(PROV.Entity), graph)
+    yield Quad(graph, ox(PROV.wasGeneratedBy), activity, graph)
+    yield Quad(graph, ox(PROV.wasAttributedTo), agent, graph)
+    yield Quad(graph, ox(PROV.generatedAtTime), Literal(generated_at, datatype=XSD.dateTime), graph)
+    for doc in dict.fromkeys(documents):
+        yield Quad(graph, ox(PROV.hadPrimarySource), NamedNode(doc), graph)
+
+
+def document_quads(doc: DocumentRef) -> Iterator[Quad]:
+    """A document's description, in its own graph."""
     s = NamedNode(doc.iri)
+    graph = _about(doc.iri)
     yield Quad(s, RDF.type, ox(LK.Document), graph)
     yield Quad(s, RDF.type, ox(PROV.Entity), graph)
     if doc.title:
@@ -158,6 +209,7 @@ def document_quads(doc: DocumentRef, graph: NamedNode) -> Iterator[Quad]:
 
 
 def run_quads(run: AgentRun, graph: NamedNode) -> Iterator[Quad]:
+    """The run (in its bundle ``graph``) and its agent and documents (each in its own graph)."""
     a, agent = NamedNode(run.iri), NamedNode(run.agent_iri)
     yield Quad(a, RDF.type, ox(LK[run.kind]), graph)
     yield Quad(a, RDF.type, ox(PROV.Activity), graph)
@@ -165,23 +217,22 @@ def run_quads(run: AgentRun, graph: NamedNode) -> Iterator[Quad]:
     yield Quad(a, ox(PROV.startedAtTime), Literal(run.started_at, datatype=XSD.dateTime), graph)
     if run.ended_at:
         yield Quad(a, ox(PROV.endedAtTime), Literal(run.ended_at, datatype=XSD.dateTime), graph)
-    yield Quad(agent, RDF.type, ox(LK.LineageAgent), graph)
-    yield Quad(agent, RDF.type, ox(PROV.SoftwareAgent), graph)
-    yield Quad(agent, RDFS.label, Literal(run.agent_label), graph)
+    about = _about(agent.value)
+    for cls in (LK.LineageAgent, PROV.SoftwareAgent, PROV.Agent):
+        yield Quad(agent, RDF.type, ox(cls), about)
+    yield Quad(agent, RDFS.label, Literal(run.agent_label), about)
     if run.prompt_version:
-        yield Quad(agent, ox(LK.promptVersion), Literal(run.prompt_version), graph)
+        yield Quad(agent, ox(LK.promptVersion), Literal(run.prompt_version), about)
     if run.model:
-        model = NamedNode(iris.model_iri(run.model))
-        yield Quad(agent, ox(LK.usedModel), model, graph)
-        yield Quad(model, RDF.type, ox(LK.LanguageModel), graph)
-        yield Quad(model, RDFS.label, Literal(run.model), graph)
+        yield Quad(agent, ox(LK.usedModel), NamedNode(iris.model_iri(run.model)), about)
+        yield from model_quads(run.model)
     if run.input_tokens is not None:
         yield Quad(a, ox(LK.inputTokens), _lit(run.input_tokens), graph)
     if run.output_tokens is not None:
         yield Quad(a, ox(LK.outputTokens), _lit(run.output_tokens), graph)
     for doc in run.used:
         yield Quad(a, ox(PROV.used), NamedNode(doc.iri), graph)
-        yield from document_quads(doc, graph)
+        yield from document_quads(doc)
     for usage in run.usages:
         yield from usage_quads(run.iri, usage, graph)
 
@@ -204,16 +255,21 @@ def usage_quads(run_iri: str, usage: DocumentUsage, graph: NamedNode) -> Iterato
 
 
 def batch_quads(batch: LineageBatch, extra_documents: Iterable[DocumentRef] = ()) -> list[Quad]:
-    """Every quad of a batch, deduplicated, in a stable order."""
+    """Every quad of a batch, deduplicated, in a stable order: the bundle ``batch.graph`` and
+    the own graphs of what it describes (merged into what the store holds)."""
     graph = NamedNode(batch.graph)
     activity = NamedNode(batch.run.iri)
     iri_of = batch.iri_map()
     quads: dict[Quad, None] = {}
+    run = batch.run
+    sources = [doc for d in batch.derivations for doc in d.documents] + [doc.iri for doc in run.used]
+    quads.update(dict.fromkeys(bundle_quads(graph, activity, NamedNode(run.agent_iri),
+                                            run.ended_at or run.started_at, sources)))
     for ds in batch.datasets:
         quads.update(dict.fromkeys(dataset_quads(ds, iri_of[ds.identifier], graph, iri_of)))
     for d in batch.derivations:
         quads.update(dict.fromkeys(derivation_quads(d, iri_of, graph, activity)))
-    quads.update(dict.fromkeys(run_quads(batch.run, graph)))
+    quads.update(dict.fromkeys(run_quads(run, graph)))
     for doc in extra_documents:
-        quads.update(dict.fromkeys(document_quads(doc, graph)))
+        quads.update(dict.fromkeys(document_quads(doc)))
     return list(quads)

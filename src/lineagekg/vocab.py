@@ -21,6 +21,7 @@ class LK(DefinedNamespace):
     Benchmark: URIRef
     ClassificationRun: URIRef
     Code: URIRef
+    ConstructionActivity: URIRef
     Dataset: URIRef
     DatasetSplit: URIRef
     DepthReached: URIRef
@@ -83,6 +84,7 @@ class LK(DefinedNamespace):
     domain: URIRef
     downloads: URIRef
     evidence: URIRef
+    evidenceDocument: URIRef
     evidenceSourceKind: URIRef
     evolvedFrom: URIRef
     exactMatches: URIRef
@@ -92,6 +94,7 @@ class LK(DefinedNamespace):
     fileSha256: URIRef
     filteredFrom: URIRef
     fineLabel: URIRef
+    foundBy: URIRef
     fusedFrom: URIRef
     generatedFrom: URIRef
     hubId: URIRef
@@ -120,6 +123,7 @@ class LK(DefinedNamespace):
     relation: URIRef
     retrievedAt: URIRef
     reviewStatus: URIRef
+    reviewedClaim: URIRef
     rewrittenFrom: URIRef
     seededFrom: URIRef
     sha256: URIRef

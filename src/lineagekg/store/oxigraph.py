@@ -18,7 +18,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from lineagekg.errors import ConfigError, InputError, QueryError, QuerySyntaxError, StoreError
-from lineagekg.iris import ONTOLOGY_GRAPH
+from lineagekg.iris import ID_BASE, ONTOLOGY_GRAPH
 from lineagekg.namespaces import PREFIXES
 from lineagekg.queries import SPARQLQuery, library
 from lineagekg.resources import ontology_path
@@ -108,6 +108,12 @@ def _iri(value: str, what: str) -> ox.NamedNode:
         return ox.NamedNode(value)
     except ValueError as exc:
         raise InputError(f"{what} {value!r} is not an IRI: {exc}", field=what) from exc
+
+
+def _describes(quad: ox.Quad) -> bool:
+    """Whether ``quad`` is in the own graph of what it describes (``iris.about_graph``), which
+    every write merges into."""
+    return isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value.startswith(ID_BASE + "graph/about/")
 
 
 def _has_blank(quad: ox.Quad) -> bool:
@@ -372,9 +378,9 @@ class OxigraphStore:
 
     def import_quads(self, quads: list[ox.Quad], graph: str, *, validate: bool = True,
                      progress: Progress | None = None, replacing: Iterable[str] = ()) -> WriteOutcome:
-        """Validate then write ``quads`` (all in named graph ``graph``: the caller's promise, not
-        re-checked quad by quad) in one transaction, and
-        drop the graphs named in ``replacing`` in the same one (a dataset's stale terminal graph).
+        """Validate then write ``quads`` (the bundle ``graph``, and descriptions merged into the
+        own graphs of what it describes, ``iris.about_graph``) in one transaction, and drop the
+        graphs named in ``replacing`` in the same one (a dataset's stale terminal graph).
 
         A graph already in the store is not written twice (imports are idempotent). A batch with
         SHACL violations is rejected whole and the report returned; warnings are written next to
@@ -386,9 +392,12 @@ class OxigraphStore:
                                 graphs_created=(), graphs_dropped=(), report=None,
                                 already_present=True, graph=graph)
         g = ox.NamedNode(graph)
+        if any(q.graph_name != g and not _describes(q) for q in quads):
+            raise StoreError(f"every quad of an import must be in graph {graph} or the own graph of what it describes")
         stale = {ox.NamedNode(name) for name in replacing if self.has_graph(name)}
         removed = [q for name in stale for q in self._store.quads_for_pattern(None, None, None, name)]
-        return self.write(Delta(added=list(quads), removed=removed, created={g}, dropped=stale),
+        added = [q for q in dict.fromkeys(quads) if q.graph_name == g or q not in self._store]   # merged
+        return self.write(Delta(added=added, removed=removed, created={g}, dropped=stale),
                           what=f"import of graph {graph}", validate=validate, warnings_graph=graph,
                           progress=progress, graphs={g})
 
@@ -399,9 +408,25 @@ class OxigraphStore:
         self._changed()
 
     def drop_graph(self, graph: str) -> None:
+        """Remove named graph ``graph`` and what only it held up: the plain edges no remaining
+        claim states and the own graphs of things nothing else mentions (descriptions are
+        shared between bundles, see ``provenance``)."""
         self._refuse_if_read_only(f"dropping {graph}")
         self._store.remove_graph(ox.NamedNode(graph))
+        self._retract_orphans()
         self._changed()
+
+    def _retract_orphans(self) -> None:
+        edges = library().get("internal/unsupported-edges")
+        for r in list(self._run(edges.text, name=edges.name)):
+            self._store.remove(ox.Quad(r["s"], r["p"], r["o"], r["g"]))
+        orphans = library().get("internal/orphaned-descriptions")
+        for _ in range(4):   # an agent's graph going can orphan its model's: a few rounds at most
+            graphs = [r["g"] for r in self._run(orphans.text, name=orphans.name)]
+            if not graphs:
+                return
+            for g in graphs:
+                self._store.remove_graph(g)
 
     def _changed(self) -> None:
         """Note a write: caches keyed on ``generation`` (the gateway's name table, VoID) reload."""
@@ -595,8 +620,8 @@ class OxigraphStore:
         self._refuse_if_read_only(f"writing {graph}")
         if self.has_graph(graph):
             raise StoreError(f"graph {graph} exists already; nothing was written")
-        if any(q.graph_name != ox.NamedNode(graph) for q in add):
-            raise StoreError(f"every quad to add must be in graph {graph}")
+        if any(q.graph_name != ox.NamedNode(graph) and not _describes(q) for q in add):
+            raise StoreError(f"every quad to add must be in graph {graph} or the own graph of what it describes")
         for q in [*add, *remove]:
             if not isinstance(q.graph_name, ox.NamedNode) or any(
                     isinstance(t, ox.BlankNode) for t in (q.subject, q.object)):
@@ -605,6 +630,7 @@ class OxigraphStore:
         if missing:
             raise StoreError(f"{len(missing)} quad(s) to remove are not in the store, for example "
                              f"{missing[0]}; nothing was written")
-        return self.write(Delta(added=list(dict.fromkeys(add)), removed=list(dict.fromkeys(remove)),
+        return self.write(Delta(added=[q for q in dict.fromkeys(add) if q not in self._store],
+                                removed=list(dict.fromkeys(remove)),
                                 created={ox.NamedNode(graph)}), what=f"change writing graph {graph}")
 
