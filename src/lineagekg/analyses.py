@@ -15,6 +15,7 @@ from typing import Any
 
 from lineagekg import taxonomy
 from lineagekg.errors import QueryParameterError, UnknownDatasetError
+from lineagekg.interop import prov_documents
 from lineagekg.lineage_index import LineageIndex
 from lineagekg.namespaces import PREFIXES
 from lineagekg.queries import library
@@ -263,7 +264,7 @@ class EvidenceReport:
 
 LINEAGE_DIRECTIONS = ("up", "down", "both")
 MAX_LINEAGE_DEPTH = 10
-EXPORT_MEDIA_TYPES = {"turtle": "text/turtle", "jsonld": "application/ld+json"}
+EXPORT_MEDIA_TYPES = {"turtle": "text/turtle", "jsonld": "application/ld+json", **prov_documents.MEDIA_TYPES}
 
 
 def _links_by_pair(rows: list[dict[str, Any]], near: str, far: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -750,13 +751,17 @@ class Lineage:
 
     def export(self, identifier: str, *, fmt: str = "turtle", direction: str = "both") -> bytes:
         """The lineage subgraph of a dataset serialised as Turtle or JSON-LD, the triples in a
-        stable order: the same store gives the same bytes (a Croissant file cites their sha256)."""
+        stable order: the same store gives the same bytes (a Croissant file cites their sha256);
+        or as PROV-N, PROV-JSON or PROV-XML (each triple in the bundles, named graphs, that hold it)."""
         import pyoxigraph as ox
 
         formats = {"turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD}
-        if fmt not in formats:
-            raise QueryParameterError("export", "format", f"{fmt!r} is not one of " + ", ".join(formats))
+        if fmt not in formats and fmt not in prov_documents.PROV_FORMATS:
+            raise QueryParameterError("export", "format", f"{fmt!r} is not one of "
+                                      + ", ".join([*formats, *prov_documents.PROV_FORMATS]))
         triples = sorted(self.subgraph(identifier, direction=direction), key=str)
+        if fmt in prov_documents.PROV_FORMATS:
+            return prov_documents.serialize(self.store.quads_of(triples), fmt)  # type: ignore[attr-defined]
         prefixes = {**PREFIXES, "hf": "https://huggingface.co/datasets/"} if fmt == "turtle" else None
         return ox.serialize(triples, format=formats[fmt], prefixes=prefixes) or b""
 

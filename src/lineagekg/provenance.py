@@ -2,7 +2,8 @@
 
 What a source *said* goes into its bundle (the named graph ``batch.graph``, a ``prov:Bundle``
 ``prov:wasGeneratedBy`` its run, ``prov:wasAttributedTo`` its agent, ``prov:generatedAtTime``,
-``prov:hadPrimarySource`` the documents it was read from): the qualified
+``prov:hadPrimarySource`` the documents it was read from, ``lk:describes`` each dataset it
+described): the qualified
 ``lk:LineageDerivation`` of each edge (own IRI; relation, confidence, evidence, the documents
 that state it, the run that found it, review status), the run and how it used each document.
 
@@ -266,6 +267,7 @@ def batch_quads(batch: LineageBatch, extra_documents: Iterable[DocumentRef] = ()
     quads.update(dict.fromkeys(bundle_quads(graph, activity, NamedNode(run.agent_iri),
                                             run.ended_at or run.started_at, sources)))
     for ds in batch.datasets:
+        quads[Quad(graph, ox(LK.describes), NamedNode(iri_of[ds.identifier]), graph)] = None
         quads.update(dict.fromkeys(dataset_quads(ds, iri_of[ds.identifier], graph, iri_of)))
     for d in batch.derivations:
         quads.update(dict.fromkeys(derivation_quads(d, iri_of, graph, activity)))

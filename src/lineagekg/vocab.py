@@ -79,6 +79,7 @@ class LK(DefinedNamespace):
     dataType: URIRef
     decontaminatedFrom: URIRef
     deduplicatedFrom: URIRef
+    describes: URIRef
     distilledFrom: URIRef
     documentOutcome: URIRef
     domain: URIRef

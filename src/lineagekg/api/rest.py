@@ -64,7 +64,8 @@ LineageDep = Annotated[Lineage, Depends(lineage_of)]
 DatasetId = Annotated[str, Query(
     alias="id", min_length=1, max_length=2048, examples=["openai/gsm8k"],
     description="The dataset: its identifier (openai/gsm8k), an alias (GSM8K) or its IRI")]
-ExportFormat = Annotated[Literal["turtle", "jsonld"], Query(alias="format", description="Turtle or JSON-LD")]
+ExportFormat = Annotated[Literal["turtle", "jsonld", "provn", "provjson", "provxml"], Query(
+    alias="format", description="Turtle or JSON-LD (PROV-O), or PROV-N, PROV-JSON, PROV-XML (named graphs as bundles)")]
 Direction = Annotated[Literal["up", "down", "both"], Query(
     description="Ancestors (up), descendants (down) or both")]
 
@@ -229,18 +230,26 @@ def evidence(lineage: LineageDep,
                             items=[m.evidence_item(e) for e in found.items])
 
 
-@router.get("/export", tags=["export"], response_class=Response, summary="A dataset's lineage subgraph as RDF",
+@router.get("/export", tags=["export"], response_class=Response,
+            summary="A dataset's lineage subgraph (or, without id, the whole store) as PROV-O or PROV",
             responses={200: {"description": "The subgraph: datasets, plain and qualified derivations, "
-                                            "documents, runs, agents", "content": {
-                                 "text/turtle": {"schema": {"type": "string"}},
-                                 "application/ld+json": {"schema": {}}}},
+                                            "bundles, documents, runs, agents", "content": {
+                                 media: {"schema": {} if media.endswith("json") else {"type": "string"}}
+                                 for media in EXPORT_MEDIA_TYPES.values()}},
                        **_WITH_404})
-def export(lineage: LineageDep, identifier: DatasetId,
+def export(lineage: LineageDep,
+           identifier: Annotated[str | None, Query(
+               alias="id", min_length=1, max_length=2048, examples=["openai/gsm8k"],
+               description="The dataset (identifier, alias or IRI); without it, the whole store (its "
+                           "named graphs as PROV bundles, or in JSON-LD; Turtle: their union)")] = None,
            fmt: ExportFormat = "turtle",
            direction: Direction = "both") -> Response:
+    suffix = {"turtle": "ttl", "jsonld": "jsonld", "provn": "provn", "provjson": "json", "provxml": "xml"}[fmt]
+    if identifier is None:
+        return Response(lineage.store.export(fmt), media_type=EXPORT_MEDIA_TYPES[fmt],
+                        headers={"Content-Disposition": f'inline; filename="lineage-store.{suffix}"'})
     body = lineage.export(identifier, fmt=fmt, direction=direction)
     name = slug(lineage.name(lineage.resolve(identifier)))
-    suffix = "ttl" if fmt == "turtle" else "jsonld"
     return Response(body, media_type=EXPORT_MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'inline; filename="{name}-lineage.{suffix}"'})
 

@@ -18,6 +18,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from lineagekg.errors import ConfigError, InputError, QueryError, QuerySyntaxError, StoreError
+from lineagekg.interop import prov_documents
+from lineagekg.interop.prov_documents import PROV_FORMATS
 from lineagekg.iris import ID_BASE, ONTOLOGY_GRAPH
 from lineagekg.namespaces import PREFIXES
 from lineagekg.queries import SPARQLQuery, library
@@ -294,6 +296,12 @@ class OxigraphStore:
     def __len__(self) -> int:
         return len(self._store)
 
+    def quads_of(self, triples: Iterable[ox.Triple]) -> list[ox.Quad]:
+        """Every quad that holds one of ``triples``: where in the named graphs each one is."""
+        return [q for t in dict.fromkeys(triples)
+                for q in self._store.quads_for_pattern(t.subject, t.predicate, t.object)
+                if q.graph_name != _ONTOLOGY]
+
     def quads(self, graph: str | None = None) -> list[ox.Quad]:
         g = ox.NamedNode(graph) if graph else None
         return list(self._store.quads_for_pattern(None, None, None, g))
@@ -562,12 +570,15 @@ class OxigraphStore:
 
     def export(self, fmt: str, *, include_ontology: bool = False) -> bytes:
         """Serialise the store: TriG, N-Quads and JSON-LD keep the named graphs; Turtle,
-        N-Triples and RDF/XML hold the union of the data graphs."""
-        if fmt not in EXPORT_FORMATS:
+        N-Triples and RDF/XML hold the union of the data graphs; PROV-N, PROV-JSON and PROV-XML
+        (``provn``, ``provjson``, ``provxml``) keep them as PROV bundles."""
+        if fmt not in EXPORT_FORMATS and fmt not in PROV_FORMATS:
             raise ConfigError(f"unknown export format {fmt!r}",
-                              hint=f"use one of: {', '.join(EXPORT_FORMATS)}")
+                              hint=f"use one of: {', '.join([*EXPORT_FORMATS, *PROV_FORMATS])}")
         quads = [q for q in self._store
                  if include_ontology or q.graph_name != ox.NamedNode(ONTOLOGY_GRAPH)]
+        if fmt in PROV_FORMATS:
+            return prov_documents.serialize(quads, fmt)
         prefixes = dict(PREFIXES)
         prefixes["hf"] = "https://huggingface.co/datasets/"
         if fmt in _GRAPH_FORMATS:
