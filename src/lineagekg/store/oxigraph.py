@@ -385,10 +385,14 @@ class OxigraphStore:
         self._changed()
 
     def import_quads(self, quads: list[ox.Quad], graph: str, *, validate: bool = True,
-                     progress: Progress | None = None, replacing: Iterable[str] = ()) -> WriteOutcome:
+                     progress: Progress | None = None, replacing: Iterable[str] = (),
+                     any_graph: bool = False) -> WriteOutcome:
         """Validate then write ``quads`` (the bundle ``graph``, and descriptions merged into the
         own graphs of what it describes, ``iris.about_graph``) in one transaction, and drop the
         graphs named in ``replacing`` in the same one (a dataset's stale terminal graph).
+
+        With ``any_graph``, quads may be in other named graphs too (the bundles of an imported
+        PROV document), merged into what those graphs hold.
 
         A graph already in the store is not written twice (imports are idempotent). A batch with
         SHACL violations is rejected whole and the report returned; warnings are written next to
@@ -400,7 +404,7 @@ class OxigraphStore:
                                 graphs_created=(), graphs_dropped=(), report=None,
                                 already_present=True, graph=graph)
         g = ox.NamedNode(graph)
-        if any(q.graph_name != g and not _describes(q) for q in quads):
+        if not any_graph and any(q.graph_name != g and not _describes(q) for q in quads):
             raise StoreError(f"every quad of an import must be in graph {graph} or the own graph of what it describes")
         stale = {ox.NamedNode(name) for name in replacing if self.has_graph(name)}
         removed = [q for name in stale for q in self._store.quads_for_pattern(None, None, None, name)]
