@@ -216,6 +216,7 @@ def run_quads(run: Run, iri_of: dict[str, str], graph: NamedNode) -> Iterator[Qu
         agent = NamedNode(run.producer)
         association = NamedNode(f"{a.value}/association")
         yield Quad(agent, RDF.type, ox(PROV.SoftwareAgent), graph)
+        yield Quad(agent, RDF.type, ox(PROV.Agent), graph)     # typed explicitly: the store does not reason
         yield Quad(a, ox(PROV.wasAssociatedWith), agent, graph)
         yield Quad(a, ox(PROV.qualifiedAssociation), association, graph)
         yield Quad(association, RDF.type, ox(PROV.Association), graph)
