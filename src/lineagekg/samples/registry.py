@@ -187,9 +187,10 @@ def _run_quads(run: NamedNode, g: NamedNode, used: list[NamedNode], *, kind: obj
     yield Quad(run, ox(PROV.endedAtTime), Literal(now(), datatype=XSD.dateTime), g)
     for u in used:
         yield Quad(run, ox(PROV.used), u, g)
-    yield Quad(agent, RDF.type, ox(LK.LineageAgent), g)
-    yield Quad(agent, RDF.type, ox(PROV.SoftwareAgent), g)
-    yield Quad(agent, RDFS.label, Literal(AGENT_LABEL), g)
+    about = NamedNode(iris.about_graph(AGENT))      # the agent is described once (provenance.py)
+    for cls in (LK.LineageAgent, PROV.SoftwareAgent, PROV.Agent):
+        yield Quad(agent, RDF.type, ox(cls), about)
+    yield Quad(agent, RDFS.label, Literal(AGENT_LABEL), about)
 
 
 def registered_sets(store: OxigraphStore) -> dict[str, list[Registration]]:
