@@ -411,7 +411,7 @@ class OxigraphStore:
         added = [q for q in dict.fromkeys(quads) if q.graph_name == g or q not in self._store]   # merged
         return self.write(Delta(added=added, removed=removed, created={g}, dropped=stale),
                           what=f"import of graph {graph}", validate=validate, warnings_graph=graph,
-                          progress=progress, graphs={g})
+                          progress=progress, graphs=None if any_graph else {g} | {q.graph_name for q in added})
 
     def bulk_load(self, quads: list[ox.Quad]) -> None:
         """Write without validation or transaction (benchmarks and trusted dumps only)."""
