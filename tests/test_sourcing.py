@@ -73,10 +73,16 @@ def test_a_link_to_another_datasets_paper_is_not_taken(corpus: Corpus) -> None:
     assert any("1708.00055" in link.url for link in links(read_document(CORPUS / "hf_legacy_cards/stsb_multi_mt.md")))
 
 
-def test_badges_count_by_their_text_and_named_links_do_not(corpus: Corpus) -> None:
-    """Magicoder's README: the OpenReview and arXiv badges describe it; the arXiv links of the
-    projects it inspired (``[RTLCoder](...)``) do not."""
-    found = _links("docs/ise-uiuc__magicoder__README.md")
+def test_badges_count_by_their_text_and_named_links_do_not() -> None:
+    """A README's OpenReview and arXiv badges describe it; the arXiv links of the projects it
+    inspired (``[RTLCoder](...)``) do not (the layout of Magicoder's README, rewritten)."""
+    text = ("# Coder\n\n"
+            "[![Paper](https://img.shields.io/badge/ICML'24-OpenReview-b31b1b)](https://openreview.net/forum?id=XUeoOBid3x)\n"
+            "[![arXiv](https://img.shields.io/badge/arXiv-2312.02120-b31b1b)](https://arxiv.org/abs/2312.02120)\n\n"
+            "## Projects built on it\n\n"
+            "- [RTLCoder](https://arxiv.org/abs/2312.08617) adapts the method to Verilog.\n"
+            "- [SemCoder](https://arxiv.org/abs/2403.09032) trains on its data.\n")
+    found = [(link.kind, link.url) for link in describing_links(read_document_from_text(text))]
     assert ("openreview", "https://openreview.net/forum?id=XUeoOBid3x") in found
     assert ("arxiv", "https://arxiv.org/abs/2312.02120") in found
     assert not any("2312.08617" in url or "2403.09032" in url for _, url in found)
