@@ -31,6 +31,7 @@ from lineagekg.documents import Claim, SourceDocument
 from lineagekg.llm.protocol import BackendAnswer
 from lineagekg.text.evidence import evidence_in
 from lineagekg.text.safety import addresses_the_model
+from lineagekg.text.sentences import sentence_spans
 
 PROMPT_VERSION = "heuristic-rules/2"
 
@@ -92,33 +93,6 @@ def _html_table_to_rows(m: re.Match[str]) -> str:
 
 def _split_front_matter(text: str) -> tuple[str, str]:
     return front_matter_span(text)
-
-
-_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|et al|cf|approx|Fig|Eq|No|Sec|al)\.|\b[A-Z]\.)$")
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of a block's text."""
-    spans = []
-    start = 0
-    for m in re.finditer(r"[.!?](?=\s+[\"'(\[A-Z0-9])", text):
-        if _ABBREV.search(text[start:m.end()]):
-            continue
-        spans.append((start, m.end()))
-        start = m.end()
-        while start < len(text) and text[start].isspace():
-            start += 1
-    if start < len(text):
-        spans.append((start, len(text)))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
 
 
 def _clean(text: str) -> tuple[str, list[_Block]]:
@@ -293,7 +267,7 @@ def _collapse(text: str, links: list[_Link]) -> tuple[str, list[_Link]]:
 def _units(blocks: list[_Block]) -> list[_Unit]:
     units = []
     for b in blocks:
-        for i, (s, e) in enumerate(_sentences(b.text)):
+        for i, (s, e) in enumerate(sentence_spans(b.text)):
             links = [_Link(ln.text, ln.url, ln.start - s, ln.end - s) for ln in b.links
                      if ln.start >= s and ln.end <= e]
             units.append(_Unit(b.text[s:e], links, b, i == 0))
