@@ -90,9 +90,7 @@ def import_lineage_jsonl(
     with SHACL, all or nothing."""
     from lineagekg.importing import import_lineage_jsonl as run_import
 
-    with out.phases("importing", quiet=quiet) as phase:
-        summary = run_import(_store(store), nodes, edges, progress=phase)
-    return _report_import(summary, fmt)
+    return _run_import(run_import, store, fmt, quiet, nodes, edges)
 
 
 @import_app.command("dpi")
@@ -104,9 +102,7 @@ def import_dpi(
     licences, languages, task categories, creators, DPI ids as skos:exactMatch."""
     from lineagekg.importing import import_dpi as run_import
 
-    with out.phases("importing", quiet=quiet) as phase:
-        summary = run_import(_store(store), folder, progress=phase)
-    return _report_import(summary, fmt)
+    return _run_import(run_import, store, fmt, quiet, folder)
 
 
 @import_app.command("hf-cards")
@@ -118,9 +114,7 @@ def import_hf_cards(
     task categories, pretty_name and size."""
     from lineagekg.importing import import_hf_cards as run_import
 
-    with out.phases("importing", quiet=quiet) as phase:
-        summary = run_import(_store(store), folder, progress=phase)
-    return _report_import(summary, fmt)
+    return _run_import(run_import, store, fmt, quiet, folder)
 
 
 @import_app.command("openlineage")
@@ -132,9 +126,7 @@ def import_openlineage(
     generated its outputs."""
     from lineagekg.importing import import_openlineage as run_import
 
-    with out.phases("importing", quiet=quiet) as phase:
-        summary = run_import(_store(store), events, progress=phase)
-    return _report_import(summary, fmt)
+    return _run_import(run_import, store, fmt, quiet, events)
 
 
 @import_app.command("prov")
@@ -148,9 +140,15 @@ def import_prov(
     """Import a PROV document: its bundles as named graphs, validated with SHACL, all or nothing."""
     from lineagekg.importing import import_prov as run_import
 
+    return _run_import(run_import, store, fmt, quiet, file, fmt=prov_format)
+
+
+def _run_import(run_import, store: Path | None, output: Format, quiet: bool,  # type: ignore[no-untyped-def]
+                *args, **kwargs) -> int:
+    """Run one importer with its phases shown on stderr, then report what it did."""
     with out.phases("importing", quiet=quiet) as phase:
-        summary = run_import(_store(store), file, fmt=prov_format, progress=phase)
-    return _report_import(summary, fmt)
+        summary = run_import(_store(store), *args, progress=phase, **kwargs)
+    return _report_import(summary, output)
 
 
 def _report_import(summary, fmt: Format) -> int:  # type: ignore[no-untyped-def]  # ImportSummary, imported lazily
