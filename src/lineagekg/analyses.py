@@ -16,7 +16,7 @@ from typing import Any
 from lineagekg import taxonomy
 from lineagekg.errors import QueryParameterError, UnknownDatasetError
 from lineagekg.interop import prov_documents
-from lineagekg.lineage_index import LineageIndex
+from lineagekg.lineage_index import LineageIndex, shortest_path, sorted_pairs
 from lineagekg.namespaces import PREFIXES
 from lineagekg.queries import library
 from lineagekg.store.base import GraphStore
@@ -292,24 +292,9 @@ def _year(value: Any) -> int | None:
 
 def _shortest_path(adjacency: dict[str, list[tuple[str, str | None]]], start: str,
                    goals: set[str]) -> WitnessPath | None:
-    """Breadth-first search from ``start`` along ``adjacency`` to the nearest of ``goals``."""
-    previous: dict[str, tuple[str, str | None] | None] = {start: None}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        if node in goals and node != start:
-            nodes, relations = [node], []
-            while previous[node] is not None:
-                parent, relation = previous[node]  # type: ignore[misc]
-                nodes.append(parent)
-                relations.append(relation)
-                node = parent
-            return WitnessPath(tuple(reversed(nodes)), tuple(reversed(relations)))
-        for nxt, relation in sorted(adjacency.get(node, ()), key=lambda x: (x[0], x[1] or "")):
-            if nxt not in previous:
-                previous[nxt] = (node, relation)
-                queue.append(nxt)
-    return None
+    """Breadth-first search from ``start`` along sorted ``adjacency`` to the nearest of ``goals``."""
+    found = shortest_path(adjacency, start, goals)
+    return WitnessPath(*found) if found is not None else None
 
 
 class Lineage:
@@ -505,6 +490,7 @@ class Lineage:
                 adjacency: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
                 for r in rows:
                     adjacency[r["target"]].append((r["source"], local_name(r["relation"])))
+                adjacency = {k: sorted_pairs(v) for k, v in adjacency.items()}
                 found = _shortest_path(adjacency, start, {r["goal"] for r in rows if r["goal"]})
                 if found is not None:
                     return direction, self._named(found)
@@ -530,6 +516,7 @@ class Lineage:
             adjacency[r["dataset"]].append((r["next"], local_name(r["relation"])))
             reached_by[r["dataset"]].add(r["reached"])
         goals = {g for gs in reached_by.values() for g in gs}
+        adjacency = {k: sorted_pairs(v) for k, v in adjacency.items()}
         hits = []
         for dataset in sorted(adjacency, key=self.name):
             found = _shortest_path(adjacency, dataset, goals)

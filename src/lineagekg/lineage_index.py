@@ -34,8 +34,32 @@ def _rows(store: Any, name: str) -> Any:
         yield tuple(None if term is None else term.value for term in solution)
 
 
-def _sorted_pairs(pairs: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+def sorted_pairs(pairs: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """(neighbour, relation) pairs in the order every search visits them."""
     return sorted(pairs, key=lambda x: (x[0], x[1] or ""))
+
+
+def shortest_path(adjacency: dict[str, list[tuple[str, str | None]]], start: str,
+                  goals: set[str]) -> tuple[tuple[str, ...], tuple[str | None, ...]] | None:
+    """Nodes and relations of the path to the nearest of ``goals`` that a breadth-first search from
+    ``start`` finds, visiting each node's (already sorted) neighbours in order."""
+    previous: dict[str, tuple[str, str | None] | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        if node in goals and node != start:
+            nodes, relations = [node], []
+            while previous[node] is not None:
+                parent, relation = previous[node]  # type: ignore[misc]
+                nodes.append(parent)
+                relations.append(relation)
+                node = parent
+            return tuple(reversed(nodes)), tuple(reversed(relations))
+        for nxt, relation in adjacency.get(node, ()):
+            if nxt not in previous:
+                previous[nxt] = (node, relation)
+                queue.append(nxt)
+    return None
 
 
 class LineageIndex:
@@ -50,8 +74,8 @@ class LineageIndex:
         for target, source, relation in _rows(store, "internal/lineage-graph-edges"):
             up[target].append((source, relation))
             down[source].append((target, relation))
-        self.up = {k: _sorted_pairs(v) for k, v in up.items()}
-        self.down = {k: _sorted_pairs(v) for k, v in down.items()}
+        self.up = {k: sorted_pairs(v) for k, v in up.items()}
+        self.down = {k: sorted_pairs(v) for k, v in down.items()}
         self.up_nodes = {k: list(dict.fromkeys(n for n, _ in v)) for k, v in self.up.items()}
         self.down_nodes = {k: list(dict.fromkeys(n for n, _ in v)) for k, v in self.down.items()}
         first: dict[str, dict[str, Any]] = defaultdict(dict)   # node -> fact -> its first value
@@ -152,24 +176,7 @@ class LineageIndex:
     def path(self, start: str, goal: str) -> tuple[tuple[str, ...], tuple[str | None, ...]] | None:
         """A shortest path up from ``start`` to ``goal`` or a split of it: the first goal a
         breadth-first search up from ``start`` (neighbours in sorted order) dequeues."""
-        goals = {goal, *self.parts.get(goal, ())}
-        previous: dict[str, tuple[str, str | None] | None] = {start: None}
-        queue = deque([start])
-        while queue:
-            node = queue.popleft()
-            if node in goals and node != start:
-                nodes, relations = [node], []
-                while previous[node] is not None:
-                    parent, relation = previous[node]  # type: ignore[misc]
-                    nodes.append(parent)
-                    relations.append(relation)
-                    node = parent
-                return tuple(reversed(nodes)), tuple(reversed(relations))
-            for nxt, relation in self.up.get(node, ()):
-                if nxt not in previous:
-                    previous[nxt] = (node, relation)
-                    queue.append(nxt)
-        return None
+        return shortest_path(self.up, start, {goal, *self.parts.get(goal, ())})
 
     def contamination(self, benchmark: str) -> dict[str, tuple[tuple[str, ...], tuple[str | None, ...]]]:
         """Every node that derives (in one or more steps) from the benchmark or a split of it,
