@@ -15,12 +15,18 @@ import typer
 
 from lineagekg.errors import LineageKGError, QueryParameterError
 
-EXIT_OK, EXIT_NEGATIVE, EXIT_USAGE, EXIT_KNOWN_ERROR, EXIT_BUG = 0, 1, 2, 3, 4
-
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return (and, as a console script, exit with) its exit code."""
-    from lineagekg.cli.commands import app, close_stores
+    """Run the CLI; return (and, as a console script, exit with) its exit code.
+
+    The one place where errors become exit codes: the command modules raise, this translates."""
+    # Each command module registers its commands on ``app`` when imported; this order is the
+    # order of ``lineagekg --help``.
+    # isort: off
+    from lineagekg.cli import analyses, querying, validating, exporting, tracing, evaluating  # noqa: F401
+    from lineagekg.cli import reporting, importing, reviewing, samples, serving  # noqa: F401
+    # isort: on
+    from lineagekg.cli.app import EXIT_BUG, EXIT_KNOWN_ERROR, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE, app, close_stores
     from lineagekg.cli.render import say
 
     try:

@@ -12,9 +12,8 @@ from rich.text import Text
 from rich.tree import Tree
 
 from lineagekg.analyses import Lineage
-from lineagekg.cli import EXIT_OK
 from lineagekg.cli import render as out
-from lineagekg.cli.commands import Format, FormatOpt, StoreOpt, _store, app
+from lineagekg.cli.app import EXIT_OK, Format, FormatOpt, StoreOpt, app, command_store
 from lineagekg.errors import QueryParameterError
 from lineagekg.queries import library
 
@@ -114,7 +113,7 @@ def tree(datasets: Annotated[list[str], typer.Argument(metavar="DATASET...", hel
     marked (several datasets: one tree each)."""
     if depth is not None and depth < 1:
         raise QueryParameterError("tree", "--depth", f"must be 1 or more, not {depth}")
-    lineage = Lineage(_store(store))
+    lineage = Lineage(command_store(store))
     tops = [lineage_tree(lineage, d, depth=depth, down=down) for d in datasets]
     if fmt is Format.json:
         answers = [{"dataset": t.id, "direction": "down" if down else "up", "depth": depth, "tree": t} for t in tops]

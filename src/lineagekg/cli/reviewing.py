@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from lineagekg.cli import EXIT_OK
 from lineagekg.cli import render as out
-from lineagekg.cli.commands import Format, FormatOpt, StoreOpt, _store, app
+from lineagekg.cli.app import EXIT_OK, Format, FormatOpt, StoreOpt, app, command_store
 
 review_app = typer.Typer(invoke_without_command=True, no_args_is_help=False,
                          help="Claims waiting for review: list them; accept or reject one (recorded as PROV).")
@@ -30,7 +29,7 @@ def review(ctx: typer.Context, store: StoreOpt = None, fmt: FormatOpt = Format.t
         return EXIT_OK
     from lineagekg.reviewing import pending_claims
 
-    claims = pending_claims(_store(store))
+    claims = pending_claims(command_store(store))
     if fmt is Format.json:
         out.emit_json({"pending": claims})
         return EXIT_OK
@@ -51,7 +50,7 @@ def review(ctx: typer.Context, store: StoreOpt = None, fmt: FormatOpt = Format.t
 def _decide(edge: str, accept: bool, by: str | None, note: str | None, store: Path | None, fmt: Format) -> int:
     from lineagekg.reviewing import Decision, decide, default_reviewer
 
-    outcome = decide(_store(store), Decision(edge, accept, by if by is not None else default_reviewer(), note))
+    outcome = decide(command_store(store), Decision(edge, accept, by if by is not None else default_reviewer(), note))
     if fmt is Format.json:
         out.emit_json(outcome)
         return EXIT_OK

@@ -12,9 +12,8 @@ from typing import Annotated, Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from lineagekg.cli import EXIT_OK
 from lineagekg.cli import render as out
-from lineagekg.cli.commands import Format, FormatOpt, StoreOpt, _store, app
+from lineagekg.cli.app import EXIT_OK, Format, FormatOpt, StoreOpt, app, command_store
 from lineagekg.errors import InputError, QueryParameterError
 from lineagekg.samples.overlap import DEFAULT_NGRAM, DEFAULT_NUM_PERM, DEFAULT_THRESHOLD
 
@@ -66,7 +65,7 @@ def samples_add(
     """Register the records of PATH as records of dataset ID (added to the store if missing)."""
     from lineagekg.samples.registry import register
 
-    done = register(_store(store), dataset, path, split=split, field=field)
+    done = register(command_store(store), dataset, path, split=split, field=field)
     reg = done.registration
     if fmt is Format.json:
         out.emit_json({"dataset": reg.dataset, "file": reg.file, "sha256": reg.sha256, "records": reg.records,
@@ -101,7 +100,7 @@ def samples_add_manifest(
         entries = [(e["dataset"], e["file"]) for e in spec["records"]]
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise InputError(f"not a manifest (records: [{{dataset, file}}]): {exc}", file=str(manifest)) from exc
-    st = _store(store)
+    st = command_store(store)
     imported = None
     if lineage and spec.get("lineage"):
         base = manifest.parent
@@ -125,7 +124,7 @@ def samples_list(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
     """The registered sample files, by dataset or split."""
     from lineagekg.samples.registry import registered_sets
 
-    sets = registered_sets(_store(store))
+    sets = registered_sets(command_store(store))
     if fmt is Format.json:
         out.emit_json({k: [{"file": Path(r.path).name, "records": r.records, "sha256": r.sha256, "field": r.field}
                            for r in v] for k, v in sets.items()})
@@ -150,7 +149,7 @@ def overlap_command(
     from lineagekg.samples.registry import PreparedSets, record_measurement
 
     check_options("overlap", threshold, ngram, num_perm)
-    st = _store(store)
+    st = command_store(store)
     sets = PreparedSets(st, ngram=ngram, threshold=threshold, num_perm=num_perm)
     with progress_bar() as progress:
         progress("reading records", 0, 2)
@@ -190,7 +189,7 @@ def agreement_command(
 
     check_options("agreement", threshold, ngram, num_perm)
     with progress_bar() as progress:
-        report = agreement(_store(store), ngram=ngram, threshold=threshold, num_perm=num_perm,
+        report = agreement(command_store(store), ngram=ngram, threshold=threshold, num_perm=num_perm,
                            min_share=min_share, min_records=min_records, write=write, progress=progress)
     if fmt is Format.json:
         out.emit_json(report.as_dict())
@@ -226,7 +225,7 @@ def verify_contamination(benchmark: str, store: Path | None, fmt: Format, *, thr
 
     check_options("contamination", threshold, ngram, num_perm)
     with progress_bar() as progress:
-        found = verify(_store(store), benchmark, ngram=ngram, threshold=threshold, num_perm=num_perm,
+        found = verify(command_store(store), benchmark, ngram=ngram, threshold=threshold, num_perm=num_perm,
                        write=write, progress=progress)
     if fmt is Format.json:
         out.emit_json(found.as_dict())
@@ -265,7 +264,7 @@ def diverse_command(
 
     check_options("diverse", threshold, ngram, num_perm)
     with progress_bar() as progress:
-        sample, sets = build_sample(_store(store), budget, sources=sources or None, seed=seed, ngram=ngram,
+        sample, sets = build_sample(command_store(store), budget, sources=sources or None, seed=seed, ngram=ngram,
                                     threshold=threshold, num_perm=num_perm, progress=progress)
         prov_path = write_sample(sample, sets, output, budget=budget)
         if measure_diversity:

@@ -15,9 +15,8 @@ from typing import Annotated
 
 import typer
 
-from lineagekg.cli import EXIT_OK
 from lineagekg.cli import render as out
-from lineagekg.cli.commands import StoreOpt, _store, app
+from lineagekg.cli.app import EXIT_OK, StoreOpt, app, command_store
 
 
 @app.command()
@@ -38,7 +37,7 @@ def serve(
     from lineagekg.api.query_workers import query_pool_of
 
     settings = GatewaySettings.from_env()
-    opened = _store(store)
+    opened = command_store(store)
     application = create_app(opened, settings)
     query_pool_of(application).wait_ready()     # the query workers, ready before the first query
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
