@@ -31,7 +31,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from lineagekg.agents.extracting import clean
+from lineagekg.text.sections import clean
 from lineagekg.agents.tracer import Tracer
 from lineagekg.corpus import Corpus
 from lineagekg.extract.backend import OfflineBackend

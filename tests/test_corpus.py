@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from helpers import SHARED_CORPUS
 
-from lineagekg.agents.extracting import is_probably_english, sections
+from lineagekg.text.sections import is_probably_english, sections
 from lineagekg.corpus import MAX_DOCUMENT_BYTES, Corpus, read_document, read_hf_cache
 from lineagekg.errors import InputError, LineageKGError
 

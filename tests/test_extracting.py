@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lineagekg.agents.extracting import (
+from lineagekg.text.sections import (
     INTRODUCTION,
     clean,
     is_hf_dataset_url,

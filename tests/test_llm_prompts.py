@@ -8,7 +8,7 @@ import json
 import pytest
 from helpers import SHARED_CORPUS
 
-from lineagekg.agents.extracting import sections
+from lineagekg.text.sections import sections
 from lineagekg.corpus import Corpus
 from lineagekg.documents import SourceDocument
 from lineagekg.llm.heuristic import evidence_in

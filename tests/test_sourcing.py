@@ -22,7 +22,7 @@ from helpers import SHARED_CORPUS
 
 from lineagekg import corpus as corpus_module
 from lineagekg.agents import aggregation, sourcing
-from lineagekg.agents.extracting import links
+from lineagekg.text.sections import links
 from lineagekg.agents.sourcing import (
     DescribingLink,
     PartialDate,

@@ -6,11 +6,22 @@ next). Library code raises these; the CLI and the API translate them once, at th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from lineagekg.llm.protocol import BackendAnswer
-    from lineagekg.validation import ShapeReport
+# errors is the lowest layer (docs/architecture.md): it imports nothing of lineagekg, so what an
+# error carries from a higher layer is described by the little it needs of it.
+
+
+class _Described(Protocol):
+    def describe(self) -> str: ...
+
+
+class ViolationReport(Protocol):
+    """What :class:`ShapeValidationError` needs of a SHACL report (``validation.ShapeReport``)."""
+
+    @property
+    def violations(self) -> Sequence[_Described]: ...
 
 
 class LineageKGError(Exception):
@@ -119,7 +130,7 @@ class UnreachableError(LineageKGError):
 class ShapeValidationError(LineageKGError):
     """A batch of triples violates the SHACL shapes; ``report`` says where and how."""
 
-    def __init__(self, report: ShapeReport, *, what: str = "batch") -> None:
+    def __init__(self, report: ViolationReport, *, what: str = "batch") -> None:
         first = "; ".join(r.describe() for r in report.violations[:3])
         more = len(report.violations) - 3
         tail = f" (and {more} more)" if more > 0 else ""
@@ -132,10 +143,10 @@ class ShapeValidationError(LineageKGError):
 
 class ModelCallError(LineageKGError):
     """A model call that failed for good (retries exhausted, or refused): the document was not
-    read. ``partial`` holds what the document's other chunks answered."""
+    read. ``partial`` holds what the document's other chunks answered (an ``llm.protocol.BackendAnswer``)."""
 
     def __init__(self, message: str, *, document: str, status: int | None = None, attempts: int = 0,
-                 hint: str | None = None, partial: BackendAnswer | None = None) -> None:
+                 hint: str | None = None, partial: object | None = None) -> None:
         super().__init__(message, hint=hint)
         self.document = document
         self.status = status

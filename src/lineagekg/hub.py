@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lineagekg import iris
-from lineagekg.agents.extracting import parse_front_matter
+from lineagekg.text.frontmatter import parse_front_matter
 from lineagekg.documents import SourceDocument
 from lineagekg.errors import InputError, LineageKGError, UnreachableError
 

@@ -1,2 +1,2 @@
 """The tracing agents: the paper's stages (sourcing, extracting, tracing, aggregation) as plain,
-checkable functions."""
+checkable functions. Extracting is text processing only, so it lives in :mod:`lineagekg.text.sections`."""

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lineagekg import taxonomy
-from lineagekg.agents.extracting import INTRODUCTION, sections
+from lineagekg.text.sections import INTRODUCTION, sections
 from lineagekg.documents import SourceDocument
 from lineagekg.errors import InputError
 

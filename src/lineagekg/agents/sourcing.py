@@ -46,7 +46,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from lineagekg import iris
-from lineagekg.agents.extracting import DocumentCheck, check_document, links
+from lineagekg.text.sections import DocumentCheck, check_document, links
 from lineagekg.corpus import (
     MAX_DOCUMENT_BYTES,
     Corpus,

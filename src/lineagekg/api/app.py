@@ -8,22 +8,26 @@ it; users' SPARQL queries run in separate worker processes that read it read-onl
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 
 from lineagekg import __version__
 from lineagekg.analyses import Lineage
+from lineagekg.api import explorer, graph_store, linked_data, rest, sparql_protocol, void
+from lineagekg.api.answer_cache import AnswerCache
 from lineagekg.api.cross_origin import install_cross_origin
 from lineagekg.api.problems import install_problem_handlers
+from lineagekg.api.query_limits import limiter_for
 from lineagekg.api.settings import GatewaySettings
 from lineagekg.store.oxigraph import OxigraphStore
 
-__all__ = ["close_app", "create_app", "lineage_of", "settings_of", "store_of"]
+__all__ = ["close_app", "create_app"]
 
 
 def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) -> FastAPI:
-    """The gateway over ``store`` (read-only unless ``settings.update_token`` is set)."""
-    from lineagekg.api import explorer, linked_data, rest, sparql_protocol
+    """The gateway over ``store`` (read-only unless ``settings.update_token`` is set).
 
+    What routes need is put in the app's state here, once, and reaches them through
+    :mod:`lineagekg.api.deps`; every router is included here."""
     app = FastAPI(
         title="lineagekg gateway",
         version=__version__,
@@ -33,11 +37,15 @@ def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) ->
         redoc_url=None,
     )
     app.state.store = store
-    app.state.settings = settings or GatewaySettings.from_env()
+    app.state.settings = settings = settings or GatewaySettings.from_env()
     app.state.lineage = Lineage(store, index=True)
+    app.state.query_limiter = limiter_for(settings)
+    app.state.answer_cache = AnswerCache(store)
     install_problem_handlers(app)
-    install_cross_origin(app, app.state.settings)
+    install_cross_origin(app, settings)
     app.include_router(sparql_protocol.router)
+    app.include_router(graph_store.router)
+    app.include_router(void.router)
     app.include_router(rest.router, prefix="/api/v1")
     app.include_router(linked_data.router)
     app.include_router(explorer.router)
@@ -50,14 +58,3 @@ def close_app(app: FastAPI) -> None:
     if pool is not None:
         pool.close()
 
-
-def store_of(request: Request) -> OxigraphStore:
-    return request.app.state.store
-
-
-def settings_of(request: Request) -> GatewaySettings:
-    return request.app.state.settings
-
-
-def lineage_of(request: Request) -> Lineage:
-    return request.app.state.lineage

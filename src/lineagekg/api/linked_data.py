@@ -16,8 +16,8 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from lineagekg.api.app import store_of
 from lineagekg.api.conneg import GRAPH_FORMATS, GRAPH_TYPES, media_type_of, negotiate
+from lineagekg.api.deps import store_of
 from lineagekg.api.explorer import CONTENT_SECURITY_POLICY
 from lineagekg.api.problems import GatewayError
 from lineagekg.api.results import not_acceptable, serialize_graph

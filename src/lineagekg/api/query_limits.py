@@ -25,13 +25,12 @@ import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
-from fastapi import Request
-
 from lineagekg.api.admission import Admission
 from lineagekg.api.problems import GatewayError
+from lineagekg.api.settings import GatewaySettings
 from lineagekg.errors import LineageKGError
 
-__all__ = ["DEFAULT_SLOTS", "Deadline", "QueryLimiter", "limiter_of"]
+__all__ = ["DEFAULT_SLOTS", "Deadline", "QueryLimiter", "limiter_for"]
 
 T = TypeVar("T")
 
@@ -176,17 +175,11 @@ def _call_soon(loop: asyncio.AbstractEventLoop, fn: Callable[..., None], *args: 
         loop.call_soon_threadsafe(fn, *args)
 
 
-def limiter_of(request: Request) -> QueryLimiter:
+def limiter_for(settings: GatewaySettings) -> QueryLimiter:
     """The gateway's limiter for REST analyses and writes (its own slots: users' SPARQL queries
-    run in the worker processes and never take them), made on first use from its settings."""
-    state = request.app.state
-    limiter = getattr(state, "query_limiter", None)
-    if limiter is None:
-        settings = state.settings
-        admission = Admission(what="REST analysis or update",
-                              per_client=max(settings.client_queries, settings.max_concurrent_queries // 2),
-                              seconds_per_minute=settings.client_seconds_per_minute)
-        limiter = QueryLimiter(slots=settings.max_concurrent_queries, timeout=settings.query_timeout,
-                               admission=admission)
-        state.query_limiter = limiter
-    return limiter
+    run in the worker processes and never take them)."""
+    admission = Admission(what="REST analysis or update",
+                          per_client=max(settings.client_queries, settings.max_concurrent_queries // 2),
+                          seconds_per_minute=settings.client_seconds_per_minute)
+    return QueryLimiter(slots=settings.max_concurrent_queries, timeout=settings.query_timeout,
+                        admission=admission)

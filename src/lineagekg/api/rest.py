@@ -16,14 +16,13 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.routing import APIRoute
 
 from lineagekg.analyses import EXPORT_MEDIA_TYPES, MAX_LINEAGE_DEPTH, Lineage, Related
 from lineagekg.api import rest_models as m
-from lineagekg.api.app import lineage_of
 from lineagekg.api.admission import client_of
-from lineagekg.api.query_limits import limiter_of
+from lineagekg.api.deps import AnswerCacheDep, LineageDep, limiter_of
 from lineagekg.iris import slug
 from lineagekg.queries import library
 
@@ -60,7 +59,6 @@ class _LimitedRoute(APIRoute):
 
 router = APIRouter(generate_unique_id_function=_operation_id, route_class=_LimitedRoute)
 
-LineageDep = Annotated[Lineage, Depends(lineage_of)]
 DatasetId = Annotated[str, Query(
     alias="id", min_length=1, max_length=2048, examples=["openai/gsm8k"],
     description="The dataset: its identifier (openai/gsm8k), an alias (GSM8K) or its IRI")]
@@ -265,10 +263,11 @@ CatalogFormat = Annotated[Literal["turtle", "jsonld", "ntriples"], Query(alias="
                                  "application/ld+json": {"schema": {}},
                                  "application/n-triples": {"schema": {"type": "string"}}}},
                        **_NO_404})
-def dcat_catalog(lineage: LineageDep, fmt: CatalogFormat = "turtle") -> Response:
+def dcat_catalog(lineage: LineageDep, cache: AnswerCacheDep, fmt: CatalogFormat = "turtle") -> Response:
     from lineagekg.interop import dcat
 
-    return Response(dcat.catalog(lineage.store, fmt=fmt), media_type=dcat.FORMATS[fmt][1])
+    body = cache.get("catalog", fmt, lambda: dcat.catalog(lineage.store, fmt=fmt))
+    return Response(body, media_type=dcat.FORMATS[fmt][1])
 
 
 @router.get("/croissant", tags=["export"], response_class=Response,

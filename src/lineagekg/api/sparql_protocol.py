@@ -18,19 +18,19 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from lineagekg.api import graph_store, void
-from lineagekg.api.app import settings_of, store_of
 from lineagekg.api.admission import client_of
 from lineagekg.api.auth import authorize_write
 from lineagekg.api.bodies import content_type, decode_utf8, read_body
 from lineagekg.api.conneg import GRAPH_FORMATS, GRAPH_TYPES, RESULT_TYPES, media_type_of, negotiate
+from lineagekg.api.deps import answer_cache_of, limiter_of, settings_of, store_of
 from lineagekg.api.inspection import check_reach, reach, with_protocol_dataset
 from lineagekg.api.problems import GatewayError
-from lineagekg.api.query_limits import Deadline, limiter_of
+from lineagekg.api.query_limits import Deadline
 from lineagekg.api.query_workers import QueryFailure, QueryJob, run_user_query
 from lineagekg.api.results import not_acceptable, serialize_graph
 from lineagekg.api.service_description import describe_service
@@ -40,8 +40,6 @@ from lineagekg.sparql_text import check_shape
 __all__ = ["router"]
 
 router = APIRouter(tags=["SPARQL"])
-router.include_router(graph_store.router)
-router.include_router(void.router)
 
 _FORM = "application/x-www-form-urlencoded"
 _QUERY = "application/sparql-query"
@@ -177,13 +175,13 @@ def _service_description(request: Request) -> Response:
         raise not_acceptable(accept, GRAPH_TYPES[:4])
     store, settings = store_of(request), settings_of(request)
     endpoint = _endpoint(request)
-    key = (endpoint, len(store), store.generation)
-    cached = getattr(request.app.state, "service_description_cache", None)
-    if cached is None or cached[0] != key:
+
+    def build() -> tuple[bytes, list[ox.Triple]]:
         triples = describe_service(store, settings, endpoint, str(request.base_url).rstrip("/") + "/.well-known/void")
-        cached = (key, serialize_graph(triples, "text/turtle"), triples)
-        request.app.state.service_description_cache = cached
-    body = cached[1] if chosen == "text/turtle" else serialize_graph(cached[2], chosen)
+        return serialize_graph(triples, "text/turtle"), triples
+
+    turtle, triples = answer_cache_of(request).get("service-description", endpoint, build)
+    body = turtle if chosen == "text/turtle" else serialize_graph(triples, chosen)
     return Response(body, media_type=media_type_of(chosen, GRAPH_FORMATS), headers={"Vary": "Accept"})
 
 

@@ -2,8 +2,8 @@
 location, VoID section 7): sizes, classes and properties, vocabularies, the SPARQL endpoint, when
 the data last changed, and one subset per named graph.
 
-The statistics are library queries over the whole store; the description is cached until the
-store changes (its size or its write generation).
+The statistics are library queries over the whole store; the description is kept in the
+gateway's answer cache until the store's version changes (a write).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import urllib.parse
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
-from lineagekg.api.app import store_of
 from lineagekg.api.conneg import GRAPH_FORMATS, GRAPH_TYPES, media_type_of, negotiate
+from lineagekg.api.deps import AnswerCacheDep, StoreDep
 from lineagekg.api.results import not_acceptable, serialize_graph
 from lineagekg.iris import ID_BASE, digest
 from lineagekg.queries import library
@@ -117,19 +117,14 @@ def base_url_of(request: Request) -> str:
             responses={200: {"description": "VoID in Turtle (or N-Triples, JSON-LD, RDF/XML by Accept)",
                              "content": {t: {} for t in GRAPH_TYPES[:4]}},
                        406: {"description": "no acceptable format"}})
-def void_description(request: Request) -> Response:
+def void_description(request: Request, store: StoreDep, cache: AnswerCacheDep) -> Response:
     """Triples, entities, distinct subjects and objects, classes, properties, vocabularies, the
     SPARQL endpoint, dcterms:modified, and a subset per named graph."""
     accept = request.headers.get("accept")
     chosen = negotiate(accept, GRAPH_TYPES)
     if chosen is None:
         raise not_acceptable(accept, GRAPH_TYPES[:4])
-    store = store_of(request)
     base = base_url_of(request)
-    key = (base, len(store), store.generation)
-    cached = getattr(request.app.state, "void_cache", None)
-    if cached is None or cached[0] != key:
-        cached = (key, describe_dataset(store, base, last_write=store.last_write))
-        request.app.state.void_cache = cached
-    return Response(serialize_graph(cached[1], chosen), media_type=media_type_of(chosen, GRAPH_FORMATS),
+    triples = cache.get("void", base, lambda: describe_dataset(store, base, last_write=store.last_write))
+    return Response(serialize_graph(triples, chosen), media_type=media_type_of(chosen, GRAPH_FORMATS),
                     headers={"Vary": "Accept"})

@@ -27,7 +27,7 @@ from typing import Any
 from rdflib import RDFS, URIRef
 
 from lineagekg import taxonomy
-from lineagekg.agents.extracting import sections
+from lineagekg.text.sections import sections
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.errors import InputError
 from lineagekg.text.evidence import evidence_in
@@ -290,7 +290,7 @@ def chunk_document(document: SourceDocument, text: str | None = None, *,
     """The chunks a model is asked about, and the problems met making them.
 
     The card's lineage YAML fields come first (raw lines), then each kept section of
-    :func:`~lineagekg.agents.extracting.sections` (and each skipped one, licence, limitations or
+    :func:`~lineagekg.text.sections.sections` (and each skipped one, licence, limitations or
     news, that :func:`states_provenance`) as ``## heading path`` and its cleaned text;
     sections are packed in order into chunks of at most ``budget`` characters (a longer section
     is split at paragraphs). Broken card YAML is a problem, not an error: the body is still read.

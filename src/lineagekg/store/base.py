@@ -46,6 +46,11 @@ ImportOutcome = WriteOutcome              # the name importers and the tracer kn
 
 
 class GraphStore(Protocol):
+    @property
+    def version(self) -> int:
+        """Changes with every write: what caches of the store's contents are keyed on."""
+        ...
+
     def select(self, query: SPARQLQuery, **params: object) -> list[Row]: ...
 
     def ask(self, query: SPARQLQuery, **params: object) -> bool: ...

@@ -441,9 +441,15 @@ class OxigraphStore:
                 self._store.remove_graph(g)
 
     def _changed(self) -> None:
-        """Note a write: caches keyed on ``generation`` (the gateway's name table, VoID) reload."""
+        """Note a write: caches keyed on ``version`` (the lineage index, the gateway's answers) reload."""
         self.generation += 1
         self.last_write = time.time()
+
+    @property
+    def version(self) -> int:
+        """Changes with every write through this store: the one key of every cache of what it holds
+        (the lineage index, the gateway's VoID, service description and DCAT catalog)."""
+        return self.generation
 
     # --- validated writes: SPARQL Update and the Graph Store Protocol ------------------------
     # Each write is computed first (as quads to add and remove), checked with SHACL as the

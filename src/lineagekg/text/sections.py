@@ -1,4 +1,4 @@
-"""Stage 2 of the tracer, extracting: turn a fetched document into clean sections.
+"""A fetched document as clean sections and links: what the tracer's extracting stage reads.
 
 * :func:`parse_front_matter` splits a card's YAML front matter from its body;
 * :func:`clean` removes what carries no lineage (code blocks, HTML, badges and images, link

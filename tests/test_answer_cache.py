@@ -1,0 +1,105 @@
+"""The gateway's whole-store answers (VoID, service description, DCAT catalog) are kept until the
+store's version changes, and always match the store as it stands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from rdflib import Graph, Namespace, URIRef
+
+from helpers import write_jsonl
+from lineagekg.api import GatewaySettings, create_app
+from lineagekg.api.answer_cache import AnswerCache
+from lineagekg.importing import import_lineage_jsonl
+from lineagekg.store import OxigraphStore, open_store
+
+VOID = Namespace("http://rdfs.org/ns/void#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+META = json.dumps({"source": "Paper", "confidence": 0.9, "relationship": "Direct Inclusion/Subset",
+                   "evidence": "we include it"})
+
+
+def _import(store: OxigraphStore, folder: Path, names: list[str]) -> None:
+    nodes = write_jsonl(folder / "n.jsonl", [{"name": n, "exists_on_hf": True} for n in names])
+    edges = write_jsonl(folder / "e.jsonl", [{"target": t, "source": s, "meta_info": META}
+                                             for s, t in zip(names, names[1:])])
+    assert import_lineage_jsonl(store, nodes, edges).outcome.accepted
+
+
+def _void_triples(client: TestClient) -> int:
+    r = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    void = Graph().parse(data=r.content, format="turtle")
+    return int(void.value(URIRef("http://testserver/.well-known/void#dataset"), VOID.triples))
+
+
+def _catalogued(client: TestClient) -> set[str]:
+    r = client.get("/api/v1/catalog", params={"format": "turtle"})
+    assert r.status_code == 200
+    catalog = Graph().parse(data=r.content, format="turtle")
+    return {str(d) for d in catalog.objects(None, DCAT.dataset)}
+
+
+@pytest.fixture()
+def gateway(tmp_path: Path):  # type: ignore[no-untyped-def]
+    store = open_store(memory=True)
+    (tmp_path / "first").mkdir()
+    _import(store, tmp_path / "first", ["org/a", "org/b"])
+    with TestClient(create_app(store, GatewaySettings())) as client:
+        yield store, client
+
+
+def test_every_write_changes_the_store_version(tmp_path: Path) -> None:
+    store = open_store(memory=True)
+    before = store.version
+    _import(store, tmp_path, ["org/x", "org/y"])
+    assert store.version > before
+    after_import = store.version
+    assert store.version == after_import              # reading does not change it
+    store.update("INSERT DATA { GRAPH <https://example.org/g> { <https://example.org/s> "
+                 "<http://www.w3.org/2000/01/rdf-schema#label> 'x' } }")
+    assert store.version > after_import
+
+
+def test_void_and_catalog_follow_a_write(gateway, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store, client = gateway
+    triples, catalogued = _void_triples(client), _catalogued(client)
+    assert any(d.endswith("org/a") for d in catalogued) and not any(d.endswith("org/c") for d in catalogued)
+    assert _void_triples(client) == triples and _catalogued(client) == catalogued   # served again, unchanged
+    (tmp_path / "second").mkdir()
+    _import(store, tmp_path / "second", ["org/c", "org/d"])
+    assert _void_triples(client) > triples
+    now = _catalogued(client)
+    assert any(d.endswith("org/c") for d in now) and catalogued < now
+
+
+def test_the_service_description_names_the_endpoint_it_was_asked_at(gateway) -> None:  # type: ignore[no-untyped-def]
+    _, client = gateway
+    for host in ("a.example", "b.example", "a.example"):
+        r = client.get("/sparql", headers={"Accept": "text/turtle", "Host": host})
+        assert r.status_code == 200
+        assert f"<http://{host}/sparql>".encode() in r.content
+
+
+def test_the_cache_builds_once_per_version_and_key_and_keeps_one_entry_per_kind() -> None:
+    store = open_store(memory=True)
+    cache = AnswerCache(store)
+    built: list[str] = []
+
+    def build(value: str) -> str:
+        built.append(value)
+        return value
+
+    assert cache.get("void", "http://a", lambda: build("a1")) == "a1"
+    assert cache.get("void", "http://a", lambda: build("a2")) == "a1"          # kept
+    assert cache.get("void", "http://b", lambda: build("b1")) == "b1"          # another key replaces it
+    assert cache.get("void", "http://a", lambda: build("a3")) == "a3"          # ... so a is built again
+    assert cache.get("catalog", "turtle", lambda: build("c1")) == "c1"         # kinds are separate
+    store.update("INSERT DATA { GRAPH <https://example.org/g> { <https://example.org/s> "
+                 "<http://www.w3.org/2000/01/rdf-schema#label> 'x' } }")
+    assert cache.get("void", "http://a", lambda: build("a4")) == "a4"          # a write: built again
+    assert built == ["a1", "b1", "a3", "c1", "a4"]
+    assert len(cache._entries) == 2
