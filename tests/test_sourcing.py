@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from helpers import SHARED_CORPUS
 
-from lineagekg import corpus as corpus_module
+from lineagekg.corpus import folder as corpus_module
 from lineagekg.agents import aggregation, sourcing
 from lineagekg.text.sections import links
 from lineagekg.agents.sourcing import (

@@ -17,12 +17,12 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from lineagekg.api.admission import client_of
 from lineagekg.api.auth import authorize_write
 from lineagekg.api.bodies import content_type, decode_utf8, read_body
 from lineagekg.api.conneg import GRAPH_FORMATS, GRAPH_TYPES, media_type_of, negotiate
 from lineagekg.api.deps import limiter_of, settings_of, store_of
 from lineagekg.api.problems import GatewayError
-from lineagekg.api.admission import client_of
 from lineagekg.api.results import not_acceptable, serialize_graph
 from lineagekg.errors import InputError
 from lineagekg.iris import ONTOLOGY_GRAPH

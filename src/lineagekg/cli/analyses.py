@@ -12,7 +12,6 @@ from lineagekg.cli import render as out
 from lineagekg.cli.app import EXIT_NEGATIVE, EXIT_OK, Format, FormatOpt, IdArg, StoreOpt, app, command_store
 
 
-
 @app.command()
 def ancestors(dataset: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table,
               tree: Annotated[bool, typer.Option(help="Show the lineage as a tree.")] = True) -> int:

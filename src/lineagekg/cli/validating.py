@@ -11,7 +11,6 @@ from lineagekg.cli import render as out
 from lineagekg.cli.app import EXIT_NEGATIVE, EXIT_OK, Format, FormatOpt, app
 from lineagekg.errors import InputError
 
-
 _RDF_FORMATS = {".ttl": "turtle", ".trig": "trig", ".nt": "nt", ".nq": "nquads", ".jsonld": "json-ld",
                 ".json": "json-ld", ".rdf": "xml", ".owl": "xml", ".xml": "xml"}
 

@@ -24,10 +24,9 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 
-
 from lineagekg.documents import Section, SourceDocument
 from lineagekg.errors import InputError
-from lineagekg.text.frontmatter import parse_front_matter   # the one rule, re-exported for this module's callers
+from lineagekg.text.frontmatter import parse_front_matter  # the one rule, re-exported for this module's callers
 
 __all__ = [
     "DATA_HEADING",

@@ -1,143 +1,28 @@
-"""Offline document sources for tracing: a corpus folder, and the local Hugging Face cache.
-
-A *corpus folder* comes in two layouts:
-
-* **indexed** -- an ``index.json`` at its root (the layout of ``lineage_corpus``)::
-
-      {"documents": [{"doc_key", "file", "url", "kind", "license", "datasets": [ids]}, ...],
-       "datasets":  [{"id", "aliases": [...], "files": [...]}, ...],
-       "legacy_card_aliases": {"gsm8k": "openai/gsm8k", ...}}
-
-  ``file`` is relative to the folder. ``documents`` is required; ``datasets`` and
-  ``legacy_card_aliases`` are optional. A ``datasets[]`` entry may also say what the corpus
-  knows of the dataset beyond its documents: ``on_hub`` (a boolean: whether the Hugging Face Hub
-  holds it), ``hub_created_at`` (when it was created on the Hub) and ``paper_date`` (when its
-  paper came out), dates as ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or an ISO date-time. Documents of kind ``dpi_metadata_*`` (JSON metadata, not
-  prose) are listed by :meth:`Corpus.entries` and :meth:`Corpus.skipped` but never read as
-  documents.
-
-* **plain** -- no ``index.json``: every ``*.md`` file under the folder (hidden folders left out)
-  is one document about one dataset, whose id is the file's stem: ``<org>__<name>.md`` gives
-  ``org/name``, any other stem is the id as it is (``gsm8k.md`` gives ``gsm8k``), and a file
-  named ``README.md`` takes the id from its folder's name by the same rule
-  (``openbmb__UltraFeedback/README.md`` gives ``openbmb/UltraFeedback``). The card's YAML
-  (``pretty_name`` and so on) is *not* used for the id. Its kind is ``hf_card`` when it has YAML
-  front matter, else ``markdown``; its URL is an IRI made from its content (``iris``).
-
-Reading a document checks it: a file that is missing, over 5 MB, binary (has NUL bytes), not
-UTF-8, or whose card YAML is broken raises :class:`~lineagekg.errors.InputError` naming the file,
-so that a caller can record it and go on (``on_error=`` of :meth:`Corpus.documents_for` does
-just that).
-"""
+"""A corpus folder, indexed (``index.json``) or plain (one card per dataset): its documents,
+the datasets they describe and the names they go by."""
 
 from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from lineagekg import iris
-from lineagekg.text.frontmatter import parse_front_matter
+from lineagekg.corpus.files import read_document
+from lineagekg.corpus.hf_cache import read_hf_cache
+from lineagekg.corpus.index_fields import inside, json_type, optional_date, optional_str, required_str, str_list
 from lineagekg.documents import SourceDocument
-from lineagekg.errors import InputError, LineageKGError
-
-__all__ = [
-    "INDEX_FILE",
-    "MAX_DOCUMENT_BYTES",
-    "SKIPPED_KIND_PREFIXES",
-    "Corpus",
-    "CorpusEntry",
-    "DatasetEntry",
-    "hf_cache_dir",
-    "read_document",
-    "read_hf_cache",
-    "url_key",
-]
+from lineagekg.errors import InputError
 
 INDEX_FILE = "index.json"
-MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 #: kinds listed in an index but not read as prose documents (for now)
 SKIPPED_KIND_PREFIXES = ("dpi_metadata_",)
 
 ErrorHandler = Callable[[InputError], None]
 
-
-# --- reading one file --------------------------------------------------------------------------
-
-def _xsd_datetime(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _licence_of(metadata: dict[str, Any]) -> str | None:
-    value = metadata.get("license")
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or None
-    return str(value) if value not in (None, "") else None
-
-
-def read_document(path: str | Path, *, kind: str | None = None, url: str | None = None,
-                  about: Iterable[str] = (), license: str | None = None) -> SourceDocument:
-    """Read one text document from disk into a :class:`SourceDocument`.
-
-    ``url`` defaults to an IRI made from the file's content (a local path is no public name); ``kind`` to ``hf_card`` when the file has YAML
-    front matter, else ``markdown``; ``license`` to the card's ``license`` field. ``retrieved_at``
-    is the file's modification time (``xsd:dateTime``, UTC); ``metadata`` the parsed front matter
-    (``{}`` if none). Text is decoded as UTF-8 (a leading BOM dropped). Raises
-    :class:`InputError` naming the file when it is missing, over :data:`MAX_DOCUMENT_BYTES`,
-    binary, not UTF-8, or has broken YAML front matter.
-    """
-    path = Path(path)
-    where = str(path)
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        raise InputError("document file not found", file=where) from None
-    except OSError as exc:
-        raise InputError(f"cannot read document: {exc.strerror or exc}", file=where) from exc
-    if not path.is_file():
-        raise InputError("not a regular file", file=where)
-    if stat.st_size > MAX_DOCUMENT_BYTES:
-        raise InputError(f"file is {stat.st_size} bytes, over the {MAX_DOCUMENT_BYTES} byte "
-                         f"({MAX_DOCUMENT_BYTES // (1024 * 1024)} MB) limit for a document", file=where,
-                         hint="documents are cards and READMEs; a file this large is not one")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read document: {exc.strerror or exc}", file=where) from exc
-    if len(raw) > MAX_DOCUMENT_BYTES:          # grew since stat
-        raise InputError(f"file is over the {MAX_DOCUMENT_BYTES} byte limit for a document", file=where)
-    if b"\x00" in raw:
-        raise InputError("binary file (it has NUL bytes), not a text document", file=where)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise InputError(f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start} "
-                         f"cannot be decoded", file=where, line=line) from None
-    text = text.removeprefix("\ufeff")
-    metadata, _ = parse_front_matter(text, where)
-    if kind is None:
-        kind = "hf_card" if metadata or text.startswith("---") else "markdown"
-    return SourceDocument(
-        url=url or iris.content_document_iri(raw),
-        kind=kind,
-        text=text,
-        about=tuple(about),
-        retrieved_at=_xsd_datetime(stat.st_mtime),
-        license=license if license is not None else _licence_of(metadata),
-        path=where,
-        metadata=metadata,
-    )
-
-
-# --- the corpus --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class CorpusEntry:
@@ -216,7 +101,7 @@ class Corpus:
             raise InputError(f"not valid JSON: {exc.msg} (column {exc.colno})", file=where,
                              line=exc.lineno) from None
         if not isinstance(data, dict):
-            raise InputError(f"the index must be a JSON object, not {_json_type(data)}", file=where)
+            raise InputError(f"the index must be a JSON object, not {json_type(data)}", file=where)
 
         def fail(message: str, field: str) -> InputError:
             return InputError(message, file=where, field=field)
@@ -225,61 +110,61 @@ class Corpus:
         if documents is None:
             raise fail("missing (the list of documents)", "documents")
         if not isinstance(documents, list):
-            raise fail(f"must be a list, not {_json_type(documents)}", "documents")
+            raise fail(f"must be a list, not {json_type(documents)}", "documents")
         entries: list[CorpusEntry] = []
         seen: set[str] = set()
         for i, doc in enumerate(documents):
             at = f"documents[{i}]"
             if not isinstance(doc, dict):
-                raise fail(f"must be an object, not {_json_type(doc)}", at)
-            file = _required_str(doc, "file", at, fail)
-            kind = _required_str(doc, "kind", at, fail)
-            path = _inside(root, file, f"{at}.file", fail)
+                raise fail(f"must be an object, not {json_type(doc)}", at)
+            file = required_str(doc, "file", at, fail)
+            kind = required_str(doc, "kind", at, fail)
+            path = inside(root, file, f"{at}.file", fail)
             rel = path.relative_to(root).as_posix()
             if rel in seen:
                 raise fail(f"{file!r} is listed twice", f"{at}.file")
             seen.add(rel)
             entries.append(CorpusEntry(
-                doc_key=_optional_str(doc, "doc_key", at, fail) or rel,
+                doc_key=optional_str(doc, "doc_key", at, fail) or rel,
                 file=rel, path=path, kind=kind,
-                url=_optional_str(doc, "url", at, fail) or "",
-                license=_optional_str(doc, "license", at, fail),
-                datasets=_str_list(doc, "datasets", at, fail),
+                url=optional_str(doc, "url", at, fail) or "",
+                license=optional_str(doc, "license", at, fail),
+                datasets=str_list(doc, "datasets", at, fail),
             ))
 
         raw_datasets = data.get("datasets", [])
         if not isinstance(raw_datasets, list):
-            raise fail(f"must be a list, not {_json_type(raw_datasets)}", "datasets")
+            raise fail(f"must be a list, not {json_type(raw_datasets)}", "datasets")
         datasets: list[DatasetEntry] = []
         ids: set[str] = set()
         for i, ds in enumerate(raw_datasets):
             at = f"datasets[{i}]"
             if not isinstance(ds, dict):
-                raise fail(f"must be an object, not {_json_type(ds)}", at)
-            ident = _required_str(ds, "id", at, fail)
+                raise fail(f"must be an object, not {json_type(ds)}", at)
+            ident = required_str(ds, "id", at, fail)
             if ident.lower() in ids:
                 raise fail(f"dataset id {ident!r} is listed twice", f"{at}.id")
             ids.add(ident.lower())
-            files = _str_list(ds, "files", at, fail)
+            files = str_list(ds, "files", at, fail)
             for j, file in enumerate(files):
-                rel = _inside(root, file, f"{at}.files[{j}]", fail).relative_to(root).as_posix()
+                rel = inside(root, file, f"{at}.files[{j}]", fail).relative_to(root).as_posix()
                 if rel not in seen:
                     raise fail(f"{file!r} is not among documents[].file", f"{at}.files[{j}]")
             on_hub = ds.get("on_hub")
             if on_hub is not None and not isinstance(on_hub, bool):
-                raise fail(f"must be true or false, not {_json_type(on_hub)}", f"{at}.on_hub")
+                raise fail(f"must be true or false, not {json_type(on_hub)}", f"{at}.on_hub")
             datasets.append(DatasetEntry(
-                id=ident, aliases=_str_list(ds, "aliases", at, fail),
-                files=tuple(_inside(root, f, at, fail).relative_to(root).as_posix() for f in files),
-                on_hub=on_hub, hub_created_at=_optional_date(ds, "hub_created_at", at, fail),
-                paper_date=_optional_date(ds, "paper_date", at, fail)))
+                id=ident, aliases=str_list(ds, "aliases", at, fail),
+                files=tuple(inside(root, f, at, fail).relative_to(root).as_posix() for f in files),
+                on_hub=on_hub, hub_created_at=optional_date(ds, "hub_created_at", at, fail),
+                paper_date=optional_date(ds, "paper_date", at, fail)))
 
         legacy = data.get("legacy_card_aliases", {})
         if not isinstance(legacy, dict):
-            raise fail(f"must be an object, not {_json_type(legacy)}", "legacy_card_aliases")
+            raise fail(f"must be an object, not {json_type(legacy)}", "legacy_card_aliases")
         for key, value in legacy.items():
             if not isinstance(value, str) or not value.strip():
-                raise fail(f"must be a dataset id (a string), not {_json_type(value)}",
+                raise fail(f"must be a dataset id (a string), not {json_type(value)}",
                            f"legacy_card_aliases.{key}")
         return cls(root, entries, datasets, legacy, indexed=True)
 
@@ -453,66 +338,6 @@ class Corpus:
         return read_hf_cache(dataset_id, cache_dir=cache_dir, revision=revision)
 
 
-# --- index helpers -----------------------------------------------------------------------------
-
-def _json_type(value: object) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
-
-
-def _required_str(obj: dict[str, Any], key: str, at: str, fail: Callable[[str, str], InputError]) -> str:
-    if key not in obj:
-        raise fail("missing", f"{at}.{key}")
-    value = obj[key]
-    if not isinstance(value, str) or not value.strip():
-        raise fail(f"must be a non-empty string, not {_json_type(value)}", f"{at}.{key}")
-    return value
-
-
-def _optional_str(obj: dict[str, Any], key: str, at: str,
-                  fail: Callable[[str, str], InputError]) -> str | None:
-    value = obj.get(key)
-    if value is not None and not isinstance(value, str):
-        raise fail(f"must be a string, not {_json_type(value)}", f"{at}.{key}")
-    return value
-
-
-def _str_list(obj: dict[str, Any], key: str, at: str,
-              fail: Callable[[str, str], InputError]) -> tuple[str, ...]:
-    value = obj.get(key, [])
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise fail(f"must be a list of strings, not {_json_type(value)}", f"{at}.{key}")
-    for j, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            raise fail(f"must be a non-empty string, not {_json_type(item)}", f"{at}.{key}[{j}]")
-    return tuple(value)
-
-
-def _inside(root: Path, file: str, field: str, fail: Callable[[str, str], InputError]) -> Path:
-    if Path(file).is_absolute():
-        raise fail(f"{file!r} must be relative to the corpus folder", field)
-    path = (root / file).resolve()
-    if not path.is_relative_to(root):
-        raise fail(f"{file!r} points outside the corpus folder", field)
-    return path
-
-
-_DATE = re.compile(r"^\d{4}(?:-\d\d(?:-\d\d(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?)?)?$")
-
-
-def _optional_date(obj: dict[str, Any], key: str, at: str,
-                   fail: Callable[[str, str], InputError]) -> str | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not _DATE.match(value.strip()):
-        raise fail(f"must be a date (YYYY, YYYY-MM, YYYY-MM-DD or an ISO date-time), not {value!r}",
-                   f"{at}.{key}")
-    return value.strip()
-
-
 def url_key(url: str) -> str:
     """A URL reduced to what names its page, for matching links with listed documents.
 
@@ -557,55 +382,6 @@ def _starts_with_front_matter(path: Path) -> bool:
     except OSError:
         return False
     return head.removeprefix(b"\xef\xbb\xbf").startswith(b"---")
-
-
-# --- the local Hugging Face cache --------------------------------------------------------------
-
-def hf_cache_dir() -> Path:
-    """The Hugging Face hub cache folder, from the environment *now* (``HF_HUB_CACHE``, else
-    ``HUGGINGFACE_HUB_CACHE``, else ``$HF_HOME/hub``, else ``$XDG_CACHE_HOME/huggingface/hub``,
-    else ``~/.cache/huggingface/hub``) -- the rules of ``huggingface_hub.constants``, which are
-    read only once, when that library is imported."""
-    for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
-        if os.environ.get(var):
-            return Path(os.path.expandvars(os.path.expanduser(os.environ[var])))
-    home = os.environ.get("HF_HOME") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "huggingface")
-    return Path(os.path.expandvars(os.path.expanduser(home))) / "hub"
-
-
-def read_hf_cache(dataset_id: str, *, cache_dir: str | Path | None = None,
-                  revision: str | None = None) -> SourceDocument | None:
-    """The dataset card (``README.md``) of a Hub dataset, read from the local Hugging Face cache,
-    or None when the cache does not hold it.
-
-    This is the offline path (``HF_HUB_OFFLINE=1``): it calls
-    ``huggingface_hub.hf_hub_download(repo_id, "README.md", repo_type="dataset",
-    local_files_only=True)``, which never touches the network whatever the environment says.
-    ``cache_dir`` defaults to :func:`hf_cache_dir`; ``revision`` to the cached ``main``.
-    The document's URL is the card's Hub URL at the cached commit, its kind ``hf_card``,
-    ``retrieved_at`` the cached file's modification time. Raises :class:`InputError` for an id
-    the Hub would reject or an unreadable cached file, and :class:`LineageKGError` when
-    ``huggingface_hub`` is not installed.
-    """
-    try:
-        from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import EntryNotFoundError, HFValidationError
-    except ImportError as exc:
-        raise LineageKGError("reading the Hugging Face cache needs huggingface_hub",
-                             hint="pip install 'huggingface_hub>=0.24'") from exc
-    cache = Path(cache_dir) if cache_dir is not None else hf_cache_dir()
-    try:
-        local = hf_hub_download(dataset_id, "README.md", repo_type="dataset", revision=revision,
-                                cache_dir=cache, local_files_only=True)
-    except HFValidationError as exc:
-        raise InputError(f"not a Hub dataset id: {exc}", field="dataset_id") from None
-    except (EntryNotFoundError, FileNotFoundError):
-        return None
-    local_path = Path(str(local))
-    commit = local_path.parent.name
-    url = f"https://huggingface.co/datasets/{dataset_id}/blob/{commit}/README.md"
-    return read_document(local_path, kind="hf_card", url=url, about=(dataset_id,))
 
 
 def _squash(name: str) -> str:
