@@ -17,7 +17,8 @@ from helpers import write_jsonl
 from rich.console import Console
 
 from lineagekg import iris
-from lineagekg.agents.sourcing import DescribingLink, SourcingAgent, fetch_link
+from lineagekg.agents.describing_links import DescribingLink, fetch_link
+from lineagekg.agents.sourcing import SourcingAgent
 from lineagekg.cli import main, render
 from lineagekg.errors import LineageKGError, UnreachableError
 from lineagekg.store import open_store

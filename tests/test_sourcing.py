@@ -21,17 +21,11 @@ import pytest
 from helpers import SHARED_CORPUS
 
 from lineagekg.corpus import folder as corpus_module
-from lineagekg.agents import aggregation, sourcing
+from lineagekg.agents import aggregation, release_dates
 from lineagekg.text.sections import links
-from lineagekg.agents.sourcing import (
-    DescribingLink,
-    PartialDate,
-    ReleaseDate,
-    SourcingAgent,
-    describing_links,
-    fetch_link,
-    paper_date_of,
-)
+from lineagekg.agents.describing_links import DescribingLink, describing_links, fetch_link
+from lineagekg.agents.release_dates import PartialDate, ReleaseDate, paper_date_of
+from lineagekg.agents.sourcing import SourcingAgent
 from lineagekg.corpus import Corpus, read_document
 from lineagekg.errors import InputError, LineageKGError
 from lineagekg.hub import dataset_exists
@@ -44,8 +38,8 @@ def agent(corpus: Corpus) -> SourcingAgent:
     return SourcingAgent(corpus)
 
 
-def test_the_doctests_of_sourcing_corpus_and_aggregation_pass() -> None:
-    for module in (sourcing, corpus_module, aggregation):
+def test_the_doctests_of_release_dates_corpus_and_aggregation_pass() -> None:
+    for module in (release_dates, corpus_module, aggregation):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from lineagekg import taxonomy
-from lineagekg.agents.sourcing import ReleaseDate
+from lineagekg.agents.release_dates import ReleaseDate
 from lineagekg.documents import Claim
 from lineagekg.text.evidence import evidence_in
 

@@ -26,9 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lineagekg import taxonomy
-from lineagekg.text.sections import INTRODUCTION, sections
 from lineagekg.documents import SourceDocument
 from lineagekg.errors import InputError
+from lineagekg.text.sections import INTRODUCTION, sections
 
 __all__ = ["DOMAINS", "Classification", "classify"]
 

@@ -46,7 +46,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-
 from lineagekg import iris
 from lineagekg.agents.aggregation import (
     aggregate,
@@ -55,7 +54,8 @@ from lineagekg.agents.aggregation import (
     review_status,
 )
 from lineagekg.agents.classification import classify
-from lineagekg.agents.sourcing import Attempt, ReleaseDate, Sources, SourcingAgent
+from lineagekg.agents.release_dates import ReleaseDate
+from lineagekg.agents.sourcing import Attempt, Sources, SourcingAgent
 from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.errors import InputError, ModelCallError
