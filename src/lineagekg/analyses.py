@@ -7,6 +7,7 @@ path, the longest upstream chain) is a graph search over the edges a query retur
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import defaultdict, deque
@@ -16,7 +17,7 @@ from typing import Any
 from lineagekg import taxonomy
 from lineagekg.errors import QueryParameterError, UnknownDatasetError
 from lineagekg.interop import prov_documents
-from lineagekg.lineage_index import LineageIndex, shortest_path, sorted_pairs
+from lineagekg.lineage_index import LineageIndex, search_graph, shortest_path, witness_paths
 from lineagekg.namespaces import PREFIXES
 from lineagekg.queries import library
 from lineagekg.store.base import GraphStore
@@ -26,6 +27,7 @@ _LK = str(LK._NS)
 _ABSOLUTE_IRI = re.compile(r"^(https?|urn|file):\S+$")
 
 
+@functools.cache
 def local_name(iri: str | None) -> str | None:
     """``lk:filteredFrom`` -> ``filteredFrom``; other IRIs unchanged."""
     if iri is None:
@@ -290,13 +292,6 @@ def _year(value: Any) -> int | None:
     return int(match.group()) if match else None
 
 
-def _shortest_path(adjacency: dict[str, list[tuple[str, str | None]]], start: str,
-                   goals: set[str]) -> WitnessPath | None:
-    """Breadth-first search from ``start`` along sorted ``adjacency`` to the nearest of ``goals``."""
-    found = shortest_path(adjacency, start, goals)
-    return WitnessPath(*found) if found is not None else None
-
-
 class Lineage:
     """The analyses over one store."""
 
@@ -402,9 +397,9 @@ class Lineage:
         """Every upstream dataset, with its shortest distance, nearest first."""
         iri = self.resolve(identifier)
         if self._use_index:
-            index, names, up = self.index(), self.names(), self.index().up
-            found = [Related(names.get(n, n), n, index.fact(n).label, d, is_root=n not in up)
-                     for n, d in index.upstream(iri).items() if n != iri]
+            index, names = self.index(), self.names()
+            label = index.label
+            found = [Related(names.get(n, n), n, label(n), d, is_root=end) for n, d, end in index.upstream(iri)]
             return sorted(found, key=lambda x: (x.distance or 0, x.id))
         rows = self.store.select(library().get("ancestors"), dataset=iri)
         dist = self._distances(iri, self._edges("upstream-edges", iri), upstream=True)
@@ -420,9 +415,9 @@ class Lineage:
     def descendants(self, identifier: str) -> list[Related]:
         iri = self.resolve(identifier)
         if self._use_index:
-            index, names, down = self.index(), self.names(), self.index().down
-            found = [Related(names.get(n, n), n, index.fact(n).label, d, is_leaf=n not in down)
-                     for n, d in index.downstream(iri).items() if n != iri]
+            index, names = self.index(), self.names()
+            label = index.label
+            found = [Related(names.get(n, n), n, label(n), d, is_leaf=end) for n, d, end in index.downstream(iri)]
             return sorted(found, key=lambda x: (x.distance or 0, x.id))
         rows = self.store.select(library().get("descendants"), dataset=iri)
         dist = self._distances(iri, self._edges("downstream-edges", iri), upstream=False)
@@ -480,21 +475,17 @@ class Lineage:
         """
         a, b = self.resolve(source_id), self.resolve(target_id)
         for direction, (start, goal) in (("upstream", (a, b)), ("downstream", (b, a))):
-            if self._use_index:
-                witness = self.index().path(start, goal)
-                if witness is not None:
-                    return direction, self._named(WitnessPath(witness[0], tuple(local_name(r) for r in witness[1])))
-                continue
-            rows = self.store.select(library().get("path"), **{"from": start, "to": goal})
-            if rows:
-                adjacency: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
-                for r in rows:
-                    adjacency[r["target"]].append((r["source"], local_name(r["relation"])))
-                adjacency = {k: sorted_pairs(v) for k, v in adjacency.items()}
-                found = _shortest_path(adjacency, start, {r["goal"] for r in rows if r["goal"]})
-                if found is not None:
-                    return direction, self._named(found)
+            found = self.index().path(start, goal) if self._use_index else self._sparql_path(start, goal)
+            if found is not None:
+                return direction, self._named(WitnessPath(found[0], tuple(local_name(r) for r in found[1])))
         return None
+
+    def _sparql_path(self, start: str, goal: str) -> tuple[tuple[str, ...], tuple[str | None, ...]] | None:
+        rows = self.store.select(library().get("path"), **{"from": start, "to": goal})
+        if not rows:
+            return None
+        up, _, relation = search_graph((r["target"], r["source"], r["relation"]) for r in rows)
+        return shortest_path(up, relation, start, {r["goal"] for r in rows if r["goal"]})
 
     def _named(self, path: WitnessPath) -> WitnessPath:
         return WitnessPath(tuple(self.name(n) for n in path.nodes), path.relations)
@@ -503,26 +494,19 @@ class Lineage:
         """Every dataset that reaches the benchmark (or a split of it), with a shortest witness path."""
         iri = self.resolve(identifier)
         if self._use_index:
+            found = self.index().contamination(iri)
             names = self.names()
-            hits = [ContaminationHit(names.get(node, node), names.get(nodes[-1], nodes[-1]),
-                                     WitnessPath(tuple(names.get(n, n) for n in nodes),
-                                                 tuple(local_name(r) for r in relations)))
-                    for node, (nodes, relations) in self.index().contamination(iri).items()]
+            named = {n: names.get(n, n) for n in {*found, *(nodes[-1] for nodes, _ in found.values())}}
+            hits = [ContaminationHit(named[node], named[nodes[-1]], WitnessPath(
+                        tuple(map(named.__getitem__, nodes)), tuple(map(local_name, relations))))
+                    for node, (nodes, relations) in found.items()]
             return sorted(hits, key=lambda h: (h.path.length, h.dataset))
         rows = self.store.select(library().get("contamination"), benchmark=iri)
-        adjacency: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
-        reached_by: dict[str, set[str]] = defaultdict(set)
-        for r in rows:
-            adjacency[r["dataset"]].append((r["next"], local_name(r["relation"])))
-            reached_by[r["dataset"]].add(r["reached"])
-        goals = {g for gs in reached_by.values() for g in gs}
-        adjacency = {k: sorted_pairs(v) for k, v in adjacency.items()}
-        hits = []
-        for dataset in sorted(adjacency, key=self.name):
-            found = _shortest_path(adjacency, dataset, goals)
-            if found is not None:
-                hits.append(ContaminationHit(self.name(dataset), self.name(found.nodes[-1]),
-                                             self._named(found)))
+        up, down, relation = search_graph((r["dataset"], r["next"], r["relation"]) for r in rows)
+        found = witness_paths(up, down, relation, {r["reached"] for r in rows})
+        hits = [ContaminationHit(self.name(dataset), self.name(nodes[-1]),
+                                 self._named(WitnessPath(nodes, tuple(local_name(r) for r in relations))))
+                for dataset, (nodes, relations) in found.items()]
         return sorted(hits, key=lambda h: (h.path.length, h.dataset))
 
     def redundancy(self) -> list[RedundancyHit]:

@@ -1,20 +1,29 @@
-"""An in-memory index of the lineage graph: plain edges as adjacency lists (with the relation of
-each qualified derivation) and what answers show about each node, read from the store in two
-library queries and kept while the store's version (its write counter) stays the same.
+"""An in-memory index of the lineage graph: plain edges as adjacency lists of integer ids (with the
+relation of each qualified derivation) and what answers show about each node, read from the store
+in one scan per predicate and kept while the store's version (its write counter) stays the same.
 
 It is a cache derived from the store, not a second source of truth: the analyses answer from it
 when they are long-lived (the gateway), and the tests check every answer it gives against the
-library's SPARQL queries (``sparql/analyses/``), which stay the contract. Closure is a
-breadth-first search; every witness path of an answer comes from one multi-source search.
+library's SPARQL queries (``sparql/analyses/``), which stay the contract. Nodes are numbered in
+the order of their IRIs, so sorting ids sorts IRIs; closure is a breadth-first search over ids;
+every witness path of an answer comes from one multi-source search.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from lineagekg.namespaces import PREFIXES
 from lineagekg.queries import library
+
+N = TypeVar("N", bound=Hashable)
+
+_PROV, _LK, _DCT, _RDFS = PREFIXES["prov"], PREFIXES["lk"], PREFIXES["dcterms"], PREFIXES["rdfs"]
+_FACTS = {"identifier": _DCT + "identifier", "label": _RDFS + "label", "terminal_reason": _LK + "terminalReason",
+          "terminal_note": _LK + "terminalNote"}
 
 
 @dataclass(frozen=True)
@@ -28,164 +37,225 @@ class NodeFacts:
 _NONE = NodeFacts(None, None, None, None)
 
 
-def _rows(store: Any, name: str) -> Any:
-    """The solutions of a library query as tuples of term values (None when unbound)."""
-    for solution in store.raw_query(library().get(name)):
-        yield tuple(None if term is None else term.value for term in solution)
+def _pairs(store: Any, predicate: str) -> Iterable[tuple[str, str]]:
+    """(subject, object) of every statement with ``predicate``: one index scan on a store that
+    has one (``subject_objects``), else the library query."""
+    scan = getattr(store, "subject_objects", None)
+    if scan is not None:
+        return scan(predicate)   # type: ignore[no-any-return]
+    rows = store.select(library().get("internal/predicate-pairs"), predicate=predicate)
+    return [(str(r["subject"]), str(r["object"])) for r in rows]
 
 
-def sorted_pairs(pairs: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
-    """(neighbour, relation) pairs in the order every search visits them."""
-    return sorted(pairs, key=lambda x: (x[0], x[1] or ""))
+def _iri_rows(store: Any, name: str) -> Iterable[tuple[Any, ...]]:
+    """The rows of a library query whose values are IRIs, as tuples of strings: decoded in bulk
+    by a store that can (``iri_rows``), else through ``select``."""
+    query = library().get(name)
+    bulk = getattr(store, "iri_rows", None)
+    if bulk is not None:
+        return bulk(query)   # type: ignore[no-any-return]
+    return [tuple(row.values()) for row in store.select(query)]
 
 
-def shortest_path(adjacency: dict[str, list[tuple[str, str | None]]], start: str,
-                  goals: set[str]) -> tuple[tuple[str, ...], tuple[str | None, ...]] | None:
+def shortest_path(adjacency: Mapping[N, Sequence[N]], relation: Callable[[N, N], str | None], start: N,
+                  goals: set[N]) -> tuple[tuple[N, ...], tuple[str | None, ...]] | None:
     """Nodes and relations of the path to the nearest of ``goals`` that a breadth-first search from
-    ``start`` finds, visiting each node's (already sorted) neighbours in order."""
-    previous: dict[str, tuple[str, str | None] | None] = {start: None}
+    ``start`` finds, visiting each node's neighbours in the (sorted) order of ``adjacency``;
+    ``relation(target, source)`` names each edge of it."""
+    previous: dict[N, N | None] = {start: None}
     queue = deque([start])
     while queue:
         node = queue.popleft()
         if node in goals and node != start:
-            nodes, relations = [node], []
-            while previous[node] is not None:
-                parent, relation = previous[node]  # type: ignore[misc]
-                nodes.append(parent)
-                relations.append(relation)
-                node = parent
-            return tuple(reversed(nodes)), tuple(reversed(relations))
-        for nxt, relation in adjacency.get(node, ()):
+            nodes: list[N] = [node]
+            step = previous[node]
+            while step is not None:
+                nodes.append(step)
+                step = previous[step]
+            nodes.reverse()
+            return tuple(nodes), tuple(relation(a, b) for a, b in zip(nodes, nodes[1:]))
+        for nxt in adjacency.get(node, ()):
             if nxt not in previous:
-                previous[nxt] = (node, relation)
+                previous[nxt] = node
                 queue.append(nxt)
     return None
 
 
-class LineageIndex:
-    """Adjacency both ways (``up``: a node's sources, ``down``: what derives from it), each
-    neighbour once per relation (``None`` for an edge without a qualified derivation), sorted."""
+def search_graph(edges: Iterable[tuple[str, str, str | None]],
+                 ) -> tuple[dict[str, list[str]], dict[str, list[str]], Callable[[str, str], str | None]]:
+    """From (target, source, relation) rows (a relation None when the edge has no qualified
+    derivation): ``up`` and ``down`` adjacency, sorted, each neighbour once, and the edges' first
+    relation in sorted order, as ``shortest_path`` and ``witness_paths`` take them."""
+    first: dict[tuple[str, str], str | None] = {}
+    for target, source, relation in edges:
+        known = first.get((target, source))
+        if (target, source) not in first or (relation is not None and (known is None or relation < known)):
+            first[(target, source)] = relation
+    up: dict[str, list[str]] = defaultdict(list)
+    down: dict[str, list[str]] = defaultdict(list)
+    for target, source in sorted(first):
+        up[target].append(source)
+    for target, source in sorted(first, key=lambda pair: (pair[1], pair[0])):
+        down[source].append(target)
+    return dict(up), dict(down), lambda target, source: first.get((target, source))
 
-    def __init__(self, store: Any, version: Any) -> None:
-        self.version = version
-        up: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
-        down: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
-        # raw solutions, read by position: the same terms as ``select`` gives, at a third of its cost
-        for target, source, relation in _rows(store, "internal/lineage-graph-edges"):
-            up[target].append((source, relation))
-            down[source].append((target, relation))
-        self.up = {k: sorted_pairs(v) for k, v in up.items()}
-        self.down = {k: sorted_pairs(v) for k, v in down.items()}
-        self.up_nodes = {k: list(dict.fromkeys(n for n, _ in v)) for k, v in self.up.items()}
-        self.down_nodes = {k: list(dict.fromkeys(n for n, _ in v)) for k, v in self.down.items()}
-        first: dict[str, dict[str, Any]] = defaultdict(dict)   # node -> fact -> its first value
-        for node, fact, value in _rows(store, "internal/lineage-graph-nodes"):
-            first[node].setdefault(fact.rsplit("#", 1)[-1].rsplit("/", 1)[-1], value)
-        self.facts: dict[str, NodeFacts] = {}
-        self.parts: dict[str, list[str]] = defaultdict(list)
-        by_id: dict[str, list[str]] = defaultdict(list)
-        for node, facts in first.items():
-            self.facts[node] = NodeFacts(facts.get("identifier"), facts.get("label"),
-                                         facts.get("terminalReason"), facts.get("terminalNote"))
-            if facts.get("isPartOf") is not None:
-                self.parts[facts["isPartOf"]].append(node)
-            if facts.get("identifier") is not None:
-                by_id[facts["identifier"]].append(node)
-        self.by_id = {k: min(v) for k, v in by_id.items()}    # as internal/find-dataset resolves it
 
-    def fact(self, node: str) -> NodeFacts:
-        return self.facts.get(node, _NONE)
-
-    def _walk(self, start: str, adjacency: dict[str, list[str]]) -> dict[str, int]:
-        """Hops from ``start`` to every node it reaches (``start`` itself at 0)."""
-        dist = {start: 0}
-        queue = deque([start])
-        while queue:
-            node = queue.popleft()
-            d = dist[node] + 1
+def walk_from(starts: Iterable[N], adjacency: Mapping[N, Sequence[N]]) -> dict[N, int]:
+    """Hops from the nearest of ``starts`` to every node they reach along ``adjacency`` (the
+    starts themselves at 0): one breadth-first search from all of them."""
+    dist = dict.fromkeys(starts, 0)
+    frontier = list(dist)
+    d = 0
+    while frontier:
+        d += 1
+        following = []
+        for node in frontier:
             for nxt in adjacency.get(node, ()):
                 if nxt not in dist:
                     dist[nxt] = d
-                    queue.append(nxt)
-        return dist
+                    following.append(nxt)
+        frontier = following
+    return dist
 
-    def upstream(self, start: str) -> dict[str, int]:
-        return self._walk(start, self.up_nodes)
 
-    def downstream(self, start: str) -> dict[str, int]:
-        return self._walk(start, self.down_nodes)
+def witness_paths(up: Mapping[N, Sequence[N]], down: Mapping[N, Sequence[N]],
+                  relation: Callable[[N, N], str | None],
+                  goals: set[N]) -> dict[N, tuple[tuple[N, ...], tuple[str | None, ...]]]:
+    """Every node that reaches one of ``goals`` in one or more steps along ``up`` (``down`` the
+    same edges reversed), with the path ``shortest_path`` would find from it: one multi-source
+    search down from the goals gives every node's distance to the nearest goal; then each path
+    takes, at every step, the first neighbour (in ``up``'s sorted order) one hop nearer, and
+    from a node that is not a goal it is its next node's own path one hop longer (shared)."""
+    dist = walk_from(goals, down)
+    memo: dict[N, tuple[tuple[N, ...], tuple[str | None, ...]]] = {}
 
-    def is_root(self, node: str) -> bool:
-        return node not in self.up
-
-    def is_leaf(self, node: str) -> bool:
-        return node not in self.down
-
-    def roots(self, start: str) -> dict[str, int]:
-        """The roots ``start`` reaches (itself, when it has no sources), with their distance."""
-        return {n: d for n, d in self.upstream(start).items() if n not in self.up}
-
-    def _to_goals(self, goals: set[str]) -> dict[str, int]:
-        """Hops from every node that reaches one of ``goals`` to the nearest (a multi-source
-        search down the edges)."""
-        dist = dict.fromkeys(goals, 0)
-        queue = deque(goals)
-        while queue:
-            node = queue.popleft()
-            d = dist[node] + 1
-            for nxt in self.down_nodes.get(node, ()):
-                if nxt not in dist:
-                    dist[nxt] = d
-                    queue.append(nxt)
-        return dist
-
-    def _first_step(self, node: str, need: int, dist: dict[str, int]) -> tuple[str, str | None]:
-        """The first (neighbour, relation) of ``node``, in sorted order, ``need`` hops from the goals."""
-        return next((n, r) for n, r in self.up[node] if dist.get(n) == need)
-
-    def _witness(self, start: str, dist: dict[str, int],
-                 memo: dict[str, tuple[tuple[str, ...], tuple[str | None, ...]]] | None = None,
-                 ) -> tuple[tuple[str, ...], tuple[str | None, ...]] | None:
-        """The path a breadth-first search from ``start`` with neighbours in sorted order finds
-        to its nearest goal (the first of length >= 1): at each step the first neighbour one hop
-        nearer the goals; from a node that is not a goal that is its next node's own witness
-        path, one hop longer (``memo`` keeps them). ``dist`` is ``_to_goals``'s answer."""
-        if memo is not None and start in memo:
+    def witness(start: N) -> tuple[tuple[N, ...], tuple[str | None, ...]] | None:
+        if start in memo:
             return memo[start]
-        nearer = [dist[n] for n, _ in self.up.get(start, ()) if n in dist]
+        nearer = [dist[n] for n in up.get(start, ()) if n in dist]
         if not nearer:
             return None
         need = min(nearer)
-        chain: list[tuple[str, str | None]] = []
+        chain: list[tuple[N, str | None]] = []
         node = start
         while True:
-            nxt, relation = self._first_step(node, need, dist)
-            chain.append((node, relation))
-            if need == 0 or (memo is not None and nxt in memo):
+            nxt = next(n for n in up[node] if dist.get(n) == need)
+            chain.append((node, relation(node, nxt)))
+            if need == 0 or nxt in memo:
                 break
             node, need = nxt, need - 1
-        tail_nodes, tail_relations = memo[nxt] if need != 0 and memo is not None else ((nxt,), ())
-        nodes, relations = tail_nodes, tail_relations
+        nodes, relations = memo[nxt] if need != 0 else ((nxt,), ())
         for i in range(len(chain) - 1, -1, -1):
-            node, relation = chain[i]
-            nodes, relations = (node, *nodes), (relation, *relations)
-            if memo is not None and (i > 0 or dist.get(start) != 0):
+            node, rel = chain[i]
+            nodes, relations = (node, *nodes), (rel, *relations)
+            if i > 0 or dist.get(start) != 0:
                 memo[node] = (nodes, relations)
         return nodes, relations
+
+    found = {}
+    for node in sorted(dist, key=dist.__getitem__):
+        path = witness(node)
+        if path is not None:
+            found[node] = path
+    return found
+
+
+class LineageIndex:
+    """The lineage graph over integer ids (``iri[i]`` names node ``i``; ids follow IRI order):
+    ``up`` (a node's sources) and ``down`` (what derives from it), sorted, each neighbour once;
+    ``relation(t, s)`` the first (in sorted order) relation of the qualified derivations behind
+    the edge from ``t`` to ``s`` (None when there is none). Only nodes with edges have entries."""
+
+    def __init__(self, store: Any, version: Any) -> None:
+        self.version = version
+        edges = dict.fromkeys(_iri_rows(store, "internal/index-edges"))    # once, whatever the graphs
+        first: dict[str, dict[str, str]] = {k: {} for k in _FACTS}
+        for key, predicate in _FACTS.items():
+            seen = first[key]
+            for node, value in _pairs(store, predicate):
+                seen.setdefault(node, value)
+        part_of = list(_pairs(store, _DCT + "isPartOf"))
+        names = {n for edge in edges for n in edge} | {n for pair in part_of for n in pair}
+        self.iri: list[str] = sorted(names)
+        self.id: dict[str, int] = {iri: i for i, iri in enumerate(self.iri)}
+        ids, size = self.id, len(self.iri)
+        up: dict[int, list[int]] = defaultdict(list)
+        down: dict[int, list[int]] = defaultdict(list)
+        for t, s in sorted((ids[target], ids[source]) for target, source in edges):
+            up[t].append(s)
+            down[s].append(t)
+        self.up, self.down = dict(up), dict(down)
+        canonical: dict[str, str] = {}
+        self._relations: dict[int, str] = {}        # t * size + s -> its first relation
+        for target, source, relation in _iri_rows(store, "internal/index-relations"):
+            if (target, source) in edges:
+                key = ids[target] * size + ids[source]
+                known = self._relations.get(key)
+                if known is None or relation < known:
+                    self._relations[key] = canonical.setdefault(relation, relation)
+        self._size = size
+        self.parts: dict[int, list[int]] = defaultdict(list)
+        for part, whole in part_of:
+            self.parts[ids[whole]].append(ids[part])
+        self._first = first
+        by_id: dict[str, list[str]] = defaultdict(list)
+        for node, identifier in first["identifier"].items():
+            by_id[identifier].append(node)
+        self.by_id = {k: min(v) for k, v in by_id.items()}    # as internal/find-dataset resolves it
+
+    def relation(self, target: int, source: int) -> str | None:
+        return self._relations.get(target * self._size + source)
+
+    def fact(self, node: str) -> NodeFacts:
+        """What answers show about ``node`` (an IRI)."""
+        return NodeFacts(*(self._first[k].get(node) for k in _FACTS))
+
+    def label(self, node: str) -> str | None:
+        return self._first["label"].get(node)
+
+    def _closure(self, start: str, adjacency: dict[int, list[int]]) -> list[tuple[str, int, bool]]:
+        """(node, hops, whether it ends the search: no further neighbours) of every node reached
+        from ``start`` along ``adjacency``, ``start`` left out."""
+        first = self.id.get(start)
+        if first is None:
+            return []
+        iri = self.iri
+        return [(iri[n], d, n not in adjacency) for n, d in walk_from((first,), adjacency).items() if n != first]
+
+    def upstream(self, start: str) -> list[tuple[str, int, bool]]:
+        """Every ancestor of ``start`` with its distance and whether it is a root."""
+        return self._closure(start, self.up)
+
+    def downstream(self, start: str) -> list[tuple[str, int, bool]]:
+        """Every descendant of ``start`` with its distance and whether it is a leaf."""
+        return self._closure(start, self.down)
+
+    def roots(self, start: str) -> dict[str, int]:
+        """The roots ``start`` reaches (itself, when it has no sources), with their distance."""
+        first = self.id.get(start)
+        if first is None or first not in self.up:
+            return {start: 0}
+        iri, up = self.iri, self.up
+        return {iri[n]: d for n, d in walk_from((first,), self.up).items() if n not in up}
+
+    def _named(self, found: tuple[tuple[int, ...], tuple[str | None, ...]]) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+        iri = self.iri
+        return tuple(map(iri.__getitem__, found[0])), found[1]
 
     def path(self, start: str, goal: str) -> tuple[tuple[str, ...], tuple[str | None, ...]] | None:
         """A shortest path up from ``start`` to ``goal`` or a split of it: the first goal a
         breadth-first search up from ``start`` (neighbours in sorted order) dequeues."""
-        return shortest_path(self.up, start, {goal, *self.parts.get(goal, ())})
+        a, b = self.id.get(start), self.id.get(goal)
+        if a is None or b is None:
+            return None
+        found = shortest_path(self.up, self.relation, a, {b, *self.parts.get(b, ())})
+        return self._named(found) if found is not None else None
 
     def contamination(self, benchmark: str) -> dict[str, tuple[tuple[str, ...], tuple[str | None, ...]]]:
         """Every node that derives (in one or more steps) from the benchmark or a split of it,
         with its witness path, from one multi-source search."""
-        dist = self._to_goals({benchmark, *self.parts.get(benchmark, ())})
-        found = {}
-        memo: dict[str, tuple[tuple[str, ...], tuple[str | None, ...]]] = {}
-        for node in sorted(dist, key=dist.__getitem__):
-            witness = self._witness(node, dist, memo)
-            if witness is not None:
-                found[node] = witness
-        return found
+        b = self.id.get(benchmark)
+        if b is None:
+            return {}
+        found = witness_paths(self.up, self.down, self.relation, {b, *self.parts.get(b, ())})
+        return {self.iri[node]: self._named(path) for node, path in found.items()}

@@ -302,6 +302,33 @@ class OxigraphStore:
                 for q in self._store.quads_for_pattern(t.subject, t.predicate, t.object)
                 if q.graph_name != _ONTOLOGY]
 
+    def iri_rows(self, query: SPARQLQuery, **params: object) -> list[tuple[str, ...]]:
+        """The solutions of a library SELECT whose values are all bound IRIs, as tuples of strings,
+        decoded from the query's TSV serialisation: pyoxigraph writes the whole answer in Rust and
+        Python splits it, instead of making one object per term. An answer with any other value
+        (unbound, a literal, a blank node) is read term by term instead."""
+        solutions = self._run(query.render(params), name=query.name)
+        width = len(solutions.variables)
+        text = solutions.serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8")
+        body = text[text.index("\n") + 1:]
+        if not body:
+            return []
+        lines, cells = body.count("\n"), body.count("\t")
+        # every line starts with "<" and ends with ">", every tab sits between ">" and "<" (IRIs hold
+        # neither tabs, newlines nor ">"; TSV escapes them in literals): then every value is an IRI
+        if (body[0] != "<" or not body.endswith(">\n") or "<<" in body or cells != lines * (width - 1)
+                or body.count(">\n<") != lines - 1 or body.count(">\t<") != cells):
+            return [tuple(str(t.value) for t in solution)    # type: ignore[union-attr]
+                    for solution in self._run(query.render(params), name=query.name)]
+        values = iter(body[1:-2].replace(">\n<", ">\t<").split(">\t<"))
+        return list(zip(*[values] * width))
+
+    def subject_objects(self, predicate: str) -> list[tuple[str, str]]:
+        """(subject, object) values of every quad with ``predicate``, in any graph (once per graph
+        that holds it): one index scan, no query, for the in-memory lineage index."""
+        return [(q.subject.value, q.object.value)
+                for q in self._store.quads_for_pattern(None, ox.NamedNode(predicate), None)]
+
     def quads(self, graph: str | None = None) -> list[ox.Quad]:
         g = ox.NamedNode(graph) if graph else None
         return list(self._store.quads_for_pattern(None, None, None, g))
