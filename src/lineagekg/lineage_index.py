@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from lineagekg.namespaces import PREFIXES
 from lineagekg.queries import library
@@ -26,15 +25,13 @@ _FACTS = {"identifier": _DCT + "identifier", "label": _RDFS + "label", "terminal
           "terminal_note": _LK + "terminalNote"}
 
 
-@dataclass(frozen=True)
-class NodeFacts:
+class NodeFacts(NamedTuple):
+    """What answers show about a node (a tuple: answers make one per node they show)."""
+
     id: str | None
     label: str | None
     terminal_reason: str | None
     terminal_note: str | None
-
-
-_NONE = NodeFacts(None, None, None, None)
 
 
 def _pairs(store: Any, predicate: str) -> Iterable[tuple[str, str]]:
@@ -197,7 +194,8 @@ class LineageIndex:
         self.parts: dict[int, list[int]] = defaultdict(list)
         for part, whole in part_of:
             self.parts[ids[whole]].append(ids[part])
-        self._first = first
+        self._ids, self._labels = first["identifier"], first["label"]
+        self._reasons, self._notes = first["terminal_reason"], first["terminal_note"]
         by_id: dict[str, list[str]] = defaultdict(list)
         for node, identifier in first["identifier"].items():
             by_id[identifier].append(node)
@@ -208,10 +206,10 @@ class LineageIndex:
 
     def fact(self, node: str) -> NodeFacts:
         """What answers show about ``node`` (an IRI)."""
-        return NodeFacts(*(self._first[k].get(node) for k in _FACTS))
+        return NodeFacts(self._ids.get(node), self._labels.get(node), self._reasons.get(node), self._notes.get(node))
 
     def label(self, node: str) -> str | None:
-        return self._first["label"].get(node)
+        return self._labels.get(node)
 
     def _closure(self, start: str, adjacency: dict[int, list[int]]) -> list[tuple[str, int, bool]]:
         """(node, hops, whether it ends the search: no further neighbours) of every node reached
