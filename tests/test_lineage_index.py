@@ -46,6 +46,9 @@ def _random_store(tmp_path: Path, seed: int, n: int = 60) -> OxigraphStore:
 def _compare(store: OxigraphStore, rng: random.Random, pairs: int = 40) -> None:
     sparql, indexed = Lineage(store), Lineage(store, index=True)
     ids = sorted(sparql.names().values())
+    # the name catalogue made from the index is the one internal/dataset-catalog gives
+    assert {i: indexed.ref_of(i) for i in ids} == {i: sparql.ref_of(i) for i in ids}
+    assert len(indexed.names()) == len(ids) and any(indexed.ref_of(i).is_benchmark for i in ids)
     for name in ids:
         assert indexed.ancestors(name) == sparql.ancestors(name), name
         assert indexed.descendants(name) == sparql.descendants(name), name

@@ -12,7 +12,7 @@ import re
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, TypeVar
 
 from lineagekg import taxonomy
 from lineagekg.errors import QueryParameterError, UnknownDatasetError
@@ -49,14 +49,20 @@ class Related:
     terminal_note: str | None = None
 
 
-_RELATED_FIELDS = tuple(f.name for f in fields(Related))
+_T = TypeVar("_T")
 
 
-def _related(*values: Any) -> Related:
-    """A ``Related`` from all its field values in order, set without the frozen dataclass's
-    ``object.__setattr__`` per field (three times faster: index answers hold thousands)."""
-    item = object.__new__(Related)
-    item.__dict__.update(zip(_RELATED_FIELDS, values))
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _built(cls: type[_T], *values: Any) -> _T:
+    """An instance of the frozen dataclass ``cls`` from all its field values in order, set without
+    the per-field ``object.__setattr__`` of its ``__init__`` (three times faster: answers from
+    the index hold thousands of them)."""
+    item = object.__new__(cls)
+    item.__dict__.update(zip(_field_names(cls), values))
     return item
 
 
@@ -334,11 +340,14 @@ class Lineage:
 
     def _current_catalog(self) -> _Catalog:
         """Every dataset as answers show it, read once per store version (a long-running gateway
-        asks for names on every request; a write to the store makes it read again)."""
+        asks for names on every request; a write to the store makes it read again); with the
+        index, made from what it read (``LineageIndex.catalog``)."""
+        index = self.index() if self._use_index else None
         with self._lock:
-            version = self._store_version()
+            version = self._store_version() if index is None else index.version
             if self._catalog is None or version is None or self._catalog.version != version:
-                rows = self.store.select(library().get("internal/dataset-catalog"))
+                rows = (index.catalog() if index is not None
+                        else self.store.select(library().get("internal/dataset-catalog")))
                 refs = {r["dataset"]: DatasetRef(
                     id=r["id"], iri=r["dataset"], label=r["label"], is_benchmark=bool(r["isBenchmark"]),
                     is_root=r["isRoot"], terminal_reason=local_name(r["terminalReason"])) for r in rows}
@@ -410,7 +419,7 @@ class Lineage:
         if self._use_index:
             index, names = self.index(), self.names()
             label = index.label
-            return [_related(name, n, label(n), d, end, None, None, None)
+            return [_built(Related, name, n, label(n), d, end, None, None, None)
                     for d, name, n, end in sorted([(d, names.get(n, n), n, end) for n, d, end in index.upstream(iri)])]
         rows = self.store.select(library().get("ancestors"), dataset=iri)
         dist = self._distances(iri, self._edges("upstream-edges", iri), upstream=True)
@@ -428,7 +437,7 @@ class Lineage:
         if self._use_index:
             index, names = self.index(), self.names()
             label = index.label
-            return [_related(name, n, label(n), d, None, end, None, None)
+            return [_built(Related, name, n, label(n), d, None, end, None, None)
                     for d, name, n, end in sorted([(d, names.get(n, n), n, end) for n, d, end in index.downstream(iri)])]
         rows = self.store.select(library().get("descendants"), dataset=iri)
         dist = self._distances(iri, self._edges("downstream-edges", iri), upstream=False)
@@ -443,7 +452,7 @@ class Lineage:
             index, names = self.index(), self.names()
             facts = [(index.fact(n), n, d) for n, d in index.roots(iri).items()]
             facts.sort(key=lambda x: (x[0].id is not None, x[0].id or ""))   # as roots.rq orders them
-            return [_related(names.get(n, n), n, fact.label, d, True, None, local_name(fact.terminal_reason),
+            return [_built(Related, names.get(n, n), n, fact.label, d, True, None, local_name(fact.terminal_reason),
                              fact.terminal_note) for fact, n, d in facts]
         rows = self.store.select(library().get("roots"), dataset=iri)
         dist = self._distances(iri, self._edges("upstream-edges", iri), upstream=True) if rows else {}
@@ -505,10 +514,10 @@ class Lineage:
             found = self.index().contamination(iri)
             names = self.names()
             named = {n: names.get(n, n) for n in {*found, *(nodes[-1] for nodes, _ in found.values())}}
-            hits = [ContaminationHit(named[node], named[nodes[-1]], WitnessPath(
-                        tuple(map(named.__getitem__, nodes)), tuple(map(local_name, relations))))
-                    for node, (nodes, relations) in found.items()]
-            return sorted(hits, key=lambda h: (h.path.length, h.dataset))
+            return [_built(ContaminationHit, named[node], named[nodes[-1]], _built(
+                        WitnessPath, tuple(map(named.__getitem__, nodes)), tuple(map(local_name, relations))))
+                    for _, _, node, (nodes, relations) in sorted(
+                        (len(path[0]), named[node], node, path) for node, path in found.items())]
         rows = self.store.select(library().get("contamination"), benchmark=iri)
         up, down, relation = search_graph((r["dataset"], r["next"], r["relation"]) for r in rows)
         found = witness_paths(up, down, relation, {r["reached"] for r in rows})

@@ -120,41 +120,28 @@ def witness_paths(up: Mapping[N, Sequence[N]], down: Mapping[N, Sequence[N]],
                   goals: set[N]) -> dict[N, tuple[tuple[N, ...], tuple[str | None, ...]]]:
     """Every node that reaches one of ``goals`` in one or more steps along ``up`` (``down`` the
     same edges reversed), with the path ``shortest_path`` would find from it: one multi-source
-    search down from the goals gives every node's distance to the nearest goal; then each path
-    takes, at every step, the first neighbour (in ``up``'s sorted order) one hop nearer, and
-    from a node that is not a goal it is its next node's own path one hop longer (shared)."""
+    search down from the goals gives every node's distance to the nearest goal; then a node's
+    path goes to its first neighbour (in ``up``'s sorted order) one hop nearer, and on along
+    that neighbour's own path (already made: nodes are taken nearest first)."""
     dist = walk_from(goals, down)
-    memo: dict[N, tuple[tuple[N, ...], tuple[str | None, ...]]] = {}
+    paths: dict[N, tuple[tuple[N, ...], tuple[str | None, ...]]] = {}
 
-    def witness(start: N) -> tuple[tuple[N, ...], tuple[str | None, ...]] | None:
-        if start in memo:
-            return memo[start]
-        nearer = [dist[n] for n in up.get(start, ()) if n in dist]
-        if not nearer:
-            return None
-        need = min(nearer)
-        chain: list[tuple[N, str | None]] = []
-        node = start
-        while True:
-            nxt = next(n for n in up[node] if dist.get(n) == need)
-            chain.append((node, relation(node, nxt)))
-            if need == 0 or nxt in memo:
-                break
-            node, need = nxt, need - 1
-        nodes, relations = memo[nxt] if need != 0 else ((nxt,), ())
-        for i in range(len(chain) - 1, -1, -1):
-            node, rel = chain[i]
-            nodes, relations = (node, *nodes), (rel, *relations)
-            if i > 0 or dist.get(start) != 0:
-                memo[node] = (nodes, relations)
-        return nodes, relations
+    def extend(node: N, need: int) -> None:
+        nxt = next(n for n in up[node] if dist.get(n) == need)
+        nodes, relations = paths[nxt] if need else ((nxt,), ())
+        paths[node] = (node, *nodes), (relation(node, nxt), *relations)
 
-    found = {}
-    for node in sorted(dist, key=dist.__getitem__):
-        path = witness(node)
-        if path is not None:
-            found[node] = path
-    return found
+    order = sorted(dist, key=dist.__getitem__)
+    for node in order:                  # nearest first: a node's next hop has its path already
+        if dist[node]:
+            extend(node, dist[node] - 1)
+    for node in order:                  # a goal's own path leads to another goal, nearest first
+        if dist[node]:
+            break
+        nearer = [dist[n] for n in up.get(node, ()) if n in dist]
+        if nearer:
+            extend(node, min(nearer))
+    return paths
 
 
 class LineageIndex:
@@ -165,6 +152,7 @@ class LineageIndex:
 
     def __init__(self, store: Any, version: Any) -> None:
         self.version = version
+        self._store = store
         edges = dict.fromkeys(_iri_rows(store, "internal/index-edges"))    # once, whatever the graphs
         first: dict[str, dict[str, str]] = {k: {} for k in _FACTS}
         for key, predicate in _FACTS.items():
@@ -207,6 +195,19 @@ class LineageIndex:
     def fact(self, node: str) -> NodeFacts:
         """What answers show about ``node`` (an IRI)."""
         return NodeFacts(self._ids.get(node), self._labels.get(node), self._reasons.get(node), self._notes.get(node))
+
+    def catalog(self) -> list[dict[str, Any]]:
+        """The rows ``internal/dataset-catalog`` gives (every node stated a dataset that has an
+        identifier: its label, whether it is a benchmark, a root, why it is terminal), from the
+        facts the index holds and one more IRI-only query for the classes."""
+        kinds: dict[str, set[str]] = defaultdict(set)
+        for dataset, kind in _iri_rows(self._store, "internal/index-datasets"):
+            kinds[dataset].add(kind)
+        ids, up = self.id, self.up
+        return [{"dataset": node, "id": self._ids[node], "label": self._labels.get(node),
+                 "isBenchmark": _LK + "Benchmark" in kind, "isRoot": ids.get(node) not in up,
+                 "terminalReason": self._reasons.get(node)}
+                for node, kind in kinds.items() if _LK + "Dataset" in kind and node in self._ids]
 
     def label(self, node: str) -> str | None:
         return self._labels.get(node)
