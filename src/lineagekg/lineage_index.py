@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from itertools import pairwise
 from typing import Any, NamedTuple, TypeVar
 
 from lineagekg.namespaces import PREFIXES
@@ -70,7 +71,7 @@ def shortest_path(adjacency: Mapping[N, Sequence[N]], relation: Callable[[N, N],
                 nodes.append(step)
                 step = previous[step]
             nodes.reverse()
-            return tuple(nodes), tuple(relation(a, b) for a, b in zip(nodes, nodes[1:]))
+            return tuple(nodes), tuple(relation(a, b) for a, b in pairwise(nodes))
         for nxt in adjacency.get(node, ()):
             if nxt not in previous:
                 previous[nxt] = node
