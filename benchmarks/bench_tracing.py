@@ -31,13 +31,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from lineagekg.text.sections import clean
 from lineagekg.agents.tracer import Tracer
 from lineagekg.corpus import Corpus
 from lineagekg.extract.backend import OfflineBackend
 from lineagekg.llm.heuristic import HeuristicBackend
 from lineagekg.store import open_store
 from lineagekg.text.markdown import parse
+from lineagekg.text.sections import clean
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CORPUS = HERE.parents[1] / "shared" / "lineage_corpus"

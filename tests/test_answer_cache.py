@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from helpers import write_jsonl
 from rdflib import Graph, Namespace, URIRef
 
-from helpers import write_jsonl
 from lineagekg.api import GatewaySettings, create_app
 from lineagekg.api.answer_cache import AnswerCache
 from lineagekg.importing import import_lineage_jsonl

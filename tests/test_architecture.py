@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from import_graph import Layer, cycles, import_graph, layer_of, module_names, read_layers, upward_imports
 
 REPO = Path(__file__).resolve().parent.parent

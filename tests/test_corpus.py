@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from helpers import SHARED_CORPUS
 
-from lineagekg.text.sections import is_probably_english, sections
 from lineagekg.corpus import MAX_DOCUMENT_BYTES, Corpus, read_document, read_hf_cache
 from lineagekg.errors import InputError, LineageKGError
+from lineagekg.text.sections import is_probably_english, sections
 
 CORPUS = SHARED_CORPUS
 XSD_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

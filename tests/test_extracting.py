@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from lineagekg.corpus import read_document
+from lineagekg.documents import SourceDocument
+from lineagekg.errors import InputError
 from lineagekg.text.sections import (
     INTRODUCTION,
     clean,
@@ -15,9 +18,6 @@ from lineagekg.text.sections import (
     parse_front_matter,
     sections,
 )
-from lineagekg.corpus import read_document
-from lineagekg.documents import SourceDocument
-from lineagekg.errors import InputError
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus"
 ULTRAFEEDBACK = CORPUS / "docs" / "OpenBMB__UltraFeedback__README.md"

@@ -8,7 +8,6 @@ import json
 import pytest
 from helpers import SHARED_CORPUS
 
-from lineagekg.text.sections import sections
 from lineagekg.corpus import Corpus
 from lineagekg.documents import SourceDocument
 from lineagekg.llm.heuristic import evidence_in
@@ -16,13 +15,14 @@ from lineagekg.llm.prompts import (
     CHUNK_CHARS,
     TOOL_NAME,
     addresses_the_model,
-    states_provenance,
     alias_hints,
     chunk_document,
     read_claims,
+    states_provenance,
     system_prompt,
     tool_definition,
 )
+from lineagekg.text.sections import sections
 
 CORPUS = SHARED_CORPUS
 

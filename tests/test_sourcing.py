@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 from helpers import SHARED_CORPUS
 
-from lineagekg.corpus import folder as corpus_module
 from lineagekg.agents import aggregation, release_dates
-from lineagekg.text.sections import links
 from lineagekg.agents.describing_links import DescribingLink, describing_links, fetch_link
 from lineagekg.agents.release_dates import PartialDate, ReleaseDate, paper_date_of
 from lineagekg.agents.sourcing import SourcingAgent
 from lineagekg.corpus import Corpus, read_document
+from lineagekg.corpus import folder as corpus_module
 from lineagekg.errors import InputError, LineageKGError
 from lineagekg.hub import dataset_exists
+from lineagekg.text.sections import links
 
 CORPUS = SHARED_CORPUS
 

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lineagekg import iris
-from lineagekg.text.frontmatter import parse_front_matter
 from lineagekg.documents import SourceDocument
 from lineagekg.errors import InputError, LineageKGError, UnreachableError
+from lineagekg.text.frontmatter import parse_front_matter
 
 __all__ = ["HUB_METADATA_KEY", "dataset_exists", "fetch_card", "hub_offline"]
 

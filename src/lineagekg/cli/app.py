@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,14 +26,14 @@ app = typer.Typer(name="lineagekg", no_args_is_help=True, add_completion=False,
                   help="Trace, store and query the lineage of LLM post-training datasets (W3C PROV-O).")
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     """``--format``: a table for people or JSON for scripts."""
 
     table = "table"
     json = "json"
 
 
-StoreOpt = Annotated[Optional[Path], typer.Option(
+StoreOpt = Annotated[Path | None, typer.Option(
     "--store", envvar="LINEAGEKG_STORE", show_default=False,
     help=f"Store directory (default: LINEAGEKG_STORE or {default_store_path()}).")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people, json for scripts.")]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -34,10 +34,10 @@ def evaluate_backend(
                                                     "lists documents labelled as stating no edge.")],
     corpus: Annotated[Path, typer.Option(help="The corpus folder the labels' source_file paths are relative to.")],
     backend: Annotated[str, typer.Option(help="Backend scored: offline, heuristic, anthropic or replay.")] = "offline",
-    model: Annotated[Optional[str], typer.Option(help="The model the anthropic or replay backend uses.")] = None,
-    cache_dir: Annotated[Optional[Path], typer.Option(help="The model-call cache (anthropic, replay).")] = None,
-    replay_dir: Annotated[Optional[Path], typer.Option(help="Recorded answers for --backend replay.")] = None,
-    holdout: Annotated[Optional[Path], typer.Option(
+    model: Annotated[str | None, typer.Option(help="The model the anthropic or replay backend uses.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="The model-call cache (anthropic, replay).")] = None,
+    replay_dir: Annotated[Path | None, typer.Option(help="Recorded answers for --backend replay.")] = None,
+    holdout: Annotated[Path | None, typer.Option(
         help="Documents kept out of training and scoring (default: labels/holdout_documents.txt beside the corpus).")] = None,
     loo: Annotated[bool, typer.Option(
         "--loo/--committed-model",
@@ -91,9 +91,9 @@ def evaluate_backend(
 def train_extractor(
     corpus: Annotated[Path, typer.Option(help="The corpus folder (index.json, docs, cards, dpi/raw).")],
     labels: Annotated[list[Path], typer.Option(help="Hand-checked edges to train on (repeatable).")],
-    holdout: Annotated[Optional[Path], typer.Option(
+    holdout: Annotated[Path | None, typer.Option(
         help="Documents never read for training (default: labels/holdout_documents.txt beside the corpus).")] = None,
-    output: Annotated[Optional[Path], typer.Option(
+    output: Annotated[Path | None, typer.Option(
         "--out", help="Where the model file goes (default: the one the offline backend reads).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> int:

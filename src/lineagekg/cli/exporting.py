@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -21,9 +21,9 @@ def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help=(
         "turtle, trig, nquads, jsonld (also ntriples, rdfxml); PROV-N, PROV-JSON, PROV-XML: provn, provjson, "
         "provxml."))] = "trig",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
     include_ontology: Annotated[bool, typer.Option(help="Also export the ontology graph.")] = False,
-    dataset: Annotated[Optional[str], typer.Option(
+    dataset: Annotated[str | None, typer.Option(
         "--dataset", "-d", help="Only this dataset's lineage (turtle, jsonld, provn, provjson, provxml).")] = None,
     direction: Annotated[str, typer.Option(help="With --dataset: up (ancestors), down or both.")] = "both",
     store: StoreOpt = None,
@@ -46,7 +46,7 @@ def export(
 @app.command()
 def catalog(
     fmt: Annotated[str, typer.Option("--format", "-f", help="turtle, jsonld or ntriples.")] = "turtle",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
     store: StoreOpt = None,
 ) -> int:
     """The store as a DCAT 3 catalog: datasets with distribution, landing page, licence IRIs and

@@ -4,7 +4,7 @@ OpenLineage, PROV), validated with SHACL, all or nothing, and report what was wr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -68,7 +68,7 @@ def import_openlineage(
 @import_app.command("prov")
 def import_prov(
     file: Annotated[Path, typer.Argument(help="A PROV document: PROV-N, PROV-JSON, PROV-XML or PROV-O.")],
-    prov_format: Annotated[Optional[str], typer.Option(
+    prov_format: Annotated[str | None, typer.Option(
         "--format", "-f", help="provn, provjson, provxml, or an RDF syntax for PROV-O (turtle, trig, nquads, "
                                "ntriples, jsonld, rdfxml); default: from the file name")] = None,
     store: StoreOpt = None, fmt: FormatOpt = Format.table, quiet: QuietOpt = False,

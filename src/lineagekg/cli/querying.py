@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -32,7 +32,7 @@ def _parse_params(pairs: list[str], query: SPARQLQuery, lineage: Lineage) -> dic
 def query(
     name_or_file: Annotated[str, typer.Argument(metavar="NAME_OR_FILE.rq",
                                                 help="A library query name (ancestors, analyses/roots) or a .rq file.")] = "",
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE (repeatable).")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE (repeatable).")] = None,
     results: Annotated[str, typer.Option("--results", help="SELECT: table, json, csv, tsv, xml. CONSTRUCT: turtle, ntriples.")] = "table",
     list_queries: Annotated[bool, typer.Option("--list", help="List the library's queries.")] = False,
     store: StoreOpt = None,

@@ -7,7 +7,7 @@ import contextlib
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -58,8 +58,8 @@ def progress_bar(quiet: bool = False) -> Iterator[Callable[[str, int, int], None
 def samples_add(
     dataset: Annotated[str, typer.Argument(metavar="ID", help="Dataset id (openai/gsm8k) or split (openai/gsm8k:test).")],
     path: Annotated[Path, typer.Argument(help="A record file: .json, .jsonl, .csv, .tsv, .parquet (optionally .gz).")],
-    split: Annotated[Optional[str], typer.Option(help="The split the records belong to (then ID:split).")] = None,
-    field: Annotated[Optional[str], typer.Option(help="The field(s) holding the prompt, comma-separated.")] = None,
+    split: Annotated[str | None, typer.Option(help="The split the records belong to (then ID:split).")] = None,
+    field: Annotated[str | None, typer.Option(help="The field(s) holding the prompt, comma-separated.")] = None,
     store: StoreOpt = None, fmt: FormatOpt = Format.table,
 ) -> int:
     """Register the records of PATH as records of dataset ID (added to the store if missing)."""
@@ -246,7 +246,7 @@ def verify_contamination(benchmark: str, store: Path | None, fmt: Format, *, thr
 @app.command("diverse")
 def diverse_command(
     budget: Annotated[int, typer.Option(help="How many records to sample.")],
-    sources: Annotated[Optional[list[str]], typer.Option("--from", help="Sample from the roots upstream of these "
+    sources: Annotated[list[str] | None, typer.Option("--from", help="Sample from the roots upstream of these "
                                                          "registered sets (repeatable; default: all).")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="The sample (JSONL); its provenance goes "
                                          "beside it as .prov.json.")] = Path("diverse-sample.jsonl"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,14 +27,14 @@ from lineagekg.errors import InputError, QueryParameterError
 @app.command()
 def extract(
     file: Annotated[Path, typer.Argument(help="A dataset document (Hub card, README, markdown).")],
-    dataset: Annotated[Optional[list[str]], typer.Option("--dataset", "-d",
+    dataset: Annotated[list[str] | None, typer.Option("--dataset", "-d",
                                                          help="The dataset(s) the document describes (repeatable).")] = None,
-    corpus: Annotated[Optional[Path], typer.Option(
+    corpus: Annotated[Path | None, typer.Option(
         help="A corpus folder whose aliases name datasets; a document listed in its index is read as listed "
              "(its URL and the datasets it describes).")] = None,
     backend: Annotated[str, typer.Option(help="Tracing backend: offline, heuristic, anthropic or replay.")] = "offline",
-    model: Annotated[Optional[str], typer.Option(help="The model the anthropic or replay backend uses.")] = None,
-    cache_dir: Annotated[Optional[Path], typer.Option(help="The model-call cache (anthropic, replay).")] = None,
+    model: Annotated[str | None, typer.Option(help="The model the anthropic or replay backend uses.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="The model-call cache (anthropic, replay).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> int:
     """The lineage claims found in one document, each with its verbatim evidence (claims whose
@@ -81,16 +81,16 @@ def extract(
 @app.command()
 def trace(
     seeds: Annotated[list[str], typer.Argument(metavar="SEED...", help="Dataset ids (or aliases) to trace upstream from.")],
-    corpus: Annotated[Optional[Path], typer.Option(
+    corpus: Annotated[Path | None, typer.Option(
         help="A corpus folder of documents (index.json or plain cards), read instead of the Hub.")] = None,
     backend: Annotated[str, typer.Option(help="Tracing backend: offline, heuristic, anthropic or replay.")] = "offline",
-    model: Annotated[Optional[str], typer.Option(help="The model the anthropic or replay backend uses.")] = None,
-    cache_dir: Annotated[Optional[Path], typer.Option(help="The model-call cache (anthropic, replay).")] = None,
-    replay_dir: Annotated[Optional[Path], typer.Option(help="Recorded answers for --backend replay.")] = None,
+    model: Annotated[str | None, typer.Option(help="The model the anthropic or replay backend uses.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="The model-call cache (anthropic, replay).")] = None,
+    replay_dir: Annotated[Path | None, typer.Option(help="Recorded answers for --backend replay.")] = None,
     depth: Annotated[int, typer.Option(help="How many hops upstream to trace from the seeds.")] = 3,
     cutoff: Annotated[str, typer.Option(
         help="Datasets released before this date (YYYY-MM-DD) are not expanded; 'none' for no cut-off.")] = "2020-01-01",
-    online: Annotated[Optional[bool], typer.Option(
+    online: Annotated[bool | None, typer.Option(
         "--online/--offline", show_default=False,
         help="Read Hub cards and fetch linked papers and READMEs over the network (default: online "
              "without --corpus unless HF_HUB_OFFLINE=1; offline with --corpus).")] = None,

@@ -27,14 +27,14 @@ from typing import Any
 from rdflib import RDFS, URIRef
 
 from lineagekg import taxonomy
-from lineagekg.text.sections import sections
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.errors import InputError
+from lineagekg.resources import ontology_graph
 from lineagekg.text.evidence import evidence_in
 from lineagekg.text.frontmatter import front_matter_span
 from lineagekg.text.markup import normalise_markup
 from lineagekg.text.safety import addresses_the_model
-from lineagekg.resources import ontology_graph
+from lineagekg.text.sections import sections
 
 __all__ = [
     "CHUNK_CHARS",
