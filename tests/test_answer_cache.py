@@ -25,7 +25,7 @@ META = json.dumps({"source": "Paper", "confidence": 0.9, "relationship": "Direct
 def _import(store: OxigraphStore, folder: Path, names: list[str]) -> None:
     nodes = write_jsonl(folder / "n.jsonl", [{"name": n, "exists_on_hf": True} for n in names])
     edges = write_jsonl(folder / "e.jsonl", [{"target": t, "source": s, "meta_info": META}
-                                             for s, t in zip(names, names[1:])])
+                                             for s, t in zip(names, names[1:], strict=False)])
     assert import_lineage_jsonl(store, nodes, edges).outcome.accepted
 
 

@@ -8,7 +8,8 @@ once):
 2. the local Hugging Face cache, when ``HF_HUB_OFFLINE=1`` (:func:`lineagekg.corpus.read_hf_cache`);
 3. online only, the Hub card (:func:`lineagekg.hub.fetch_card`, with the card's YAML and the
    Hub's creation date and tags);
-4. the links of those documents that describe *this* dataset (:func:`~lineagekg.agents.describing_links.describing_links`): papers
+4. the links of those documents that describe *this* dataset
+   (:func:`~lineagekg.agents.describing_links.describing_links`): papers
    (arXiv, ACL Anthology, OpenReview), GitHub repositories and blogs, at most
    :data:`~lineagekg.agents.describing_links.MAX_LINKS` of each. A linked document the corpus lists (by URL: see
    :func:`lineagekg.corpus.url_key`) is read from the corpus; any other is fetched over HTTP
@@ -252,7 +253,8 @@ class SourcingAgent:
         try:
             document = self.corpus.read(entry)
         except InputError as exc:
-            return Attempt(iri=entry.url or iris.named_document_iri(entry.path.name), kind=entry.kind, title=entry.path.name,
+            return Attempt(iri=entry.url or iris.named_document_iri(entry.path.name), kind=entry.kind,
+                           title=entry.path.name,
                            outcome="DocumentUnreadable", message=str(exc), via=via)
         return self._checked(document, entry.kind, via)
 
@@ -319,5 +321,8 @@ class SourcingAgent:
             if {a.lower() for a in doc.about} <= wanted:      # a document about this dataset alone
                 paper += [d for link in sources.links if link.document == doc.url and link.group == "paper"
                           for d in (paper_date_of(link.url),) if d is not None]
-        earliest = lambda dates: min(dates, key=lambda d: d.first_day()) if dates else None
-        return ReleaseDate(hub=earliest(hub), paper=earliest(paper))
+        return ReleaseDate(hub=_earliest(hub), paper=_earliest(paper))
+
+
+def _earliest(dates: list[PartialDate]) -> PartialDate | None:
+    return min(dates, key=lambda d: d.first_day()) if dates else None

@@ -37,7 +37,8 @@ StoreOpt = Annotated[Path | None, typer.Option(
     "--store", envvar="LINEAGEKG_STORE", show_default=False,
     help=f"Store directory (default: LINEAGEKG_STORE or {default_store_path()}).")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people, json for scripts.")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display (none either when stderr is not a terminal).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q",
+                                        help="No progress display (none either when stderr is not a terminal).")]
 IdArg = Annotated[str, typer.Argument(help="Dataset id as imported (a Hub id such as openai/gsm8k), alias or IRI.")]
 
 _opened: list[OxigraphStore] = []

@@ -38,7 +38,8 @@ def evaluate_backend(
     cache_dir: Annotated[Path | None, typer.Option(help="The model-call cache (anthropic, replay).")] = None,
     replay_dir: Annotated[Path | None, typer.Option(help="Recorded answers for --backend replay.")] = None,
     holdout: Annotated[Path | None, typer.Option(
-        help="Documents kept out of training and scoring (default: labels/holdout_documents.txt beside the corpus).")] = None,
+        help="Documents kept out of training and scoring "
+             "(default: labels/holdout_documents.txt beside the corpus).")] = None,
     loo: Annotated[bool, typer.Option(
         "--loo/--committed-model",
         help="offline backend: retrain leaving each labelled document out and score it (the honest figure); "

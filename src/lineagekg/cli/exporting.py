@@ -62,7 +62,8 @@ def catalog(
 @app.command()
 def croissant(
     dataset: IdArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the Croissant file and the lineage file to.")] = Path("."),
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Folder to write the Croissant file and the lineage file to.")] = Path("."),
     store: StoreOpt = None,
 ) -> int:
     """Croissant 1.1 JSON-LD for DATASET with its lineage (prov:wasDerivedFrom, and its upstream

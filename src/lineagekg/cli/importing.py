@@ -43,7 +43,8 @@ def import_dpi(
 
 @import_app.command("hf-cards")
 def import_hf_cards(
-    folder: Annotated[Path, typer.Argument(help="Folder of dataset cards (*.md with YAML), or a Hugging Face cache folder.")],
+    folder: Annotated[Path, typer.Argument(
+        help="Folder of dataset cards (*.md with YAML), or a Hugging Face cache folder.")],
     store: StoreOpt = None, fmt: FormatOpt = Format.table, quiet: QuietOpt = False,
 ) -> int:
     """Import Hugging Face dataset cards in bulk: source_datasets as edges, licence, languages,
@@ -55,7 +56,8 @@ def import_hf_cards(
 
 @import_app.command("openlineage")
 def import_openlineage(
-    events: Annotated[Path, typer.Argument(help="OpenLineage run events: a JSON or JSON Lines file, or a folder of them.")],
+    events: Annotated[Path, typer.Argument(
+        help="OpenLineage run events: a JSON or JSON Lines file, or a folder of them.")],
     store: StoreOpt = None, fmt: FormatOpt = Format.table, quiet: QuietOpt = False,
 ) -> int:
     """Import OpenLineage run events as PROV activities: each run used its input datasets and

@@ -30,10 +30,11 @@ def _parse_params(pairs: list[str], query: SPARQLQuery, lineage: Lineage) -> dic
 
 @app.command()
 def query(
-    name_or_file: Annotated[str, typer.Argument(metavar="NAME_OR_FILE.rq",
-                                                help="A library query name (ancestors, analyses/roots) or a .rq file.")] = "",
+    name_or_file: Annotated[str, typer.Argument(
+        metavar="NAME_OR_FILE.rq", help="A library query name (ancestors, analyses/roots) or a .rq file.")] = "",
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE (repeatable).")] = None,
-    results: Annotated[str, typer.Option("--results", help="SELECT: table, json, csv, tsv, xml. CONSTRUCT: turtle, ntriples.")] = "table",
+    results: Annotated[str, typer.Option(
+        "--results", help="SELECT: table, json, csv, tsv, xml. CONSTRUCT: turtle, ntriples.")] = "table",
     list_queries: Annotated[bool, typer.Option("--list", help="List the library's queries.")] = False,
     store: StoreOpt = None,
 ) -> int:

@@ -27,8 +27,8 @@ from lineagekg.errors import InputError, QueryParameterError
 @app.command()
 def extract(
     file: Annotated[Path, typer.Argument(help="A dataset document (Hub card, README, markdown).")],
-    dataset: Annotated[list[str] | None, typer.Option("--dataset", "-d",
-                                                         help="The dataset(s) the document describes (repeatable).")] = None,
+    dataset: Annotated[list[str] | None, typer.Option(
+        "--dataset", "-d", help="The dataset(s) the document describes (repeatable).")] = None,
     corpus: Annotated[Path | None, typer.Option(
         help="A corpus folder whose aliases name datasets; a document listed in its index is read as listed "
              "(its URL and the datasets it describes).")] = None,
@@ -59,7 +59,8 @@ def extract(
                 document = replace(document, about=tuple(dataset))
     if document is None:
         document = read_document(file, about=tuple(dataset or ()))
-    answer = make_backend(backend, model=model, cache_dir=cache_dir, corpus=docs).answer(document, document.text, aliases)
+    reader = make_backend(backend, model=model, cache_dir=cache_dir, corpus=docs)
+    answer = reader.answer(document, document.text, aliases)
     claims = [c for c in answer.claims if c.evidence.strip() and evidence_in(document.text, c.evidence)]
     for problem in answer.problems:
         out.say(("answer problem:", "yellow"), " ", problem, err=True)
@@ -80,7 +81,8 @@ def extract(
 
 @app.command()
 def trace(
-    seeds: Annotated[list[str], typer.Argument(metavar="SEED...", help="Dataset ids (or aliases) to trace upstream from.")],
+    seeds: Annotated[list[str], typer.Argument(
+        metavar="SEED...", help="Dataset ids (or aliases) to trace upstream from.")],
     corpus: Annotated[Path | None, typer.Option(
         help="A corpus folder of documents (index.json or plain cards), read instead of the Hub.")] = None,
     backend: Annotated[str, typer.Option(help="Tracing backend: offline, heuristic, anthropic or replay.")] = "offline",
@@ -89,7 +91,8 @@ def trace(
     replay_dir: Annotated[Path | None, typer.Option(help="Recorded answers for --backend replay.")] = None,
     depth: Annotated[int, typer.Option(help="How many hops upstream to trace from the seeds.")] = 3,
     cutoff: Annotated[str, typer.Option(
-        help="Datasets released before this date (YYYY-MM-DD) are not expanded; 'none' for no cut-off.")] = "2020-01-01",
+        help="Datasets released before this date (YYYY-MM-DD) are not expanded; 'none' for no cut-off.",
+    )] = "2020-01-01",
     online: Annotated[bool | None, typer.Option(
         "--online/--offline", show_default=False,
         help="Read Hub cards and fetch linked papers and READMEs over the network (default: online "

@@ -12,7 +12,8 @@ A *corpus folder* comes in two layouts:
   ``legacy_card_aliases`` are optional. A ``datasets[]`` entry may also say what the corpus
   knows of the dataset beyond its documents: ``on_hub`` (a boolean: whether the Hugging Face Hub
   holds it), ``hub_created_at`` (when it was created on the Hub) and ``paper_date`` (when its
-  paper came out), dates as ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or an ISO date-time. Documents of kind ``dpi_metadata_*`` (JSON metadata, not
+  paper came out), dates as ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or an ISO date-time. Documents of
+  kind ``dpi_metadata_*`` (JSON metadata, not
   prose) are listed by :meth:`Corpus.entries` and :meth:`Corpus.skipped` but never read as
   documents.
 

@@ -31,7 +31,8 @@ def read_document(path: str | Path, *, kind: str | None = None, url: str | None 
                   about: Iterable[str] = (), license: str | None = None) -> SourceDocument:
     """Read one text document from disk into a :class:`SourceDocument`.
 
-    ``url`` defaults to an IRI made from the file's content (a local path is no public name); ``kind`` to ``hf_card`` when the file has YAML
+    ``url`` defaults to an IRI made from the file's content (a local path is no public name);
+    ``kind`` to ``hf_card`` when the file has YAML
     front matter, else ``markdown``; ``license`` to the card's ``license`` field. ``retrieved_at``
     is the file's modification time (``xsd:dateTime``, UTC); ``metadata`` the parsed front matter
     (``{}`` if none). Text is decoded as UTF-8 (a leading BOM dropped). Raises

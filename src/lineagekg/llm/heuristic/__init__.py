@@ -13,7 +13,8 @@ Pipeline per document:
    keeping every link (text, URL) with its position. Link syntax and emphasis are reduced to
    their text, so each sentence is verbatim in the cleaned text and, after the same markup
    normalisation (:func:`normalise_markup`), in the original document.
-2. :mod:`.reading` (``SentenceReader``, with :mod:`.cues` and :mod:`.names`): per sentence, find construction cues, read the sources named after the cue
+2. :mod:`.reading` (``SentenceReader``, with :mod:`.cues` and :mod:`.names`): per sentence, find
+   construction cues, read the sources named after the cue
    (Hub links, alias-table names, dataset-like names), decide the target (a Hub link in the
    sentence, a dataset the document is about named before the cue, the row / list item / lead-in
    / heading the sentence sits under, or the document's single dataset), and score it with the

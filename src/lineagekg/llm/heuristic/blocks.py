@@ -202,7 +202,7 @@ def clean_blocks(text: str) -> tuple[str, list[Block]]:
 
 def _collapse(text: str, links: list[_Link]) -> tuple[str, list[_Link]]:
     """Collapse whitespace (strip ends) and shift link offsets accordingly."""
-    out = []
+    out: list[str] = []
     mapping = []
     prev_space = True
     for ch in text:

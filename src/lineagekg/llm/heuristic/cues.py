@@ -183,9 +183,9 @@ def find_cues(text: str) -> list[Cue]:
         rel = "translatedFrom" if "translat" in after else "includedFrom"
         cues.append(Cue(m.start("src"), m.end(), rel, 0.8, True, False, m.start("src"),
                          noun=m.group("noun").lower(), verb="named"))
-    m = _PLUS.match(text)
-    if m:
-        cues.append(Cue(m.start("a"), m.end(), "fusedFrom", 0.85, False, True, m.start("a")))
+    plus = _PLUS.match(text)
+    if plus:
+        cues.append(Cue(plus.start("a"), plus.end(), "fusedFrom", 0.85, False, True, plus.start("a")))
     return cues
 
 

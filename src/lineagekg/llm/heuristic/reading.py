@@ -249,7 +249,8 @@ class SentenceReader:
                 names.append(ln.hf_id)
                 continue
             name = name_from_phrase(ln.text, self.aliases)
-            if name and acceptable_name(name, self.aliases) and not re.search(r"(?i)\b(?:here|link|paper|blog)\b", ln.text):
+            pointer = re.search(r"(?i)\b(?:here|link|paper|blog)\b", ln.text)
+            if name and acceptable_name(name, self.aliases) and not pointer:
                 names.append(name)
         for alias in self.aliases:
             if len(alias) >= 4 and re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", block.text, re.IGNORECASE) \
