@@ -24,10 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from lineagekg import taxonomy
 from lineagekg.corpus import Corpus
 from lineagekg.evaluation import Label, load_labels, same_dataset
-from lineagekg.extract.candidates import Candidate, document_candidates
+from lineagekg.extract.candidates import Candidate, DocumentCandidates, document_candidates
 from lineagekg.extract.decision import DecisionModel
 from lineagekg.extract.names import NameRegistry, dpi_derivations, name_key
 
@@ -78,9 +80,12 @@ def _matches(candidate: Candidate, name: str, registry: NameRegistry) -> bool:
 
 
 def build_examples(corpus: Corpus, registry: NameRegistry, labels: list[Label], holdout: set[str],
-                   distant: bool = True, extra_documents: list[str] = ()) -> list[Example]:
+                   distant: bool = True, extra_documents: Iterable[str] = (),
+                   found: dict[str, DocumentCandidates] | None = None) -> list[Example]:
     """Every training example of the corpus (see the module docstring), in a fixed order.
-    ``extra_documents`` were labelled and state no edge: all their pairs are negatives."""
+    ``extra_documents`` were labelled and state no edge: all their pairs are negatives.
+    ``found``, when given, receives each labelled document's candidates (leave-one-document-out
+    scores them without reading the document again)."""
     aliases = corpus.aliases()
     by_doc: dict[str, list[Label]] = {d: [] for d in extra_documents if d not in holdout}
     for lb in labels:
@@ -88,8 +93,10 @@ def build_examples(corpus: Corpus, registry: NameRegistry, labels: list[Label], 
             by_doc.setdefault(lb.source_file, []).append(lb)
     examples: list[Example] = []
     for file in sorted(by_doc):
-        doc = corpus.document(file)
-        for cand in document_candidates(doc, registry).candidates:
+        doc_found = document_candidates(corpus.document(file), registry)
+        if found is not None:
+            found[file] = doc_found
+        for cand in doc_found.candidates:
             if cand.blocked:
                 continue
             hit = next((lb for lb in by_doc[file]
@@ -167,7 +174,8 @@ def train(corpus_dir: Path, label_files: list[Path], holdout_file: Path | None, 
         "examples": {k: {"negative": v[0], "positive": v[1]} for k, v in sorted(counts.items())},
         "documents": len({e.document for e in examples}),
     }
-    model = fit(examples, record)
+    with threadpool_limits(limits=1):        # BLAS threads on a loaded machine make lbfgs crawl
+        model = fit(examples, record)
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
     return model
