@@ -15,6 +15,7 @@ from lineagekg.analyses import Lineage
 from lineagekg.api import explorer, graph_store, linked_data, rest, sparql_protocol, void
 from lineagekg.api.answer_cache import AnswerCache
 from lineagekg.api.cross_origin import install_cross_origin
+from lineagekg.api.http_cache import install_http_caching
 from lineagekg.api.problems import install_problem_handlers
 from lineagekg.api.query_limits import limiter_for
 from lineagekg.api.settings import GatewaySettings
@@ -42,6 +43,7 @@ def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) ->
     app.state.query_limiter = limiter_for(settings)
     app.state.answer_cache = AnswerCache(store)
     install_problem_handlers(app)
+    install_http_caching(app, store, settings)
     install_cross_origin(app, settings)
     app.include_router(sparql_protocol.router)
     app.include_router(graph_store.router)

@@ -14,9 +14,10 @@ from lineagekg.api.settings import GatewaySettings
 
 ALLOWED_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"]
 #: headers a SPARQL client sends (content negotiation, a query by POST, the update token)
-ALLOWED_HEADERS = ["Accept", "Content-Type", "Authorization"]
+ALLOWED_HEADERS = ["Accept", "Content-Type", "Authorization", "If-None-Match", "If-Modified-Since"]
 #: headers a page may read from an answer (row-limit notice, paging, rate limits)
-EXPOSED_HEADERS = ["Link", "Retry-After", "X-Lineagekg-Truncated", "X-Lineagekg-Row-Limit", "Content-Location"]
+EXPOSED_HEADERS = ["Link", "Retry-After", "X-Lineagekg-Truncated", "X-Lineagekg-Row-Limit", "Content-Location",
+                   "ETag", "Last-Modified"]
 
 
 class HeadAndOptions:

@@ -11,7 +11,8 @@ from lineagekg.errors import ConfigError
 __all__ = ["GatewaySettings"]
 
 
-def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> float:
+def _number(env: Mapping[str, str], name: str, default: float, kind: type, *, zero: bool = False) -> float:
+    """The number in ``env[name]`` (``default`` when unset); greater than 0, or 0 too with ``zero``."""
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -19,8 +20,8 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> fl
         value = kind(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a {kind.__name__}") from None
-    if value <= 0:
-        raise ConfigError(f"{name}={raw!r} must be greater than 0")
+    if value < 0 or (value == 0 and not zero):
+        raise ConfigError(f"{name}={raw!r} must be {'0 or more' if zero else 'greater than 0'}")
     return value
 
 
@@ -39,6 +40,8 @@ class GatewaySettings:
     client_queries: int = 1                     # SPARQL queries one client may run at once (REST: half the slots)
     client_seconds_per_minute: float = 60.0     # query time one client may use per minute, per pool
     cors_origins: tuple[str, ...] = ("*",)      # origins whose browser pages may read the gateway
+    analysis_workers: int = 2                   # processes running REST analyses (0: threads in the gateway)
+    response_cache_mb: int = 64                 # cached GET answers (MiB; 0: validators and 304 only)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -46,7 +49,8 @@ class GatewaySettings:
         comma separated IRIs), ``LINEAGEKG_QUERY_TIMEOUT`` (s), ``LINEAGEKG_MAX_ROWS`` and
         ``LINEAGEKG_MAX_QUERY_LENGTH``, ``LINEAGEKG_MAX_CONCURRENT_QUERIES``,
         ``LINEAGEKG_QUERY_WORKERS``, ``LINEAGEKG_QUERY_MEMORY_MB``, ``LINEAGEKG_CLIENT_QUERIES`` and
-        ``LINEAGEKG_CLIENT_SECONDS_PER_MINUTE`` (see docs/gateway-limits.md), and
+        ``LINEAGEKG_CLIENT_SECONDS_PER_MINUTE``, ``LINEAGEKG_ANALYSIS_WORKERS`` (0 or more) and
+        ``LINEAGEKG_RESPONSE_CACHE_MB`` (0 or more) (see docs/gateway.md), and
         ``LINEAGEKG_CORS_ORIGINS`` (space or comma separated origins, ``*`` for any (the default),
         empty for none)."""
         env = os.environ if env is None else env
@@ -66,4 +70,6 @@ class GatewaySettings:
             client_queries=int(_number(env, "LINEAGEKG_CLIENT_QUERIES", cls.client_queries, int)),
             client_seconds_per_minute=float(_number(env, "LINEAGEKG_CLIENT_SECONDS_PER_MINUTE",
                                                     cls.client_seconds_per_minute, float)),
+            analysis_workers=int(_number(env, "LINEAGEKG_ANALYSIS_WORKERS", cls.analysis_workers, int, zero=True)),
+            response_cache_mb=int(_number(env, "LINEAGEKG_RESPONSE_CACHE_MB", cls.response_cache_mb, int, zero=True)),
         )
