@@ -1,23 +1,31 @@
-"""Load benchmark of the gateway: requests per second and p50/p99 latency over HTTP.
+"""Load benchmark of the gateway: requests per second and p50/p99 latency over HTTP, for each
+design of the gateway, as ratios to the work done in-process and to a bare FastAPI route, all in
+one run.
 
-    python benchmarks/bench_gateway.py                    # 10,000 datasets, 10 s per endpoint
+    python benchmarks/bench_gateway.py                    # 10,000 datasets, 10 s per load
     python benchmarks/bench_gateway.py --datasets 2000 --seconds 3 --connections 8
 
 The graph is the synthetic lineage DAG of ``bench_queries.py`` (the real data model: plain, typed
 and qualified derivations), bulk-loaded into an on-disk store. ``lineagekg serve`` runs it in its
-own process; the load comes from a second process on loopback: ``wrk`` (Debian package ``wrk``)
-when it is installed, else a Python client with threads. Each endpoint's answer is checked first
-(the ancestors count against the generator's graph), then loaded.
+own process, once per configuration (environment settings):
 
-The reference is the same work done in-process, in this script, before the server starts: the
-median time of ``Lineage.ancestors`` and of the SPARQL SELECT on the same store. The tables give
-the HTTP p50 as a ratio to it (the cost of HTTP, JSON and the gateway on top of the query).
+* ``threads``: REST analyses in threads of the gateway process (``LINEAGEKG_ANALYSIS_WORKERS=0``),
+  no response cache: the design before;
+* ``workers``: REST analyses in 2 worker processes (the default), no response cache;
+* ``cached``: the default (workers and the response cache): the same request repeated, and a
+  conditional request answered 304.
+
+The load comes from ``wrk`` (Debian package ``wrk``) on loopback, else a Python client with
+threads. Each endpoint's answer is checked first (the ancestors against the generator's graph),
+then loaded. The references, measured in this script: the median in-process time of the same
+work (``Lineage.ancestors`` on the index, the REST route's answer encoded as the workers do, the
+SPARQL SELECT), and a bare FastAPI + uvicorn route serving the same bytes (the framework's floor
+on this machine). The machine is shared: the load average is recorded with every figure.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import re
@@ -124,19 +132,70 @@ def median_ms(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+BARE = """
+import sys, uvicorn
+from fastapi import FastAPI, Response
+body = open(sys.argv[2], "rb").read()
+app = FastAPI()
+@app.get("/bare")
+async def bare() -> Response:
+    return Response(body, media_type="application/json")
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+CONFIGS = {
+    "threads": {"LINEAGEKG_ANALYSIS_WORKERS": "0", "LINEAGEKG_RESPONSE_CACHE_MB": "0"},
+    "workers": {"LINEAGEKG_ANALYSIS_WORKERS": "2", "LINEAGEKG_RESPONSE_CACHE_MB": "0"},
+    "cached": {},
+}
+
+
+def load_average() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 300) -> None:
+    """Poll ``url`` until it answers 200 (the workers have opened the store and built their index)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, timeout=30).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"no answer at {url}: " + (process.stderr.read() if process.stderr else ""))
+        time.sleep(0.5)
+
+
+def started(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def stopped(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--datasets", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "gateway.md")
     args = ap.parse_args()
 
+    from lineagekg.api import rest
+    from lineagekg.api.analysis_workers import encode
+
     syn = generate(args.datasets, args.seed)
-    nodes = [i for i in range(syn.n)]
-    deep = max(nodes, key=lambda i: (syn.depth[i], -i))
-    target = syn.iri[deep]
+    deep = max(range(syn.n), key=lambda i: (syn.depth[i], -i))
     # the expected ancestors: everything upstream of the deepest dataset in the generator's graph
     expected: set[int] = set()
     todo = list(syn.sources[deep])
@@ -145,6 +204,17 @@ def main() -> int:
         if s not in expected:
             expected.add(s)
             todo.extend(syn.sources[s])
+    loader = load_with_wrk if shutil.which("wrk") else load_with_python
+    rows: list[tuple[str, str, Load, float | None, str]] = []   # config, endpoint, load, in-process ms, load avg
+    refs: dict[str, float] = {}
+
+    def measure(config: str, endpoint: str, url: str, headers: dict[str, str], ref: float | None) -> Load:
+        before = load_average()
+        load = loader(url, headers, args.seconds, args.connections)
+        rows.append((config, endpoint, load, ref, f"{before} → {load_average()}"))
+        print(f"{config:8} {endpoint:34} {load.requests_per_second:8,.0f} req/s  p50 {load.p50_ms:7.1f} ms  "
+              f"p99 {load.p99_ms:7.1f} ms  errors {load.errors}  load {rows[-1][4]}", file=sys.stderr)
+        return load
 
     work = Path(tempfile.mkdtemp(prefix="lineagekg-bench-gateway-"))
     try:
@@ -154,75 +224,94 @@ def main() -> int:
         t0 = time.perf_counter()
         store.bulk_load(quads)
         load_s = time.perf_counter() - t0
-        lineage = Lineage(store)
+        lineage = Lineage(store, index=True)
+        target = lineage.name(syn.iri[deep])          # its identifier, as a user gives it
         got = lineage.ancestors(target)
         if len(got) != len(expected):
             print(f"ancestors: {len(got)} answers, expected {len(expected)}", file=sys.stderr)
             return 1
-        ref_ancestors = median_ms(lambda: lineage.ancestors(target), 30)
+        refs["ancestors"] = median_ms(lambda: lineage.ancestors(target), 50)
+        refs["route"] = median_ms(lambda: encode(rest.ancestors, rest.ancestors(lineage, target)), 50)
+        body = encode(rest.ancestors, rest.ancestors(lineage, target))[0]
         select = SPARQLQuery.from_text("bench/top-sources", "#+ summary: top sources\n#+ returns: [source, children]\n"
                                        + SELECT)
-        ref_select = median_ms(lambda: store.select(select), 30)
+        refs["select"] = median_ms(lambda: store.select(select), 30)
         store.close()
-        print(f"graph: {args.datasets} datasets, {len(quads)} quads, bulk load {load_s:.1f} s; "
-              f"ancestors of the deepest dataset: {len(expected)}", file=sys.stderr)
+        print(f"graph: {args.datasets} datasets, {len(quads)} quads, bulk load {load_s:.1f} s; ancestors of "
+              f"{target}: {len(expected)}; in-process: ancestors {refs['ancestors']:.2f} ms, route answer "
+              f"{refs['route']:.2f} ms, SELECT {refs['select']:.2f} ms", file=sys.stderr)
 
+        # the framework's floor: a bare FastAPI route serving the same bytes
+        (work / "body.json").write_bytes(body)
         port = free_port()
-        # wrk is one client: lift the per-client share, or it would measure fair admission
-        env = dict(os.environ, LINEAGEKG_MAX_ROWS="100000", LINEAGEKG_CLIENT_QUERIES="1000",
-                   LINEAGEKG_CLIENT_SECONDS_PER_MINUTE="100000")
-        server = subprocess.Popen([sys.executable, "-m", "lineagekg", "serve", "--store", str(store_dir),
-                                   "--host", "127.0.0.1", "--port", str(port)],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        base = f"http://127.0.0.1:{port}"
+        bare = started([sys.executable, "-c", BARE, str(port), str(work / "body.json")], dict(os.environ))
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    httpx.get(base + "/api/v1/stats", timeout=5).raise_for_status()
-                    break
-                except httpx.HTTPError:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        print("the server did not start:\n" + (server.stderr.read() if server.stderr else ""),
-                              file=sys.stderr)
-                        return 1
-                    time.sleep(0.2)
-            anc_url = f"{base}/api/v1/ancestors?" + urllib.parse.urlencode({"id": target})
-            answer = httpx.get(anc_url, timeout=60).json()
-            if len(answer["items"]) != len(expected):
-                print(f"HTTP ancestors: {len(answer['items'])} answers, expected {len(expected)}", file=sys.stderr)
-                return 1
-            sparql_url = f"{base}/sparql?" + urllib.parse.urlencode({"query": SELECT})
-            accept = {"Accept": "application/sparql-results+json"}
-            rows = httpx.get(sparql_url, headers=accept, timeout=60).json()["results"]["bindings"]
-            if len(rows) != 10:
-                print(f"HTTP SELECT: {len(rows)} rows, expected 10", file=sys.stderr)
-                return 1
-            loader = load_with_wrk if shutil.which("wrk") else load_with_python
-            results = {
-                "ancestors (REST)": (loader(anc_url, {}, args.seconds, args.connections), ref_ancestors),
-                "SPARQL SELECT (GET /sparql)": (loader(sparql_url, accept, args.seconds, args.connections), ref_select),
-            }
+            wait_for(f"http://127.0.0.1:{port}/bare", bare, 60)
+            measure("bare", "FastAPI route, same bytes", f"http://127.0.0.1:{port}/bare", {}, None)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            stopped(bare)
+
+        for config in args.configs:
+            port = free_port()
+            # wrk is one client: lift the per-client share, or it would measure fair admission
+            env = dict(os.environ, LINEAGEKG_MAX_ROWS="100000", LINEAGEKG_CLIENT_QUERIES="1000",
+                       LINEAGEKG_CLIENT_SECONDS_PER_MINUTE="100000", LINEAGEKG_QUERY_TIMEOUT="60",
+                       **CONFIGS[config])
+            server = started([sys.executable, "-m", "lineagekg", "serve", "--store", str(store_dir),
+                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env)
+            base = f"http://127.0.0.1:{port}"
+            try:
+                anc_url = f"{base}/api/v1/ancestors?" + urllib.parse.urlencode({"id": target})
+                wait_for(anc_url, server)
+                answer = httpx.get(anc_url, timeout=60)
+                if len(answer.json()["items"]) != len(expected):
+                    print(f"HTTP ancestors: {len(answer.json()['items'])} answers, expected {len(expected)}",
+                          file=sys.stderr)
+                    return 1
+                sparql_url = f"{base}/sparql?" + urllib.parse.urlencode({"query": SELECT})
+                accept = {"Accept": "application/sparql-results+json"}
+                found = httpx.get(sparql_url, headers=accept, timeout=60).json()["results"]["bindings"]
+                if len(found) != 10:
+                    print(f"HTTP SELECT: {len(found)} rows, expected 10", file=sys.stderr)
+                    return 1
+                if config == "cached":
+                    etag = answer.headers["etag"]
+                    if httpx.get(anc_url, headers={"If-None-Match": etag}).status_code != 304:
+                        print("no 304 on a conditional repeat", file=sys.stderr)
+                        return 1
+                    measure(config, "ancestors (REST), repeated", anc_url, {}, refs["route"])
+                    measure(config, "ancestors, If-None-Match → 304", anc_url, {"If-None-Match": etag}, refs["route"])
+                    measure(config, "SPARQL SELECT (GET), repeated", sparql_url, accept, refs["select"])
+                else:
+                    measure(config, "ancestors (REST), uncached", anc_url, {}, refs["route"])
+                    measure(config, "SPARQL SELECT (GET), uncached", sparql_url, accept, refs["select"])
+            finally:
+                stopped(server)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    lines = [f"Gateway load, {args.datasets:,} datasets ({len(quads):,} quads), {args.connections} connections, "
-             f"{args.seconds} s per endpoint; {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-             f"Python {platform.python_version()}; client and server on the same machine.", "",
-             "| endpoint | requests/s | p50 (ms) | p99 (ms) | requests | errors | in-process median (ms) | p50 / in-process | client |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
-    for name, (load, ref) in results.items():
-        lines.append(f"| {name} | {load.requests_per_second:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | "
-                     f"{load.requests:,} | {load.errors} | {ref:.2f} | {load.p50_ms / ref:.1f}x | {load.tool} |")
+    floor = rows[0][2].requests_per_second
+    lines = [f"Gateway load, {args.datasets:,} datasets ({len(quads):,} quads), ancestors of `{target}` "
+             f"({len(expected)} datasets, {len(body):,} bytes of JSON); wrk {args.connections} connections, "
+             f"{args.seconds} s per load; {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+             f"Python {platform.python_version()}; client and server on the same machine; "
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "",
+             f"In-process (this script, medians): `Lineage.ancestors` on the index {refs['ancestors']:.2f} ms; "
+             f"the REST route's answer built and encoded {refs['route']:.2f} ms; the SPARQL SELECT "
+             f"{refs['select']:.2f} ms.", "",
+             "| design | request | requests/s | ÷ bare route | p50 (ms) | p99 (ms) | p50 ÷ in-process | "
+             "requests | errors | load average (1/5/15 min, before → after) |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for config, endpoint, load, ref, avg in rows:
+        ratio = f"{load.p50_ms / ref:.1f}x" if ref else ""
+        lines.append(f"| {config} | {endpoint} | {load.requests_per_second:,.0f} | "
+                     f"{load.requests_per_second / floor:.2f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | {ratio} | "
+                     f"{load.requests:,} | {load.errors} | {avg} |")
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
-    print(json.dumps({k: vars(v[0]) for k, v in results.items()}), file=sys.stderr)
-    return 0 if all(v[0].errors == 0 for v in results.values()) else 1
+    return 0 if all(r[2].errors == 0 for r in rows) else 1
 
 
 if __name__ == "__main__":

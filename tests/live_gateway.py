@@ -15,10 +15,11 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from lineagekg.api import GatewaySettings, create_app
 from lineagekg.api.app import close_app
-from lineagekg.api.query_workers import query_pool_of
+from lineagekg.api.query_workers import start_workers
 from lineagekg.store.oxigraph import OxigraphStore
 
 
@@ -47,6 +48,7 @@ class LiveGateway:
     base_url: str            # http://127.0.0.1:<port>
     store: OxigraphStore
     settings: GatewaySettings
+    app: FastAPI
 
 
 @contextmanager
@@ -55,7 +57,7 @@ def running_gateway(store: OxigraphStore, settings: GatewaySettings | None = Non
     settings = settings or GatewaySettings()
     port = free_port()
     app = create_app(store, settings)
-    query_pool_of(app).wait_ready()
+    start_workers(app)
     config = uvicorn.Config(app, host="127.0.0.1", port=port,
                             log_level="warning", lifespan="off",
                             h11_max_incomplete_event_size=settings.max_query_length * 12 + 65536)
@@ -65,7 +67,7 @@ def running_gateway(store: OxigraphStore, settings: GatewaySettings | None = Non
     base = f"http://127.0.0.1:{port}"
     wait_until_answering(base + "/api/v1/openapi.json", alive=thread.is_alive, timeout=20)
     try:
-        yield LiveGateway(base, store, settings)
+        yield LiveGateway(base, store, settings, app)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -137,7 +137,10 @@ def gateway(tmp_path_factory):
         assert len(store) > 100_000
     env = {**os.environ, "LINEAGEKG_QUERY_TIMEOUT": str(TIMEOUT), "LINEAGEKG_QUERY_WORKERS": "2",
            "LINEAGEKG_QUERY_MEMORY_MB": "1024", "LINEAGEKG_CLIENT_QUERIES": "1",
-           "LINEAGEKG_CLIENT_SECONDS_PER_MINUTE": "4", "LINEAGEKG_UPDATE_TOKEN": TOKEN}
+           "LINEAGEKG_CLIENT_SECONDS_PER_MINUTE": "4", "LINEAGEKG_UPDATE_TOKEN": TOKEN,
+           # REST analyses in threads: the gateway's grandchildren are then exactly the query workers
+           # (the analysis workers' own runaway test is in test_analysis_workers.py)
+           "LINEAGEKG_ANALYSIS_WORKERS": "0"}
     with serving(store_dir, env) as (base, process):
         sampler = MemorySampler(process.pid)
         me = client("127.0.0.1")

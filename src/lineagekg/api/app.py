@@ -55,8 +55,9 @@ def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) ->
 
 
 def close_app(app: FastAPI) -> None:
-    """Stop what the gateway started besides its store: the query worker processes."""
-    pool = getattr(app.state, "query_pool", None)
-    if pool is not None:
-        pool.close()
+    """Stop what the gateway started besides its store: the query and analysis worker processes."""
+    for name in ("query_pool", "analysis_pool"):
+        pool = getattr(app.state, name, None)
+        if pool is not None:
+            pool.close()
 

@@ -28,12 +28,14 @@ import shutil
 import signal
 import tempfile
 import threading
+import sys
 import time
+import traceback
 import weakref
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 
@@ -44,14 +46,30 @@ from lineagekg.api.results import serialize_answer
 from lineagekg.errors import LineageKGError, QueryError, QuerySyntaxError, StoreError
 from lineagekg.store.oxigraph import OxigraphStore
 
-__all__ = ["QueryFailure", "QueryJob", "WorkerPool", "query_pool_of", "run_user_query"]
+__all__ = ["Job", "QueryFailure", "QueryJob", "WorkerPool", "query_pool_of", "run_user_query", "start_workers"]
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 # A worker found dead by SIGKILL this soon (s) after it was given a query was killed from outside
 # as it was picked (a query cannot send SIGKILL; the cap ends a worker with SIGABRT): the query,
 # which only reads, is tried once more on another worker.
 _KILLED_BEFORE = 0.25
-_CONTEXT.set_forkserver_preload([__name__])
+# loaded once in the forkserver, so a new worker starts with them: this module, and the REST routes
+# the analysis workers call (api.analysis_workers)
+_CONTEXT.set_forkserver_preload([__name__, "lineagekg.api.rest"])
+# How long a worker may take to open a new store version and warm up (the lineage index of a large
+# store takes tens of seconds) past the deadline of the request that made it: it is not killed then.
+OPENING_SECONDS = 600.0
+
+
+class Job(Protocol):
+    """Work a worker does on the store it has open (picklable: it crosses the pipe)."""
+
+    def warm(self, store: OxigraphStore, context: dict[str, Any]) -> None:
+        """Prepare what this kind of job needs after the store is (re)opened, before the memory
+        cap (``context`` lives as long as the opened store)."""
+
+    def run(self, store: OxigraphStore, context: dict[str, Any]) -> Any:
+        """The reply to send back: the answer, or a :class:`QueryFailure`."""
 
 
 @dataclass(frozen=True)
@@ -66,10 +84,26 @@ class QueryJob:
     max_rows: int
     seconds: float
 
+    def warm(self, store: OxigraphStore, context: dict[str, Any]) -> None:
+        """Nothing to prepare: a query reads the store as it is."""
+
+    def run(self, store: OxigraphStore, context: dict[str, Any]) -> tuple[bytes, str]:
+        answer = store.user_query(self.text, base_iri=self.base_iri, default_graphs=self.default_graphs,
+                                  named_graphs=self.named_graphs)
+        return serialize_answer(answer, self.accept, max_rows=self.max_rows, deadline=Deadline(self.seconds))
+
 
 @dataclass(frozen=True)
 class _Task:
-    job: QueryJob
+    job: Job
+    store_path: str
+    generation: int
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """Sent by a worker once it has (re)opened the store and warmed up for a task, before its reply."""
+
     store_path: str
     generation: int
 
@@ -112,6 +146,7 @@ def _worker(conn: Connection, memory_mb: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)       # Ctrl-C is for the gateway, which stops us
     store: OxigraphStore | None = None
     opened: tuple[str, int] | None = None
+    context: dict[str, Any] = {}
     while True:
         try:
             task: _Task = conn.recv()
@@ -123,15 +158,14 @@ def _worker(conn: Connection, memory_mb: int) -> None:
             if opened != (task.store_path, task.generation):
                 if store is not None:
                     store.close()
-                store, opened = None, None
+                store, opened, context = None, None, {}
                 _cap_memory(None)
                 store = OxigraphStore(Path(task.store_path), read_only=True)
+                job.warm(store, context)
                 opened = (task.store_path, task.generation)
                 _cap_memory(memory_mb)
-            answer = store.user_query(job.text, base_iri=job.base_iri, default_graphs=job.default_graphs,
-                                      named_graphs=job.named_graphs)
-            reply = serialize_answer(answer, job.accept, max_rows=job.max_rows, deadline=Deadline(job.seconds))
-            del answer
+                conn.send(_Opened(task.store_path, task.generation))
+            reply = job.run(store, context)
         except LineageKGError as exc:
             status, kind = status_of(exc)
             reply = QueryFailure(status, kind, exc.message, exc.hint,
@@ -139,6 +173,9 @@ def _worker(conn: Connection, memory_mb: int) -> None:
                                  isinstance(exc, (QueryError, StoreError)) and not isinstance(exc, QuerySyntaxError))
         except MemoryError:
             reply = _memory_failure(memory_mb)
+        except Exception as exc:  # noqa: BLE001 -- a bug in an analysis: a 500 for its request, the worker lives on
+            traceback.print_exc(file=sys.stderr)
+            reply = QueryFailure(500, "internal", f"the analysis failed: {type(exc).__name__}", None, {}, False)
         try:
             conn.send(reply)
         except MemoryError:
@@ -162,6 +199,7 @@ class _Worker:
                                         name="lineagekg-query")
         self.process.start()
         child.close()
+        self.opened: tuple[str, int] | None = None       # the store version it has open (as it said)
 
     def stop(self) -> int | None:
         """Kill the process now (SIGKILL) and reap it; its exit code (negative: the signal)."""
@@ -193,6 +231,7 @@ class WorkerPool:
         self._snapshots: dict[int, Path] = {}
         self._snapshot_lock = threading.Lock()
         self._finalizer = weakref.finalize(self, _remove_all, self._snapshots)
+        self._finishing: set[asyncio.Task[None]] = set()     # workers left to finish opening a store
 
     # -- workers coming and going
 
@@ -318,12 +357,14 @@ class WorkerPool:
 
     # -- a query
 
-    async def run(self, job: QueryJob, deadline: Deadline) -> tuple[bytes, str] | QueryFailure:
-        """The answer's bytes and media type, or the library error the worker met.
+    async def run(self, job: Job, deadline: Deadline) -> Any:
+        """The worker's reply to ``job`` (for a query, its bytes and media type), or the library
+        error the worker met.
 
         Raises:
             GatewayError: 504 past the deadline (the worker is killed and replaced); 503 when no
-                worker is free in time, all are restarting, or the worker died on this query.
+                worker is free in time, all are restarting, the worker died on this job, or it
+                was still opening a new store version at the deadline (it is left to finish).
         """
         path, generation = await asyncio.to_thread(self._source)
         for attempt in (1, 2):
@@ -340,26 +381,61 @@ class WorkerPool:
             return reply
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _ask(self, worker: _Worker, task: _Task, deadline: Deadline) -> Any:
-        """Send ``task`` to ``worker`` and wait for its reply until the deadline (then 504, the
-        worker replaced). EOFError/OSError: the worker died."""
+    async def _receive(self, worker: _Worker, timeout: float) -> Any:
+        """The worker's next message within ``timeout`` (TimeoutError); EOFError/OSError: it died."""
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
         fd = worker.conn.fileno()
+        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+        try:
+            await asyncio.wait_for(ready, timeout=max(timeout, 0.001))
+        finally:
+            loop.remove_reader(fd)
+        return await asyncio.to_thread(worker.conn.recv)
+
+    async def _ask(self, worker: _Worker, task: _Task, deadline: Deadline) -> Any:
+        """Send ``task`` to ``worker`` and wait for its reply until the deadline (then 504, the
+        worker replaced; or, while it still opens a new store version, 503 and it is left to
+        finish that in the background). EOFError/OSError: the worker died."""
+        version = (task.store_path, task.generation)
         try:
             worker.conn.send(task)
-            loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
-            try:
-                await asyncio.wait_for(ready, timeout=max(deadline.remaining(), 0.001))
-            finally:
-                loop.remove_reader(fd)
-            return await asyncio.to_thread(worker.conn.recv)
-        except TimeoutError:
+            while True:
+                message = await self._receive(worker, deadline.remaining())
+                worker.opened = version
+                if not isinstance(message, _Opened):
+                    return message
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            if worker.opened != version:           # still opening (and warming up): let it finish
+                self._finish_opening(worker)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                raise GatewayError(503, "store-opening",
+                                   f"the workers are still reading the store as it stands after its last write "
+                                   f"(longer than this request's {deadline.seconds:g} s); try again in a moment",
+                                   headers={"Retry-After": "5"}) from None
+            if isinstance(exc, asyncio.CancelledError):   # the client went away: the job must not run on
+                await asyncio.shield(asyncio.to_thread(self._replace, worker))
+                raise
             await asyncio.to_thread(self._replace, worker)
             raise deadline.error() from None
-        except asyncio.CancelledError:       # the client went away: the query must not run on
-            await asyncio.shield(asyncio.to_thread(self._replace, worker))
-            raise
+
+    def _finish_opening(self, worker: _Worker) -> None:
+        """In the background: wait (up to ``OPENING_SECONDS``) for ``worker`` to open the store and
+        answer its job, drop the answer, and give the worker, now warm, to the next request."""
+        async def finish() -> None:
+            until = time.monotonic() + OPENING_SECONDS
+            try:
+                while isinstance(await self._receive(worker, until - time.monotonic()), _Opened):
+                    pass
+            except (TimeoutError, EOFError, OSError, asyncio.CancelledError):
+                await asyncio.to_thread(self._replace, worker)
+                return
+            self._release(worker)
+
+        task = asyncio.get_running_loop().create_task(finish())
+        self._finishing.add(task)
+        task.add_done_callback(self._finishing.discard)
 
     def pids(self) -> list[int]:
         """The worker processes' ids (for memory accounting)."""
@@ -389,6 +465,20 @@ def query_pool_of(app: FastAPI) -> WorkerPool:
                                           per_client=settings.client_queries,
                                           seconds_per_minute=settings.client_seconds_per_minute)
     return pool
+
+
+def start_workers(app: FastAPI, timeout: float = 60) -> None:
+    """Start the gateway's worker processes (users' queries, and REST analyses unless they run in
+    threads) and wait until they are ready, before the server listens."""
+    from lineagekg.api.analysis_workers import analysis_pool_of
+
+    pools = [query_pool_of(app), analysis_pool_of(app)]
+    for pool in pools:
+        if pool is not None:
+            pool.start()
+    for pool in pools:
+        if pool is not None:
+            pool.wait_ready(timeout)
 
 
 async def run_user_query(request: Request, job: QueryJob) -> tuple[bytes, str] | QueryFailure:

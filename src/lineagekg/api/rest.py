@@ -4,8 +4,8 @@
 Dataset ids contain slashes (``openai/gsm8k``), so they travel as the query parameter ``id`` (an
 id, an alias or an IRI). Errors are the library's, translated to problem JSON in one place
 (``api.problems``): an unknown dataset is a 404, a bad parameter a 400. Routes are written as
-plain ``def`` and run through the gateway's query limiter (worker threads, the query slots shared
-with ``/sparql``, the time limit).
+plain ``def`` and run in the gateway's analysis worker processes (``api.analysis_workers``), within
+the time limit.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from lineagekg.analyses import EXPORT_MEDIA_TYPES, MAX_LINEAGE_DEPTH, Lineage, Related
 from lineagekg.api import rest_models as m
 from lineagekg.api.admission import client_of
+from lineagekg.api.analysis_workers import analysis_pool_of, run_analysis
 from lineagekg.api.deps import AnswerCacheDep, LineageDep, limiter_of
 from lineagekg.iris import slug
 from lineagekg.queries import library
@@ -35,13 +36,16 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def _within_limits(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """``endpoint`` run through the gateway's query limiter, like a SPARQL query: in a worker
-    thread, sharing the query slots, answered with a 504 problem past the time limit (503 when no
-    slot frees up). The endpoint's parameters stay as declared; ``request`` is added for the limiter."""
+    """``endpoint`` run within the gateway's limits: in an analysis worker process
+    (``analysis_workers``; killed past the time limit), or with ``analysis_workers`` 0 in a thread
+    of the query limiter; a 504 problem past the time limit, 503 when nothing frees up. The
+    endpoint's parameters stay as declared; ``request`` is added for the limiter."""
     signature = inspect.signature(endpoint)
 
     @functools.wraps(endpoint)
     async def limited(*, request: Request, **params: Any) -> Any:
+        if analysis_pool_of(request.app) is not None:
+            return await run_analysis(request, endpoint, params)
         return await limiter_of(request).run(lambda _deadline: endpoint(**params), client=client_of(request))
 
     limited.__signature__ = signature.replace(parameters=[  # type: ignore[attr-defined]

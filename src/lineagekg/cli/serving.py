@@ -34,12 +34,12 @@ def serve(
 
     from lineagekg.api import GatewaySettings, create_app
     from lineagekg.api.app import close_app
-    from lineagekg.api.query_workers import query_pool_of
+    from lineagekg.api.query_workers import start_workers
 
     settings = GatewaySettings.from_env()
     opened = command_store(store)
     application = create_app(opened, settings)
-    query_pool_of(application).wait_ready()     # the query workers, ready before the first query
+    start_workers(application)     # the query and analysis workers, ready before the first request
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
     typer.echo(f"lineagekg gateway on {url}/ (SPARQL: {url}/sparql, REST: {url}/api/v1, "
                f"VoID: {url}/.well-known/void)")

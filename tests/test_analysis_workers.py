@@ -1,0 +1,102 @@
+"""REST analyses in worker processes (api/analysis_workers.py): the same answers as in the
+gateway's own threads, a runaway analysis stopped at its deadline (its process killed), and a
+write seen by the workers at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import httpx
+import rdflib
+from rdflib.compare import isomorphic
+from live_gateway import running_gateway
+
+from lineagekg.api import GatewaySettings
+from lineagekg.importing import import_lineage_jsonl
+from lineagekg.store import OxigraphStore, open_store
+
+from conftest import LINEAGE
+
+GRAPHS = {"text/turtle": "turtle", "application/n-triples": "nt"}
+EXAMPLES = LINEAGE.parents[2] / "examples" / "lineage"
+REQUESTS = [("/ancestors", {"id": "example/math-mix"}), ("/descendants", {"id": "openai/gsm8k"}),
+            ("/roots", {"id": "example/math-mix"}), ("/contamination", {"id": "openai/gsm8k"}),
+            ("/path", {"from": "example/math-mix", "to": "openai/gsm8k"}),
+            ("/shared-roots", [("id", "example/math-mix"), ("id", "TIGER-Lab/MathInstruct")]),
+            ("/lineage", {"id": "meta-math/MetaMathQA", "depth": "2"}), ("/dataset", {"id": "openai/gsm8k"}),
+            ("/datasets", {"q": "math"}), ("/stats", {}), ("/structure", {}), ("/redundancy", {}),
+            ("/evidence", {"target": "meta-math/MetaMathQA", "source": "openai/gsm8k"}),
+            ("/export", {"id": "example/math-mix", "format": "turtle"}), ("/catalog", {"format": "ntriples"}),
+            ("/croissant", {"id": "example/math-mix"}), ("/queries", {}),
+            ("/ancestors", {"id": "no/such-dataset"}), ("/path", {"from": "example/math-mix", "to": "nowhere"})]
+
+
+def small_store() -> OxigraphStore:
+    store = open_store(memory=True)
+    assert import_lineage_jsonl(store, LINEAGE / "small_nodes.jsonl", LINEAGE / "small_edges.jsonl").outcome.accepted
+    return store
+
+
+def answers(store: OxigraphStore, settings: GatewaySettings) -> list[tuple[int, str, str, bytes]]:
+    with running_gateway(store, settings) as gateway:
+        out = []
+        for path, params in REQUESTS:
+            r = httpx.get(gateway.base_url + "/api/v1" + path, params=params, timeout=60)
+            out.append((r.status_code, r.headers["content-type"], r.headers.get("content-disposition", ""), r.content))
+        return out
+
+
+def test_workers_answer_exactly_as_the_gateway_threads() -> None:
+    cache_off = {"response_cache_mb": 0, "query_timeout": 60.0}
+    store = small_store()             # one store: its import run's times are in the evidence
+    in_threads = answers(store, GatewaySettings(analysis_workers=0, **cache_off))
+    in_workers = answers(store, GatewaySettings(analysis_workers=2, **cache_off))
+    assert [a[0] for a in in_workers] == [200] * (len(REQUESTS) - 2) + [404, 404]
+    for (path, _), threaded, worked in zip(REQUESTS, in_threads, in_workers, strict=True):
+        assert worked[:3] == threaded[:3], path
+        media = worked[1].split(";")[0]
+        if media in GRAPHS:              # RDF: the same graph (the on-disk copy may list it in another order)
+            assert isomorphic(*(rdflib.Graph().parse(data=x[3], format=GRAPHS[media]) for x in (worked, threaded)))
+        elif media.endswith("json"):     # JSON: the same document
+            assert json.loads(worked[3]) == json.loads(threaded[3]), path
+        else:
+            assert worked[3] == threaded[3], path
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:       # a zombie is not alive
+        return stat.read().split(")")[-1].split()[0] != "Z"
+
+
+def test_a_runaway_analysis_is_stopped_at_its_deadline_and_its_process_killed() -> None:
+    store = open_store(memory=True)
+    assert import_lineage_jsonl(store, EXAMPLES / "nodes.jsonl", EXAMPLES / "edges.jsonl").outcome.accepted
+    settings = GatewaySettings(analysis_workers=1, query_timeout=0.3, response_cache_mb=0)
+    with running_gateway(store, settings) as gateway, httpx.Client(base_url=gateway.base_url, timeout=60) as client:
+        pool = gateway.app.state.analysis_pool
+        # the worker opens the store (and builds its index) past the 0.3 s: 503s, never killed for it
+        deadline = time.monotonic() + 120
+        while (r := client.get("/api/v1/queries")).status_code != 200:
+            assert r.status_code == 503 and r.json()["type"].endswith("/store-opening"), r.text
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert pool.restarts == 0
+        [pid] = pool.pids()
+        # the whole store as PROV-XML takes seconds: past the deadline, 504 and the process is gone
+        started = time.monotonic()
+        r = client.get("/api/v1/export", params={"format": "provxml"})
+        assert r.status_code == 504 and r.json()["type"].endswith("/query-timeout"), r.text
+        assert time.monotonic() - started < 5
+        assert not alive(pid) and pool.restarts == 1
+        # its replacement answers (after opening the store in turn)
+        deadline = time.monotonic() + 120
+        while (r := client.get("/api/v1/ancestors", params={"id": "openai/gsm8k"})).status_code != 200:
+            assert r.status_code == 503 and time.monotonic() < deadline, r.text
+            time.sleep(0.2)
+        assert pool.pids() != [pid]
