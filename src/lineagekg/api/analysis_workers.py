@@ -61,10 +61,7 @@ class AnalysisJob:
                    lineage_params[0] if lineage_params else "")
 
     def warm(self, store: OxigraphStore, context: dict[str, Any]) -> None:
-        """The worker's ``Lineage`` over the newly opened store, its index and names read now."""
-        lineage = context["lineage"] = Lineage(store, index=True)
-        lineage.index()
-        lineage.names()
+        _warm_lineage(store, context)
 
     def run(self, store: OxigraphStore, context: dict[str, Any]) -> tuple[bytes, str, dict[str, str]]:
         """The route's answer as the gateway sends it: body, media type, headers."""
@@ -73,6 +70,24 @@ class AnalysisJob:
         if self.lineage_param:
             params[self.lineage_param] = context["lineage"]
         return encode(endpoint, endpoint(**params))
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """The job a new analysis worker runs first: open the store and build the index (``warm``)."""
+
+    def warm(self, store: OxigraphStore, context: dict[str, Any]) -> None:
+        _warm_lineage(store, context)
+
+    def run(self, store: OxigraphStore, context: dict[str, Any]) -> None:
+        return None
+
+
+def _warm_lineage(store: OxigraphStore, context: dict[str, Any]) -> None:
+    """The worker's ``Lineage`` over the newly opened store, its index and names read now."""
+    lineage = context["lineage"] = Lineage(store, index=True)
+    lineage.index()
+    lineage.names()
 
 
 def encode(endpoint: Callable[..., Any], answer: Any) -> tuple[bytes, str, dict[str, str]]:
@@ -100,7 +115,7 @@ def analysis_pool_of(app: FastAPI) -> WorkerPool | None:
     if pool is None:
         settings = state.settings
         pool = state.analysis_pool = WorkerPool(state.store, size=settings.analysis_workers,
-                                                memory_mb=settings.query_memory_mb)
+                                                memory_mb=settings.query_memory_mb, prepare=WarmUp())
         state.analysis_admission = Admission(
             what="REST analysis", per_client=max(settings.client_queries, settings.max_concurrent_queries // 2),
             seconds_per_minute=settings.client_seconds_per_minute)

@@ -216,8 +216,11 @@ class _Worker:
 class WorkerPool:
     """``size`` query workers over ``store``, started on first use; see the module doc."""
 
-    def __init__(self, store: OxigraphStore, *, size: int, memory_mb: int) -> None:
+    def __init__(self, store: OxigraphStore, *, size: int, memory_mb: int, prepare: Job | None = None) -> None:
+        """``prepare``: a job each new worker runs before it takes requests (opening the store
+        and warming up for them: the analysis workers' lineage index)."""
         self.store = store
+        self.prepare = prepare
         self.size = size
         self.memory_mb = memory_mb
         self.restarts = 0                   # workers replaced (killed past a deadline, or died)
@@ -236,13 +239,29 @@ class WorkerPool:
     # -- workers coming and going
 
     def _start_one(self) -> None:
-        """Start a worker (blocking, in a thread) and hand it to whoever waits."""
+        """Start a worker (blocking, in a thread), let it open the store and warm up for
+        ``prepare`` jobs, and hand it to whoever waits."""
         try:
             worker = _Worker(self.memory_mb)
+            if self.prepare is not None:
+                self._warm(worker, self.prepare)
         finally:
             with self._lock:
                 self._starting -= 1
         self._give(worker)
+
+    def _warm(self, worker: _Worker, job: Job) -> None:
+        """Have ``worker`` open the store as it stands and run ``job`` (which warms it up), so
+        that requests never wait for that; a worker that fails at it is left for the supervisor."""
+        path, generation = self._source()
+        try:
+            worker.conn.send(_Task(job, path, generation))
+            while worker.conn.poll(OPENING_SECONDS):
+                if not isinstance(worker.conn.recv(), _Opened):
+                    worker.opened = (path, generation)
+                    return
+        except (EOFError, OSError):
+            return
 
     def _spawn(self, count: int) -> None:
         with self._lock:
@@ -366,7 +385,8 @@ class WorkerPool:
                 worker is free in time, all are restarting, the worker died on this job, or it
                 was still opening a new store version at the deadline (it is left to finish).
         """
-        path, generation = await asyncio.to_thread(self._source)
+        # an on-disk store is read where it is; an in-memory one may need a copy written first
+        path, generation = self._source() if self.store.path is not None else await asyncio.to_thread(self._source)
         for attempt in (1, 2):
             worker = await self._acquire(deadline)
             sent = time.monotonic()
