@@ -4,14 +4,16 @@ write seen by the workers at once."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
+from collections.abc import Iterator
 
 import httpx
 import rdflib
 from rdflib.compare import isomorphic
-from live_gateway import running_gateway
+from live_gateway import LiveGateway, running_gateway
 
 from lineagekg.api import GatewaySettings
 from lineagekg.importing import import_lineage_jsonl
@@ -74,11 +76,18 @@ def alive(pid: int) -> bool:
         return stat.read().split(")")[-1].split()[0] != "Z"
 
 
-def test_a_runaway_analysis_is_stopped_at_its_deadline_and_its_process_killed() -> None:
+@contextlib.contextmanager
+def demo_gateway(timeout: float) -> Iterator[tuple[LiveGateway, httpx.Client]]:
+    """The demo graph (613 datasets) behind one analysis worker with time limit ``timeout``."""
     store = open_store(memory=True)
     assert import_lineage_jsonl(store, EXAMPLES / "nodes.jsonl", EXAMPLES / "edges.jsonl").outcome.accepted
-    settings = GatewaySettings(analysis_workers=1, query_timeout=0.3, response_cache_mb=0)
+    settings = GatewaySettings(analysis_workers=1, query_timeout=timeout, response_cache_mb=0)
     with running_gateway(store, settings) as gateway, httpx.Client(base_url=gateway.base_url, timeout=60) as client:
+        yield gateway, client
+
+
+def test_a_runaway_analysis_is_stopped_at_its_deadline_and_its_process_killed() -> None:
+    with demo_gateway(0.3) as (gateway, client):
         pool = gateway.app.state.analysis_pool
         # the worker opened the store and built its index before it took a request (longer than 0.3 s)
         assert client.get("/api/v1/ancestors", params={"id": "openai/gsm8k"}).status_code == 200
@@ -99,10 +108,8 @@ def test_a_runaway_analysis_is_stopped_at_its_deadline_and_its_process_killed() 
 
 
 def test_after_a_write_a_worker_opening_the_new_version_past_the_deadline_is_not_killed() -> None:
-    store = open_store(memory=True)
-    assert import_lineage_jsonl(store, EXAMPLES / "nodes.jsonl", EXAMPLES / "edges.jsonl").outcome.accepted
-    settings = GatewaySettings(analysis_workers=1, query_timeout=0.1, response_cache_mb=0)
-    with running_gateway(store, settings) as gateway, httpx.Client(base_url=gateway.base_url, timeout=60) as client:
+    with demo_gateway(0.1) as (gateway, client):
+        store = gateway.store
         pool = gateway.app.state.analysis_pool
         before = client.get("/api/v1/ancestors", params={"id": "openai/gsm8k"})
         assert before.status_code == 200
