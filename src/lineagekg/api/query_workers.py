@@ -21,11 +21,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import fcntl
 import multiprocessing
 import os
 import resource
 import shutil
 import signal
+import socket
+import struct
+import termios
 import tempfile
 import threading
 import sys
@@ -200,6 +204,21 @@ class _Worker:
         self.process.start()
         child.close()
         self.opened: tuple[str, int] | None = None       # the store version it has open (as it said)
+        # the same socket (a duplex Pipe is a socketpair), to look at what has arrived without reading it
+        self._peek = socket.socket(fileno=os.dup(self.conn.fileno()))
+
+    def whole_message_arrived(self) -> bool:
+        """Whether the next message has arrived whole (reading it then cannot block the event
+        loop; multiprocessing frames a message as a 4-byte length, then the bytes)."""
+        try:
+            header = self._peek.recv(4, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            if len(header) < 4:
+                return False
+            (size,) = struct.unpack("!i", header)
+            available = struct.unpack("i", fcntl.ioctl(self._peek.fileno(), termios.FIONREAD, b"\0" * 4))[0]
+        except OSError:
+            return False
+        return size >= 0 and available >= 4 + size
 
     def stop(self) -> int | None:
         """Kill the process now (SIGKILL) and reap it; its exit code (negative: the signal)."""
@@ -210,6 +229,7 @@ class _Worker:
             self.process.join(5)
             code = self.process.exitcode
         self.conn.close()
+        self._peek.close()
         return code
 
 
@@ -411,6 +431,8 @@ class WorkerPool:
             await asyncio.wait_for(ready, timeout=max(timeout, 0.001))
         finally:
             loop.remove_reader(fd)
+        if worker.whole_message_arrived():      # most answers: read here, without a thread's round trip
+            return worker.conn.recv()
         return await asyncio.to_thread(worker.conn.recv)
 
     async def _ask(self, worker: _Worker, task: _Task, deadline: Deadline) -> Any:
