@@ -15,6 +15,9 @@ own process, once per configuration (environment settings):
 * ``cached``: the default (workers and the response cache): the same request repeated, and a
   conditional request answered 304.
 
+All of them are started first and loaded in turn, ``--rounds`` times, so that each round
+compares them under the same load of the (shared) machine.
+
 The load comes from ``wrk`` (Debian package ``wrk``) on loopback, else a Python client with
 threads. Each endpoint's answer is checked first (the ancestors against the generator's graph),
 then loaded. The references, measured in this script: the median in-process time of the same
@@ -188,6 +191,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    ap.add_argument("--rounds", type=int, default=2, help="loads of every design, in turn")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "gateway.md")
     args = ap.parse_args()
 
@@ -241,56 +245,63 @@ def main() -> int:
               f"{target}: {len(expected)}; in-process: ancestors {refs['ancestors']:.2f} ms, route answer "
               f"{refs['route']:.2f} ms, SELECT {refs['select']:.2f} ms", file=sys.stderr)
 
-        # the framework's floor: a bare FastAPI route serving the same bytes
+        # the framework's floor: a bare FastAPI route serving the same bytes; then one gateway per
+        # design, all started before any load, and loaded in turn, round after round (the machine's
+        # load changes by the minute: each round compares the designs under the same load)
         (work / "body.json").write_bytes(body)
         port = free_port()
-        bare = started([sys.executable, "-c", BARE, str(port), str(work / "body.json")], dict(os.environ))
-        try:
-            wait_for(f"http://127.0.0.1:{port}/bare", bare, 60)
-            measure("bare", "FastAPI route, same bytes", f"http://127.0.0.1:{port}/bare", {}, None)
-        finally:
-            stopped(bare)
-
+        servers = [started([sys.executable, "-c", BARE, str(port), str(work / "body.json")], dict(os.environ))]
+        bare_url = f"http://127.0.0.1:{port}/bare"
+        bases = {}
         for config in args.configs:
             port = free_port()
             # wrk is one client: lift the per-client share, or it would measure fair admission
             env = dict(os.environ, LINEAGEKG_MAX_ROWS="100000", LINEAGEKG_CLIENT_QUERIES="1000",
                        LINEAGEKG_CLIENT_SECONDS_PER_MINUTE="100000", LINEAGEKG_QUERY_TIMEOUT="60",
                        **CONFIGS[config])
-            server = started([sys.executable, "-m", "lineagekg", "serve", "--store", str(store_dir),
-                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env)
-            base = f"http://127.0.0.1:{port}"
-            try:
+            servers.append(started([sys.executable, "-m", "lineagekg", "serve", "--store", str(store_dir),
+                                    "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env))
+            bases[config] = f"http://127.0.0.1:{port}"
+        try:
+            wait_for(bare_url, servers[0], 60)
+            accept = {"Accept": "application/sparql-results+json"}
+            urls = {}
+            for (config, base), server in zip(bases.items(), servers[1:], strict=True):
                 anc_url = f"{base}/api/v1/ancestors?" + urllib.parse.urlencode({"id": target})
+                sparql_url = f"{base}/sparql?" + urllib.parse.urlencode({"query": SELECT})
                 wait_for(anc_url, server)
                 answer = httpx.get(anc_url, timeout=60)
                 if len(answer.json()["items"]) != len(expected):
                     print(f"HTTP ancestors: {len(answer.json()['items'])} answers, expected {len(expected)}",
                           file=sys.stderr)
                     return 1
-                sparql_url = f"{base}/sparql?" + urllib.parse.urlencode({"query": SELECT})
-                accept = {"Accept": "application/sparql-results+json"}
                 found = httpx.get(sparql_url, headers=accept, timeout=60).json()["results"]["bindings"]
                 if len(found) != 10:
                     print(f"HTTP SELECT: {len(found)} rows, expected 10", file=sys.stderr)
                     return 1
-                if config == "cached":
-                    etag = answer.headers["etag"]
-                    if httpx.get(anc_url, headers={"If-None-Match": etag}).status_code != 304:
-                        print("no 304 on a conditional repeat", file=sys.stderr)
-                        return 1
-                    measure(config, "ancestors (REST), repeated", anc_url, {}, refs["route"])
-                    measure(config, "ancestors, If-None-Match → 304", anc_url, {"If-None-Match": etag}, refs["route"])
-                    measure(config, "SPARQL SELECT (GET), repeated", sparql_url, accept, refs["select"])
-                else:
-                    measure(config, "ancestors (REST), uncached", anc_url, {}, refs["route"])
-                    measure(config, "SPARQL SELECT (GET), uncached", sparql_url, accept, refs["select"])
-            finally:
+                if config == "cached" and httpx.get(anc_url, headers={"If-None-Match": answer.headers["etag"]}
+                                                    ).status_code != 304:
+                    print("no 304 on a conditional repeat", file=sys.stderr)
+                    return 1
+                urls[config] = (anc_url, sparql_url, answer.headers.get("etag", ""))
+            for _ in range(args.rounds):
+                measure("bare", "FastAPI route, same bytes", bare_url, {}, None)
+                for config, (anc_url, sparql_url, etag) in urls.items():
+                    if config == "cached":
+                        measure(config, "ancestors (REST), repeated", anc_url, {}, refs["route"])
+                        measure(config, "ancestors, If-None-Match → 304", anc_url, {"If-None-Match": etag},
+                                refs["route"])
+                        measure(config, "SPARQL SELECT (GET), repeated", sparql_url, accept, refs["select"])
+                    else:
+                        measure(config, "ancestors (REST), uncached", anc_url, {}, refs["route"])
+                        measure(config, "SPARQL SELECT (GET), uncached", sparql_url, accept, refs["select"])
+        finally:
+            for server in servers:
                 stopped(server)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    floor = rows[0][2].requests_per_second
+    floors = [r[2].requests_per_second for r in rows if r[0] == "bare"]
     lines = [f"Gateway load, {args.datasets:,} datasets ({len(quads):,} quads), ancestors of `{target}` "
              f"({len(expected)} datasets, {len(body):,} bytes of JSON); wrk {args.connections} connections, "
              f"{args.seconds} s per load; {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -299,14 +310,16 @@ def main() -> int:
              f"In-process (this script, medians): `Lineage.ancestors` on the index {refs['ancestors']:.2f} ms; "
              f"the REST route's answer built and encoded {refs['route']:.2f} ms; the SPARQL SELECT "
              f"{refs['select']:.2f} ms.", "",
-             "| design | request | requests/s | ÷ bare route | p50 (ms) | p99 (ms) | p50 ÷ in-process | "
-             "requests | errors | load average (1/5/15 min, before → after) |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| round | design | request | requests/s | ÷ bare route (same round) | p50 (ms) | p99 (ms) | "
+             "p50 ÷ in-process | requests | errors | load average (1/5/15 min, before → after) |",
+             "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    round_no = 0
     for config, endpoint, load, ref, avg in rows:
+        round_no += config == "bare"
         ratio = f"{load.p50_ms / ref:.1f}x" if ref else ""
-        lines.append(f"| {config} | {endpoint} | {load.requests_per_second:,.0f} | "
-                     f"{load.requests_per_second / floor:.2f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | {ratio} | "
-                     f"{load.requests:,} | {load.errors} | {avg} |")
+        lines.append(f"| {round_no} | {config} | {endpoint} | {load.requests_per_second:,.0f} | "
+                     f"{load.requests_per_second / floors[round_no - 1]:.2f} | {load.p50_ms:.1f} | "
+                     f"{load.p99_ms:.1f} | {ratio} | {load.requests:,} | {load.errors} | {avg} |")
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
