@@ -18,8 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from lineagekg.api import GatewaySettings, create_app
-from lineagekg.api.app import close_app
-from lineagekg.api.query_workers import start_workers
+from lineagekg.api.app import close_app, start_workers
 from lineagekg.store.oxigraph import OxigraphStore
 
 

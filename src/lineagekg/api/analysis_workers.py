@@ -34,6 +34,7 @@ from fastapi import FastAPI, Request, Response
 
 from lineagekg.analyses import Lineage
 from lineagekg.api.admission import Admission, client_of
+from lineagekg.api.answer_cache import AnswerCache
 from lineagekg.api.query_limits import Deadline
 from lineagekg.api.query_workers import QueryFailure, WorkerPool
 from lineagekg.store.oxigraph import OxigraphStore
@@ -41,24 +42,26 @@ from lineagekg.store.oxigraph import OxigraphStore
 __all__ = ["AnalysisJob", "analysis_pool_of", "run_analysis"]
 
 _JSON = "application/json"
+#: what a route gets from the gateway's state, and in a worker from the worker's own (context key)
+_SUPPLIED: dict[type, str] = {Lineage: "lineage", AnswerCache: "answer_cache"}
 
 
 @dataclass(frozen=True)
 class AnalysisJob:
     """One REST route called with its parameters, as a worker needs it: the route by module and
-    name (the worker imports it), its parameters but the ``Lineage``, which the worker supplies."""
+    name (the worker imports it), its parameters but the ``Lineage`` and the answer cache, which
+    the worker supplies (its own, over the store it has open)."""
 
     module: str
     name: str
     params: tuple[tuple[str, Any], ...]
-    lineage_param: str
+    supplied: tuple[tuple[str, str], ...]      # (parameter, what of the worker's it gets: _SUPPLIED)
 
     @classmethod
     def of(cls, endpoint: Callable[..., Any], params: dict[str, Any]) -> AnalysisJob:
-        lineage_params = [k for k, v in params.items() if isinstance(v, Lineage)]
+        supplied = {k: what for k, v in params.items() for kind, what in _SUPPLIED.items() if isinstance(v, kind)}
         return cls(endpoint.__module__, endpoint.__name__,
-                   tuple((k, v) for k, v in params.items() if k not in lineage_params),
-                   lineage_params[0] if lineage_params else "")
+                   tuple((k, v) for k, v in params.items() if k not in supplied), tuple(supplied.items()))
 
     def warm(self, store: OxigraphStore, context: dict[str, Any]) -> None:
         _warm_lineage(store, context)
@@ -66,9 +69,7 @@ class AnalysisJob:
     def run(self, store: OxigraphStore, context: dict[str, Any]) -> tuple[bytes, str, dict[str, str]]:
         """The route's answer as the gateway sends it: body, media type, headers."""
         endpoint = getattr(importlib.import_module(self.module), self.name)
-        params = dict(self.params)
-        if self.lineage_param:
-            params[self.lineage_param] = context["lineage"]
+        params = dict(self.params) | {name: context[what] for name, what in self.supplied}
         return encode(endpoint, endpoint(**params))
 
 
@@ -84,8 +85,10 @@ class WarmUp:
 
 
 def _warm_lineage(store: OxigraphStore, context: dict[str, Any]) -> None:
-    """The worker's ``Lineage`` over the newly opened store, its index and names read now."""
+    """The worker's ``Lineage`` over the newly opened store, its index and names read now, and
+    its cache of whole-store answers."""
     lineage = context["lineage"] = Lineage(store, index=True)
+    context["answer_cache"] = AnswerCache(store)
     lineage.index()
     lineage.names()
 

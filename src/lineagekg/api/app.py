@@ -13,15 +13,17 @@ from fastapi import FastAPI
 from lineagekg import __version__
 from lineagekg.analyses import Lineage
 from lineagekg.api import explorer, graph_store, linked_data, rest, sparql_protocol, void
+from lineagekg.api.analysis_workers import analysis_pool_of
 from lineagekg.api.answer_cache import AnswerCache
 from lineagekg.api.cross_origin import install_cross_origin
 from lineagekg.api.http_cache import install_http_caching
 from lineagekg.api.problems import install_problem_handlers
 from lineagekg.api.query_limits import limiter_for
+from lineagekg.api.query_workers import query_pool_of
 from lineagekg.api.settings import GatewaySettings
 from lineagekg.store.oxigraph import OxigraphStore
 
-__all__ = ["close_app", "create_app"]
+__all__ = ["close_app", "create_app", "start_workers"]
 
 
 def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) -> FastAPI:
@@ -52,6 +54,19 @@ def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) ->
     app.include_router(linked_data.router)
     app.include_router(explorer.router)
     return app
+
+
+def start_workers(app: FastAPI, timeout: float = 60) -> None:
+    """Start the gateway's worker processes (users' queries, and REST analyses unless they run in
+    threads) and wait until they are ready (the analysis workers: store open, index built), before
+    the server listens."""
+    pools = [query_pool_of(app), analysis_pool_of(app)]
+    for pool in pools:
+        if pool is not None:
+            pool.start()
+    for pool in pools:
+        if pool is not None:
+            pool.wait_ready(timeout)
 
 
 def close_app(app: FastAPI) -> None:

@@ -2,7 +2,7 @@
 and a bounded cache of whole responses, all keyed on the store version so no write is ever
 answered from before it.
 
-The store counts its writes (``generation``, bumped by every write through it, which every
+The store counts its writes (``version``, bumped by every write through it, which every
 gateway write is). A read's answer is a function of the request (path, parameters in their
 order per name, ``Accept``, ``Host``) and of that version, so:
 
@@ -88,7 +88,7 @@ class VersionClock:
         self._current: StoreVersion | None = None
 
     def current(self) -> StoreVersion:
-        generation = self.store.generation
+        generation = self.store.version
         known = self._current
         if known is not None and known.generation == generation:
             return known
@@ -256,7 +256,7 @@ class HttpCaching:
             body = b"".join(chunks)
             if start["status"] == 200:
                 headers = [(k, v) for k, v in headers if k != b"cache-control"]
-                if self.clock.store.generation == version.generation:
+                if self.clock.store.version == version.generation:
                     if self.cache is not None:
                         self.cache.put(key, version.generation, [(k, v) for k, v in headers if k in _KEPT], body)
                     headers += validators

@@ -50,7 +50,7 @@ from lineagekg.api.results import serialize_answer
 from lineagekg.errors import LineageKGError, QueryError, QuerySyntaxError, StoreError
 from lineagekg.store.oxigraph import OxigraphStore
 
-__all__ = ["Job", "QueryFailure", "QueryJob", "WorkerPool", "query_pool_of", "run_user_query", "start_workers"]
+__all__ = ["Job", "QueryFailure", "QueryJob", "WorkerPool", "query_pool_of", "run_user_query"]
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 # A worker found dead by SIGKILL this soon (s) after it was given a query was killed from outside
@@ -507,20 +507,6 @@ def query_pool_of(app: FastAPI) -> WorkerPool:
                                           per_client=settings.client_queries,
                                           seconds_per_minute=settings.client_seconds_per_minute)
     return pool
-
-
-def start_workers(app: FastAPI, timeout: float = 60) -> None:
-    """Start the gateway's worker processes (users' queries, and REST analyses unless they run in
-    threads) and wait until they are ready, before the server listens."""
-    from lineagekg.api.analysis_workers import analysis_pool_of
-
-    pools = [query_pool_of(app), analysis_pool_of(app)]
-    for pool in pools:
-        if pool is not None:
-            pool.start()
-    for pool in pools:
-        if pool is not None:
-            pool.wait_ready(timeout)
 
 
 async def run_user_query(request: Request, job: QueryJob) -> tuple[bytes, str] | QueryFailure:

@@ -33,8 +33,7 @@ def serve(
     import uvicorn
 
     from lineagekg.api import GatewaySettings, create_app
-    from lineagekg.api.app import close_app
-    from lineagekg.api.query_workers import start_workers
+    from lineagekg.api.app import close_app, start_workers
 
     settings = GatewaySettings.from_env()
     opened = command_store(store)
