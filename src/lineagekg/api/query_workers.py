@@ -383,7 +383,7 @@ class WorkerPool:
     def _source(self) -> tuple[str, int]:
         """The path workers open and the generation it holds (an in-memory store: a copy on
         disk, written once per generation; copies two generations old are removed)."""
-        generation = self.store.generation
+        generation = self.store.version
         if self.store.path is not None:
             return str(self.store.path), generation
         with self._snapshot_lock:
