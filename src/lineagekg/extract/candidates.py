@@ -126,6 +126,7 @@ class _Targets:
         self.about = about
         self.registry = registry
         self.keys = {t: registry.keys_of(t) for t in about}
+        self._named: dict[tuple[str, tuple[Link, ...]], list[str]] = {}
         if isinstance(pretty_name, str) and len(about) == 1 and len(name_key(pretty_name)) >= 3:
             self.keys[about[0]].add(name_key(pretty_name))
 
@@ -152,8 +153,16 @@ class _Targets:
         return found
 
     def named_in(self, text: str, links: tuple[Link, ...] = ()) -> list[str]:
+        """The targets ``text`` names (remembered: a lead-in or heading is asked about once per
+        sentence under it)."""
         if not text:
             return []
+        known = self._named.get((text, links))
+        if known is None:
+            known = self._named[(text, links)] = self._find_named(text, links)
+        return list(known)
+
+    def _find_named(self, text: str, links: tuple[Link, ...]) -> list[str]:
         found = []
         for m in find_mentions(text, links, self.registry):
             t = self.of(m)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lineagekg.extract.names import GENERIC, NameRegistry, is_model_name, is_organisation, name_key
+from lineagekg.extract.names import _NON_ALNUM, GENERIC, NameRegistry, is_model_name, is_organisation, name_key
 from lineagekg.text.markdown import Link, hub_id
 
 __all__ = ["Mention", "find_mentions"]
@@ -93,9 +93,13 @@ def find_mentions(sentence: str, links: tuple[Link, ...], registry: NameRegistry
             take(Mention(text, m.start(1), m.start(1) + len(text), "hub_id",
                          next(iter(cands)) if len(cands) == 1 else url_id))
     tokens = [(t.start(), t.end()) for t in _TOKEN.finditer(sentence)]
-    keys = [re.sub(r"[^a-z0-9]+", "", sentence[s:e].lower()) for s, e in tokens]
+    keys = [_NON_ALNUM.sub("", sentence[s:e].lower()) for s, e in tokens]
+    starts = registry.starts
     i = 0
     while i < len(tokens):
+        if keys[i] not in starts:                 # most words begin no known name
+            i += 1
+            continue
         hit = None
         key = ""
         for j in range(i, min(len(tokens), i + 8)):
@@ -123,8 +127,10 @@ def find_mentions(sentence: str, links: tuple[Link, ...], registry: NameRegistry
             take(Mention(text, s, e, "phrase"))
     for s, e in tokens:
         text = sentence[s:e].rstrip(".'’")
+        if text.lower() == text:                   # a name-like token has a capital letter
+            continue
         e = s + len(text)
-        if not free(s, e) or not _NAMELIKE.match(text) or text.upper() in _ACRONYM_STOP:
+        if not _NAMELIKE.match(text) or text.upper() in _ACRONYM_STOP or not free(s, e):
             continue
         if re.fullmatch(r"\d+(?:\.\d+)?[KkMmBb]?", text) or re.fullmatch(r"[vV]\d+(?:\.\d+)*", text):
             continue

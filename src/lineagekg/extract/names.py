@@ -54,13 +54,20 @@ together lmsys salesforce facebook fair deepseek mistralai stepfun openbmb thudm
 """.split())
 
 
+_POSSESSIVE = re.compile(r"(?:'s|’s)(?=\s|$)")
+_LEADING_THE = re.compile(r"^(?:the)\s+", re.IGNORECASE)
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
-    """The comparable form of a dataset name (see the module docstring)."""
+    """The comparable form of a dataset name (see the module docstring); cached, since every
+    sentence's names are keyed several times."""
     n = _CITATION.sub("", name)
-    n = re.sub(r"(?:'s|’s)(?=\s|$)", "", n.strip())
-    n = re.sub(r"^(?:the)\s+", "", n, flags=re.IGNORECASE)
+    n = _POSSESSIVE.sub("", n.strip())
+    n = _LEADING_THE.sub("", n)
     n = _TRAILING_GENERIC.sub("", n)
-    return re.sub(r"[^a-z0-9]+", "", n.lower())
+    return _NON_ALNUM.sub("", n.lower())
 
 
 def key_variants(name: str) -> list[str]:
@@ -97,6 +104,7 @@ class NameRegistry:
         self._ids: dict[str, set[str]] = {}
         self._reverse: dict[str, set[str]] | None = None
         self._prefixes: set[str] = set()
+        self.starts: set[str] = set()      # every key and every prefix of one (a quick first test)
         self.max_words = 1
 
     def add(self, name: str, ident: str) -> None:
@@ -106,12 +114,14 @@ class NameRegistry:
         key = name_key(name)
         core = _TRAILING_GENERIC.sub("", _CITATION.sub("", name.strip()))
         if core != name.strip() and not _NAME_SHAPE.search(re.sub(r"^(?i:the)\s+", "", core)):
-            key = re.sub(r"[^a-z0-9]+", "", name.lower())
+            key = _NON_ALNUM.sub("", name.lower())
         if len(key) < 3 or key in GENERIC or key.isdigit():
             return
         self._ids.setdefault(key, set()).add(ident)
         for i in range(1, len(key)):
             self._prefixes.add(key[:i])
+            self.starts.add(key[:i])
+        self.starts.add(key)
         self._reverse = None
         self.max_words = max(self.max_words, min(8, len(name.split())))
 

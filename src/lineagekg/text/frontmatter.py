@@ -17,8 +17,12 @@ from lineagekg.errors import InputError
 __all__ = ["front_matter_span", "parse_front_matter"]
 
 
-class _CardLoader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as strings (card metadata stays JSON-serialisable)."""
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)     # libyaml's parser when PyYAML has it
+
+
+class _CardLoader(_SafeLoader):  # type: ignore[misc,valid-type]
+    """SafeLoader (libyaml's when there) that keeps dates as strings (card metadata stays
+    JSON-serialisable)."""
 
 
 _CardLoader.yaml_implicit_resolvers = {
