@@ -13,7 +13,7 @@ from lineagekg import taxonomy
 from lineagekg.documents import SourceDocument
 from lineagekg.evaluation import load_labels, same_dataset
 from lineagekg.extract.backend import OfflineBackend
-from lineagekg.extract.decision import DEFAULT_MODEL_PATH, DecisionModel
+from lineagekg.extract.decision import DEFAULT_MODEL_PATH, THRESHOLD, DecisionModel, pick_threshold
 from lineagekg.extract.mentions import find_mentions
 from lineagekg.extract.names import NameRegistry, key_variants, name_key
 from lineagekg.extract.training import build_examples, fit
@@ -96,7 +96,7 @@ def test_every_claim_is_checkable_and_the_backend_deterministic(backend: Offline
             assert evidence_in(doc.text, c.evidence), (file, c.evidence)
             assert c.relation in taxonomy.relations() and 0.5 <= c.confidence <= 1.0
             assert c.target in doc.about or "/" in c.target
-    assert seen >= 10
+    assert seen >= 5          # the threshold is chosen for precision (0.925 when this was written: 9 claims)
 
 
 POSITIVE = "We collected the prompts from UltraChat and kept the longest ones."
@@ -159,3 +159,55 @@ def test_id_like_names_never_match_by_word_overlap() -> None:
     # the fallback for descriptive names used to credit a claim to a sibling `org:name` label
     assert not same_dataset("ORZ:orz_math_13k", ["ORZ:orz_math_57k"], {})
     assert same_dataset("online exam paper PDFs and math forums", ["online exam PDFs and math forums"], {})
+
+
+def test_threshold_is_the_best_f1_that_reaches_the_precision_target() -> None:
+    scored = [(0.95, 1), (0.9, 1), (0.85, 1), (0.8, 0), (0.7, 1), (0.6, 0), (0.55, 0), (0.52, 1)]
+    # at 0.7 precision is 0.8 (under 0.85); from 0.825 on it is 1.0 with recall 0.6 (F1 0.75), the best
+    assert pick_threshold(scored) == 0.825
+    # nothing reaches the target: the best F0.5, ties to the lower threshold
+    assert pick_threshold([(0.9, 1), (0.9, 0), (0.6, 1), (0.6, 0)]) == 0.5
+    assert pick_threshold([(0.9, 0)]) == THRESHOLD
+
+
+def test_the_committed_model_carries_the_threshold_it_was_trained_with() -> None:
+    data = json.loads(DEFAULT_MODEL_PATH.read_text())
+    model = DecisionModel.load(DEFAULT_MODEL_PATH)
+    assert model.threshold == data["threshold"] and 0.5 <= model.threshold <= 0.95
+
+
+def test_dpi_subset_labels_are_not_dataset_names(registry: NameRegistry) -> None:
+    # the Thai Dolly translation's DPI entries are named by task; they are subsets, not datasets
+    for task in ("summarization", "Summarization", "classification", "Knowledge Graph", "open_qa"):
+        assert registry.resolve(task) is None, task
+    assert registry.resolve("thai_gen_ai_dolly-summarization") == "Thaweewat/databricks-dolly-15k-th"
+    assert registry.resolve("UltraChat") == "stingning/ultrachat"          # indexed names still resolve
+
+
+RESULTS_TABLE = """# Acme Mix
+
+## Results
+
+| Model | GSM8K | MATH | HumanEval |
+|---|---|---|---|
+| Acme-7B | 55.1 | 20.3 | 31.0 |
+| Acme-13B | 61.4 | 24.9 | 35.2 |
+"""
+
+SOURCE_TABLE = """# Acme Mix
+
+## Data sources
+
+| Dataset | Examples | Share |
+|---|---|---|
+| UltraChat | 200,000 | 40% |
+| MetaMathQA | 100,000 | 20% |
+"""
+
+
+def test_a_results_table_names_no_source_and_a_source_table_does(backend: OfflineBackend, corpus) -> None:
+    results = SourceDocument(url="urn:test:acme-mix", kind="github_readme", about=("acme/mix",), text=RESULTS_TABLE)
+    assert backend.trace(results, results.text, corpus.aliases()) == []
+    sources = SourceDocument(url="urn:test:acme-mix", kind="github_readme", about=("acme/mix",), text=SOURCE_TABLE)
+    found = {c.source for c in backend.trace(sources, sources.text, corpus.aliases())}
+    assert found == {"stingning/ultrachat", "meta-math/MetaMathQA"}

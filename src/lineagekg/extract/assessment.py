@@ -117,7 +117,8 @@ def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_fi
         for file in docs:
             held = set(in_doc.get(file, ()))
             keep = [i for i in range(len(examples)) if i not in held]
-            model = DecisionModel.fit_matrix(x[keep], names, [rows[i] for i in keep])
+            model = DecisionModel.fit_matrix(x[keep], names, [rows[i] for i in keep],
+                                             groups=[examples[i].document for i in keep])
             predicted[file] = claims_from(found[file].candidates, model, file)
     report = evaluate(predicted, labels, aliases, documents=docs)
     out = Assessment(report)

@@ -1,8 +1,8 @@
 """The offline tracing backend: mentions found in the parsed document, each (target, mention)
 pair scored by the trained decision model; no network, no randomness.
 
-A pair becomes a claim when the model's probability is at least
-:data:`~lineagekg.extract.decision.THRESHOLD`; its confidence is that probability (so the
+A pair becomes a claim when the model's probability is at least the model's threshold (chosen
+on its training data, see :mod:`lineagekg.extract.decision`); its confidence is that probability (so the
 paper's rubric applies: under 0.7 the claim is queued for review). Negated, conditional and
 quoted statements and text that addresses a model never become claims. The evidence is the
 sentence (list item, table row, config line) the mention sits in, verbatim as a reader sees it.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.extract.candidates import Candidate, document_candidates
-from lineagekg.extract.decision import DEFAULT_MODEL_PATH, THRESHOLD, DecisionModel
+from lineagekg.extract.decision import DEFAULT_MODEL_PATH, DecisionModel
 from lineagekg.extract.names import NameRegistry, name_key
 from lineagekg.llm.protocol import BackendAnswer
 
@@ -23,10 +23,11 @@ __all__ = ["OfflineBackend", "claims_from"]
 
 
 def claims_from(candidates: list[Candidate], model: DecisionModel, document_url: str,
-                threshold: float = THRESHOLD) -> list[Claim]:
+                threshold: float | None = None) -> list[Claim]:
     """The claims the model accepts, one per (target, source): the most probable pair wins
     (ties: the first in the document). Of two claims that point at each other (A from B, B from
     A), only the more probable one stays: one document does not state a cycle."""
+    threshold = model.threshold if threshold is None else threshold
     best: dict[tuple[str, str], tuple[float, Candidate]] = {}
     for cand in candidates:
         if cand.blocked:

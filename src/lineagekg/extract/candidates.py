@@ -89,7 +89,16 @@ _CUES = {
     "cite": re.compile(r"\b(?:cite|citation|paper|arxiv|bibtex|et al|proceedings|journal)\w*"),
     "licence": re.compile(r"\b(?:licen[cs]|copyright|terms)\w*"),
     "related": re.compile(r"\b(?:similar|related|like|such as|unlike|compared|inspired|follow)\w*"),
+    "tool": re.compile(r"\b(?:format|tool|api|viewer|explorer|atlas|library|script|parser|schema|plugin|interface|"
+                       r"search engine|browser|website|platform|toolkit|framework)\w*"),
+    "evalset": re.compile(r"\b(?:evaluated on|evaluate on|evaluation (?:set|data|benchmark|suite)|test set|held-out|"
+                          r"benchmarks? (?:results?|scores?)|we report|results? on|compared (?:with|to)|"
+                          r"outperform\w*|zero-shot|few-shot|leaderboard)"),
 }
+_METRIC = re.compile(r"(?i)\b(?:acc(?:uracy)?|f1|em|exact match|bleu|rouge[\w-]*|ppl|perplexity|pass@\d+|score|avg|"
+                     r"average|win ?rate|elo|mean|norm|maj@\d+|%)(?:\b|$)|\(\s*(?:acc|ppl|em|f1)")
+_MODEL_COLUMN = re.compile(r"(?i)^(?:model|models|method|methods|system|systems|baseline|llm|checkpoint)s?\b")
+_SCORE_CELL = re.compile(r"^[-+]?\d{1,3}(?:\.\d+)?\s*%?$|^\d+\.\d+$")
 
 
 def _cues(text: str, prefix: str) -> dict[str, float]:
@@ -196,12 +205,53 @@ def _context_targets(block: Block, targets: _Targets, path: str) -> tuple[list[s
     return [], "none"
 
 
+def _table_features(block: Block, unit: str) -> dict[str, float]:
+    """What kind of table a row belongs to: a results table (a model column, metric columns,
+    score cells) lists what was evaluated, not what was built from; its header row names
+    benchmarks."""
+    f: dict[str, float] = {}
+    header = block.columns or tuple(unit[s:e] for s, e in block.cells)
+    if not block.columns:
+        f["row=header"] = 1.0
+    if header and _MODEL_COLUMN.match(header[0].strip()):
+        f["table=model_column"] = 1.0
+    if any(_METRIC.search(h) for h in header):
+        f["table=metric_columns"] = 1.0
+    if block.columns:
+        scores = sum(1 for s, e in block.cells if _SCORE_CELL.match(unit[s:e].strip()))
+        f[f"score_cells={_bucket(scores, (0, 1, 3))}"] = 1.0
+    return f
+
+
+def _source_features(mention: Mention, target: str, about: tuple[str, ...], registry: NameRegistry) -> dict[str, float]:
+    """What the source is besides its words: another dataset of the same document (a sibling
+    more often than a parent), of the target's organisation, a name known only as a DPI
+    subset or entry, a name written in lower case."""
+    f: dict[str, float] = {}
+    ident = (mention.ident or "").lower()
+    if ident and any(ident == a.lower() for a in about):
+        f["src=document_dataset"] = 1.0
+    if "/" in ident and "/" in target and ident.split("/", 1)[0] == target.lower().split("/", 1)[0]:
+        f["src=same_org"] = 1.0
+    if mention.kind == "registry":
+        origins = registry.origins(name_key(mention.text))
+        for origin in sorted(origins):
+            f[f"origin={origin}"] = 1.0
+        if origins == {"dpi"}:
+            f["origin=dpi_only"] = 1.0
+    if mention.text.islower():
+        f["src=lowercase"] = 1.0
+    return f
+
+
 def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, mentions: list[Mention],
-              own: list[Mention], where: str, markers: frozenset[str]) -> dict[str, float]:
+              own: list[Mention], where: str, markers: frozenset[str], target: str, about: tuple[str, ...],
+              registry: NameRegistry) -> dict[str, float]:
     f: dict[str, float] = {"bias": 1.0, f"shape={block.shape}": 1.0, f"kind={block.kind}": 1.0,
                            f"mkind={mention.kind}": 1.0, f"where={where}": 1.0, f"doc={doc.kind}": 1.0}
     if mention.ident:
         f["resolved"] = 1.0
+    f.update(_source_features(mention, target, about, registry))
     if mention.ambiguous:
         f["ambiguous"] = 1.0
     if "/" in mention.name:
@@ -241,6 +291,7 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
                 if i < len(block.columns):
                     f.update(_words(block.columns[i], "col", 6))
                 break
+        f.update(_table_features(block, unit))
     if block.info:
         f[f"info={block.info[:20]}"] = 1.0
     f[f"nment={_bucket(len(mentions), (1, 2, 4, 8))}"] = 1.0
@@ -256,12 +307,13 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
     return f
 
 
-_YAML_ENTRY = re.compile(r"^-\s*[\"']?(?:extended\|)?(?P<name>[^\"']+?)[\"']?\s*$")
+_YAML_ENTRY = re.compile(r"^-\s*[\"']?(?:extended\|)?(?:other-)?(?P<name>[^\"']+?)[\"']?\s*$")
 
 
 def _yaml_sources(line: str, registry: NameRegistry) -> list[Mention]:
     """A card's ``source_datasets`` entry is a statement in structured form: its name is a
-    mention whatever it looks like (``original`` names nothing)."""
+    mention whatever it looks like (``original`` names nothing; ``other-X`` names X, a
+    dataset not on the Hub)."""
     m = _YAML_ENTRY.match(line)
     if not m or m.group("name").strip().lower() in ("original", "extended", ""):
         return []
@@ -325,6 +377,7 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
                     markers = statement_markers(unit, mention.start, mention.end)
                     out.candidates.append(Candidate(
                         target=target, mention=mention, evidence=unit, block=block,
-                        features=_features(doc, block, unit, mention, mentions, own, where, markers),
+                        features=_features(doc, block, unit, mention, mentions, own, where, markers, target,
+                                           about, registry),
                         markers=markers, target_where=where))
     return out

@@ -4,6 +4,12 @@ that scoring needs no scikit-learn, no pickle and gives the same answer everywhe
 
 ``DecisionModel.fit`` (scikit-learn, deterministic: lbfgs, fixed order) is what
 ``lineagekg train`` runs; ``DecisionModel.load`` reads the committed model file.
+
+The threshold a probability must reach is chosen on the training data only: the examples'
+documents are split into five groups, each group's hand-labelled examples are scored by a model
+fitted on the other four, and the threshold is the one with the best F1 among those whose
+precision is at least :data:`PRECISION_TARGET` (else the best F0.5). Leave-one-document-out does
+this inside every fold, so the held-out document never picks its own threshold.
 """
 
 from __future__ import annotations
@@ -16,11 +22,16 @@ from typing import Any
 
 from lineagekg.errors import InputError
 
-__all__ = ["DEFAULT_MODEL_PATH", "THRESHOLD", "DecisionModel"]
+__all__ = ["DEFAULT_MODEL_PATH", "PRECISION_TARGET", "THRESHOLD", "DecisionModel", "choose_threshold", "pick_threshold"]
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("model.json")
-#: a pair is a claim when the model's probability is at least this (fixed, not tuned on labels)
+#: the threshold of a model fitted without document groups (none to choose one with)
 THRESHOLD = 0.5
+#: the precision the threshold aims at: a wrong edge costs more than a missed one
+PRECISION_TARGET = 0.85
+_INNER_FOLDS = 5
+#: from the store's lowest acceptable confidence (aggregation.MIN_CONFIDENCE) up
+_CANDIDATE_THRESHOLDS = tuple(round(0.5 + 0.025 * i, 3) for i in range(19))     # 0.50 .. 0.95
 DEFAULT_RELATION = "includedFrom"
 
 
@@ -32,6 +43,7 @@ class DecisionModel:
     relation_weights: dict[str, list[float]] = field(default_factory=dict)
     relation_intercepts: list[float] = field(default_factory=list)
     trained: dict[str, Any] = field(default_factory=dict)
+    threshold: float = THRESHOLD
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.intercept + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
@@ -54,31 +66,43 @@ class DecisionModel:
     @classmethod
     def fit(cls, examples: list[tuple[dict[str, float], int, str | None, float]],
             trained: dict[str, Any] | None = None, c: float = 0.5,
-            class_weight: str | None = "balanced") -> DecisionModel:
-        """Fit on ``(features, label, relation or None, weight)`` examples."""
+            class_weight: str | None = "balanced", groups: list[str] | None = None) -> DecisionModel:
+        """Fit on ``(features, label, relation or None, weight)`` examples (``groups``: each
+        example's document, to choose the threshold with)."""
         from sklearn.feature_extraction import DictVectorizer
 
         vec = DictVectorizer(sort=True)
-        x = vec.fit_transform([f for f, _, _, _ in examples])
-        return cls.fit_matrix(x, [str(n) for n in vec.get_feature_names_out()], examples, trained, c, class_weight)
+        x = vec.fit_transform([f for f, _, _, _ in examples]).tocsr()
+        return cls.fit_matrix(x, [str(n) for n in vec.get_feature_names_out()], examples, trained, c, class_weight,
+                              groups)
 
     @classmethod
     def fit_matrix(cls, x: Any, names: list[str], examples: list[tuple[dict[str, float], int, str | None, float]],
                    trained: dict[str, Any] | None = None, c: float = 0.5,
-                   class_weight: str | None = "balanced") -> DecisionModel:
+                   class_weight: str | None = "balanced", groups: list[str] | None = None) -> DecisionModel:
         """Fit on examples whose features are already the rows of ``x`` (columns ``names``):
-        leave-one-document-out fits many folds of one matrix."""
-        from sklearn.feature_extraction import DictVectorizer
-        from sklearn.linear_model import LogisticRegression
+        leave-one-document-out fits many folds of one matrix. With ``groups`` (each example's
+        document) the threshold is chosen by :func:`choose_threshold`."""
+        from threadpoolctl import threadpool_limits
 
         y = [lab for _, lab, _, _ in examples]
         w = [wt for _, _, _, wt in examples]
         if len(set(y)) < 2:
             raise InputError("training needs positive and negative examples")
-        clf = LogisticRegression(C=c, solver="lbfgs", max_iter=2000, class_weight=class_weight)
-        clf.fit(x, y, sample_weight=w)
+        with threadpool_limits(limits=1):      # one BLAS thread: many threads on a busy machine are ~30x slower
+            clf = _binary(x, y, w, c, class_weight)
+            threshold = choose_threshold(x, y, w, groups, c, class_weight) if groups else THRESHOLD
+            return cls._with_relations(clf, names, examples, trained, threshold)
+
+    @classmethod
+    def _with_relations(cls, clf: Any, names: list[str],
+                        examples: list[tuple[dict[str, float], int, str | None, float]],
+                        trained: dict[str, Any] | None, threshold: float) -> DecisionModel:
+        from sklearn.feature_extraction import DictVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         weights = {n: round(float(v), 6) for n, v in zip(names, clf.coef_[0], strict=True) if abs(v) > 1e-6}
-        model = cls(weights, round(float(clf.intercept_[0]), 6), trained=dict(trained or {}))
+        model = cls(weights, round(float(clf.intercept_[0]), 6), trained=dict(trained or {}), threshold=threshold)
         rel = [(f, r, wt) for f, lab, r, wt in examples if lab == 1 and r and wt >= 1.0]   # hand labels only
         classes = sorted({r for _, r, _ in rel})
         if len(classes) == 1:
@@ -99,7 +123,7 @@ class DecisionModel:
         return model
 
     def as_json(self) -> str:
-        return json.dumps({"format": 1, "threshold": THRESHOLD, "trained": self.trained,
+        return json.dumps({"format": 1, "threshold": self.threshold, "trained": self.trained,
                            "intercept": self.intercept, "weights": dict(sorted(self.weights.items())),
                            "relation_classes": self.relation_classes,
                            "relation_intercepts": self.relation_intercepts,
@@ -127,4 +151,52 @@ class DecisionModel:
                    relation_classes=list(data.get("relation_classes") or []),
                    relation_weights={str(k): [float(x) for x in v] for k, v in (data.get("relation_weights") or {}).items()},
                    relation_intercepts=[float(x) for x in data.get("relation_intercepts") or []],
-                   trained=data.get("trained") or {})
+                   trained=data.get("trained") or {}, threshold=float(data.get("threshold", THRESHOLD)))
+
+
+def _binary(x: Any, y: list[int], w: list[float], c: float, class_weight: str | None) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, solver="lbfgs", max_iter=2000, class_weight=class_weight).fit(x, y, sample_weight=w)
+
+
+def choose_threshold(x: Any, y: list[int], w: list[float], groups: list[str], c: float = 0.5,
+                     class_weight: str | None = "balanced") -> float:
+    """The threshold of the best F1 at precision >= :data:`PRECISION_TARGET` (else the best
+    F0.5), measured on out-of-fold scores of the hand-labelled examples (weight 1): documents are
+    dealt into five groups in sorted order, each scored by a model fitted on the other four."""
+    docs = sorted(set(groups))
+    fold_of = {d: i % _INNER_FOLDS for i, d in enumerate(docs)}
+    folds = [fold_of[g] for g in groups]
+    scored: list[tuple[float, int]] = []
+    for k in range(_INNER_FOLDS):
+        train = [i for i, f in enumerate(folds) if f != k]
+        test = [i for i, f in enumerate(folds) if f == k and w[i] >= 1.0]
+        if not test or len({y[i] for i in train}) < 2:
+            continue
+        clf = _binary(x[train], [y[i] for i in train], [w[i] for i in train], c, class_weight)
+        probs = clf.predict_proba(x[test])[:, 1]
+        scored += [(float(p), y[i]) for p, i in zip(probs, test, strict=True)]
+    return pick_threshold(scored)
+
+
+def pick_threshold(scored: list[tuple[float, int]]) -> float:
+    """Of :data:`_CANDIDATE_THRESHOLDS`, the one with the best F1 among those whose precision on
+    ``(probability, label)`` pairs reaches :data:`PRECISION_TARGET`; if none does, the best
+    F0.5 (precision weighs more); ties go to the lower threshold."""
+    positives = sum(lab for _, lab in scored)
+    if not positives:
+        return THRESHOLD
+    best: tuple[int, float, float] = (0, -1.0, THRESHOLD)      # (meets target, score, threshold)
+    for t in _CANDIDATE_THRESHOLDS:
+        tp = sum(1 for p, lab in scored if p >= t and lab)
+        said = sum(1 for p, _ in scored if p >= t)
+        if not tp:
+            continue
+        precision, recall = tp / said, tp / positives
+        meets = int(precision >= PRECISION_TARGET)
+        beta2 = 1.0 if meets else 0.25
+        score = (1 + beta2) * precision * recall / (beta2 * precision + recall)
+        if (meets, score) > best[:2]:
+            best = (meets, score, t)
+    return best[2]

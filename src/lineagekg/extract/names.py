@@ -39,6 +39,8 @@ ppo rl llm llms gpt api json csv readme license mit apache model models human hu
 other others none original extended prompts responses answers questions problems tasks sources source main
 small large medium full lite mini tiny en zh multilingual python java cpp javascript stack pile common crawl
 commoncrawl cc web text conversations dialogue dialog chatbot assistant user system note notes step stage
+summarization classification translation generation reasoning extraction brainstorming openqa closedqa
+questionanswering knowledgegraph database operatingsystem coding writing creativewriting informationextraction
 """.split())
 
 _MODEL = re.compile(
@@ -51,6 +53,7 @@ _ORGS = frozenset("""
 openai google meta microsoft anthropic nvidia huggingface bigscience bigcode allenai ai2 deepmind alibaba tsinghua
 berkeley stanford mit cmu eleutherai laion argilla cohere apple amazon ibm baidu tencent bytedance mosaicml
 together lmsys salesforce facebook fair deepseek mistralai stepfun openbmb thudm tiger-lab tiger ai huggingfaceh4
+nomic nomic-ai
 """.split())
 
 
@@ -104,11 +107,14 @@ class NameRegistry:
         self._ids: dict[str, set[str]] = {}
         self._reverse: dict[str, set[str]] | None = None
         self._prefixes: set[str] = set()
+        self._origins: dict[str, set[str]] = {}
         self.starts: set[str] = set()      # every key and every prefix of one (a quick first test)
         self.max_words = 1
 
-    def add(self, name: str, ident: str) -> None:
-        """Know ``name`` as a name of ``ident`` (generic words and one-letter keys are ignored).
+    def add(self, name: str, ident: str, origin: str = "extra") -> None:
+        """Know ``name`` as a name of ``ident`` (generic words and one-letter keys are ignored);
+        ``origin`` says where the name comes from (index, card, dpi, extra): a feature of the
+        decision, since a DPI subset label is weaker evidence than an indexed id.
         A trailing generic noun is dropped only when what is left still looks like a name
         ("UltraChat dataset" is "UltraChat"; "Preference Collection" stays whole)."""
         key = name_key(name)
@@ -118,6 +124,7 @@ class NameRegistry:
         if len(key) < 3 or key in GENERIC or key.isdigit():
             return
         self._ids.setdefault(key, set()).add(ident)
+        self._origins.setdefault(key, set()).add(origin)
         for i in range(1, len(key)):
             self._prefixes.add(key[:i])
             self.starts.add(key[:i])
@@ -136,6 +143,10 @@ class NameRegistry:
     def exact(self, key: str) -> set[str]:
         """The ids of an already normalised key (no variants)."""
         return self._ids.get(key, set())
+
+    def origins(self, key: str) -> frozenset[str]:
+        """Where the names of an already normalised key come from (index, card, dpi, extra)."""
+        return frozenset(self._origins.get(key, ()))
 
     def is_prefix(self, key: str) -> bool:
         """True when some known key starts with ``key`` (and is longer)."""
@@ -175,22 +186,22 @@ class NameRegistry:
         if corpus is not None:
             ids = corpus.dataset_ids()                          # type: ignore[attr-defined]
             for name, ident in corpus.aliases().items():        # type: ignore[attr-defined]
-                reg.add(name, ident)
+                reg.add(name, ident, "index")
             for ident in ids:
-                reg.add(ident, ident)
+                reg.add(ident, ident, "index")
                 if "/" in ident:
                     org, local = ident.split("/", 1)
-                    reg.add(local, ident)
+                    reg.add(local, ident, "index")
                     if local.lower().startswith(org.lower()) and len(local) > len(org) + 3:
-                        reg.add(local[len(org):], ident)         # databricks/databricks-dolly-15k
+                        reg.add(local[len(org):], ident, "index")         # databricks/databricks-dolly-15k
             for ident, pretty in _pretty_names(corpus):
-                reg.add(pretty, ident)
+                reg.add(pretty, ident, "card")
             root = getattr(corpus, "root", None)
             if dpi_dir is None and root is not None:
                 dpi_dir = Path(root) / "dpi" / "raw"
         if dpi_dir is not None:
             for name, ident in dpi_names(dpi_dir):
-                reg.add(name, ident)
+                reg.add(name, ident, "dpi")
         for name, ident in extra:
             reg.add(name, ident)
         return reg
@@ -224,18 +235,36 @@ def _dpi_entries(dpi_dir: str) -> tuple[dict, ...]:
 
 def dpi_names(dpi_dir: Path) -> list[tuple[str, str]]:
     """``(name, id)`` of every DPI dataset: its name and identifier, to its Hub id when it has
-    one (else to its name)."""
-    out = []
-    for e in _dpi_entries(str(dpi_dir)):
+    one (else to its name). A subset's label is not a name of the Hub dataset: when several
+    entries share one Hub id, or the Hub URL points at one configuration of it, an entry's
+    name counts only if it names the Hub dataset ("summarization" of a Dolly translation does
+    not; its unique identifier still does)."""
+    entries = _dpi_entries(str(dpi_dir))
+    per_hub: dict[str, int] = {}
+    for e in entries:
         hub = hub_id(str(e.get("Hugging Face URL") or ""))
+        if hub:
+            per_hub[hub.lower()] = per_hub.get(hub.lower(), 0) + 1
+    out = []
+    for e in entries:
+        url = str(e.get("Hugging Face URL") or "")
+        hub = hub_id(url)
         name = str(e.get("Dataset Name") or "").strip()
         ident = hub if hub and "/" in hub else name
         if not ident:
             continue
-        for n in (name, str(e.get("Unique Dataset Identifier") or "").strip()):
-            if n:
-                out.append((n, ident))
+        names = [str(e.get("Unique Dataset Identifier") or "").strip()]
+        subset = bool(hub) and (per_hub.get(hub.lower(), 0) > 1 or "/viewer/" in url)
+        if not subset or _names_dataset(name, ident):
+            names.insert(0, name)
+        out += [(n, ident) for n in names if n]
     return out
+
+
+def _names_dataset(name: str, ident: str) -> bool:
+    """True when ``name`` is a spelling of the dataset ``ident`` (one key contains the other)."""
+    key, local = name_key(name), name_key(re.split(r"[/:]", ident, maxsplit=1)[-1])
+    return bool(key) and bool(local) and (key in local or local in key)
 
 
 def dpi_derivations(dpi_dir: Path) -> list[tuple[str, str]]:

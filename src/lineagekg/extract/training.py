@@ -66,6 +66,7 @@ def _source_datasets(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     for entry in entries:
         entry = entry.strip()
         name = entry.split("|", 1)[1] if "|" in entry else entry
+        name = name[len("other-"):] if name.lower().startswith("other-") else name
         if name and name.lower() not in ("original", "extended"):
             out.append((name, "augmentedFrom" if entry.lower().startswith("extended|") else "includedFrom"))
     return out
@@ -137,7 +138,9 @@ def build_examples(corpus: Corpus, registry: NameRegistry, labels: list[Label], 
 
 
 def fit(examples: Iterable[Example], trained: dict[str, Any] | None = None) -> DecisionModel:
-    return DecisionModel.fit([(e.candidate.features, e.label, e.relation, e.weight) for e in examples], trained)
+    examples = list(examples)
+    return DecisionModel.fit([(e.candidate.features, e.label, e.relation, e.weight) for e in examples], trained,
+                             groups=[e.document for e in examples])
 
 
 def _sha256(path: Path) -> str:
