@@ -2,7 +2,8 @@
 pair scored by the trained decision model; no network, no randomness.
 
 A pair becomes a claim when the model's probability is at least the model's threshold (chosen
-on its training data, see :mod:`lineagekg.extract.decision`); its confidence is that probability (so the
+on its training data, see :mod:`lineagekg.extract.decision`; a card's YAML ``source_datasets``
+entry needs only :data:`STRUCTURED_THRESHOLD`); its confidence is that probability (so the
 paper's rubric applies: under 0.7 the claim is queued for review). Negated, conditional and
 quoted statements and text that addresses a model never become claims. The evidence is the
 sentence (list item, table row, config line) the mention sits in, verbatim as a reader sees it.
@@ -19,7 +20,11 @@ from lineagekg.extract.decision import DEFAULT_MODEL_PATH, DecisionModel
 from lineagekg.extract.names import NameRegistry, name_key
 from lineagekg.llm.protocol import BackendAnswer
 
-__all__ = ["OfflineBackend", "claims_from"]
+__all__ = ["STRUCTURED_THRESHOLD", "OfflineBackend", "claims_from"]
+
+#: a card's YAML ``source_datasets`` entry is the card's own structured statement of a source:
+#: it needs only the store's lowest confidence, not the precision-first threshold of prose
+STRUCTURED_THRESHOLD = 0.5
 
 
 def claims_from(candidates: list[Candidate], model: DecisionModel, document_url: str,
@@ -33,7 +38,7 @@ def claims_from(candidates: list[Candidate], model: DecisionModel, document_url:
         if cand.blocked:
             continue
         p = model.probability(cand.features)
-        if p < threshold:
+        if p < (min(threshold, STRUCTURED_THRESHOLD) if cand.mention.kind == "yaml" else threshold):
             continue
         key = (name_key(cand.target) or cand.target.lower(), name_key(cand.source) or cand.source.lower())
         if key not in best or p > best[key][0]:
