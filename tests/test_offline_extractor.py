@@ -211,3 +211,12 @@ def test_a_results_table_names_no_source_and_a_source_table_does(backend: Offlin
     sources = SourceDocument(url="urn:test:acme-mix", kind="github_readme", about=("acme/mix",), text=SOURCE_TABLE)
     found = {c.source for c in backend.trace(sources, sources.text, corpus.aliases())}
     assert found == {"stingning/ultrachat", "meta-math/MetaMathQA"}
+
+
+def test_a_card_yaml_source_is_a_claim_below_the_prose_threshold(backend: OfflineBackend, corpus) -> None:
+    text = "---\nsource_datasets:\n- extended|other-acme-web-crawl\n---\n# Acme Mix\n\nA mix of web pages.\n"
+    card = SourceDocument(url="urn:test:acme-mix", kind="hf_card", about=("acme/mix",), text=text,
+                          metadata={"source_datasets": ["extended|other-acme-web-crawl"]})
+    claims = backend.trace(card, text, corpus.aliases())
+    assert [(c.source, c.evidence) for c in claims] == [("acme-web-crawl", "- extended|other-acme-web-crawl")]
+    assert claims[0].confidence < backend.decision.threshold          # prose would need the model's threshold
