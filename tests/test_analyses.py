@@ -60,7 +60,7 @@ def test_path_is_a_shortest_witness(small: Lineage) -> None:
 
 
 def test_contamination_reach_with_witness_paths(small: Lineage) -> None:
-    hits = {h.dataset: h for h in small.contamination("openai/gsm8k")}
+    hits = {h.dataset.id: h for h in small.contamination("openai/gsm8k")}
     assert set(hits) == {"meta-math/MetaMathQA", "TIGER-Lab/MathInstruct", "example/math-mix"}
     assert hits["meta-math/MetaMathQA"].path.relations == ("evolvedFrom",)
     assert hits["TIGER-Lab/MathInstruct"].direct
@@ -70,7 +70,7 @@ def test_contamination_reach_with_witness_paths(small: Lineage) -> None:
 
 
 def test_redundancy_finds_the_diamonds(small: Lineage) -> None:
-    hits = {(h.dataset, h.upstream, h.via) for h in small.redundancy()}
+    hits = {(h.dataset.id, h.upstream.id, h.via.id) for h in small.redundancy()}
     assert hits == {("example/math-mix", "meta-math/MetaMathQA", "TIGER-Lab/MathInstruct"),
                     ("TIGER-Lab/MathInstruct", "openai/gsm8k", "meta-math/MetaMathQA")}
 
@@ -88,11 +88,8 @@ def test_domain_structure_follows_the_papers_definitions(small: Lineage) -> None
 
 def test_statistics(small: Lineage) -> None:
     st = small.statistics()
-    assert st.counts["datasets"] == 8
-    assert st.counts["edges"] == 9
-    assert st.counts["derivations"] == 9
-    assert st.counts["benchmarks"] == 2
-    assert st.counts["roots"] == 3
+    assert (st.counts.datasets, st.counts.edges, st.counts.derivations, st.counts.benchmarks,
+            st.counts.roots) == (8, 9, 9, 2, 3)
     assert st.relations == {"includedFrom": 4, "evolvedFrom": 2, "fusedFrom": 1,
                             "generatedFrom": 1, "distilledFrom": 1}
     assert st.terminal_reasons == {"NoSourceFound": 2, "NotOnHub": 1}
@@ -125,7 +122,7 @@ def test_contamination_through_a_split(tmp_path: Path) -> None:
     ])
     store = open_store(memory=True)
     assert import_lineage_jsonl(store, nodes, edges).outcome.accepted
-    hits = {h.dataset: h for h in Lineage(store).contamination("openai/gsm8k")}
+    hits = {h.dataset.id: h for h in Lineage(store).contamination("openai/gsm8k")}
     assert set(hits) == {"org/uses-test", "org/downstream"}
     assert hits["org/uses-test"].reached == "openai/gsm8k:test"
     assert hits["org/downstream"].path.nodes == ("org/downstream", "org/uses-test", "openai/gsm8k:test")
@@ -165,7 +162,7 @@ def test_transitive_answers_match_a_plain_graph_search(tmp_path: Path, seed: int
         assert {d.id for d in lineage.descendants(name(i))} == {name(x) for x in nx.ancestors(g, i)}
         expected_roots = {x for x in nx.descendants(g, i) | {i} if g.out_degree(x) == 0}
         assert {r.id for r in lineage.roots(name(i))} == {name(x) for x in expected_roots}
-        reach = {h.dataset: h for h in lineage.contamination(name(i))}
+        reach = {h.dataset.id: h for h in lineage.contamination(name(i))}
         assert set(reach) == {name(x) for x in nx.ancestors(g, i)}
         for hit in reach.values():   # every witness path is a real path of the right length
             steps = [int(s.split("d")[-1]) for s in hit.path.nodes]

@@ -89,9 +89,9 @@ def test_search_text_is_bound_not_spliced(small: Lineage) -> None:
 def test_describe_merges_every_source_graph(traced: Lineage) -> None:
     found = traced.describe("MathInstruct")                 # by alias
     assert found.dataset.id == "TIGER-Lab/MathInstruct"
-    assert found.metadata.aliases == ("MathInstruct",)
-    assert len(found.metadata.graphs) == 2
-    assert found.metadata.summary == "Hybrid CoT/PoT math instructions"
+    assert found.dataset.metadata.aliases == ("MathInstruct",)
+    assert len(found.dataset.metadata.graphs) == 2
+    assert found.dataset.metadata.summary == "Hybrid CoT/PoT math instructions"
     mm = traced.describe("meta-math/MetaMathQA")
     gsm8k = next(s for s in mm.sources if s.dataset.id == "openai/gsm8k")
     # two derivations of the same link, one per source graph: the most confident one leads
@@ -101,7 +101,8 @@ def test_describe_merges_every_source_graph(traced: Lineage) -> None:
     assert [c.dataset.id for c in mm.children] == ["example/distilled-math", "example/math-mix",
                                                    "TIGER-Lab/MathInstruct"]
     distilled = traced.describe("example/distilled-math")
-    assert (distilled.metadata.license, distilled.metadata.year, distilled.metadata.domains) == (
+    md = distilled.dataset.metadata
+    assert (md.license, md.year, md.domains) == (
         "http://spdx.org/licenses/CC-BY-4.0", 2025, ("Math",))      # licences are licence IRIs
     assert [(s.dataset.id, s.relation, s.family) for s in distilled.sources] == [
         ("meta-math/MetaMathQA", "distilledFrom", "distilledFrom")]
@@ -117,7 +118,7 @@ def test_relation_family_is_the_papers_relation_above() -> None:
 
 def test_neighbourhood_both_ways_with_depth(small: Lineage) -> None:
     view = small.neighbourhood("TIGER-Lab/MathInstruct", depth=1)
-    assert {(n.dataset.id, n.side, n.distance) for n in view.nodes} == {
+    assert {(n.id, n.side, n.distance) for n in view.nodes} == {
         ("TIGER-Lab/MathInstruct", "focus", 0), ("meta-math/MetaMathQA", "up", 1), ("openai/gsm8k", "up", 1),
         ("example/math-mix", "down", 1)}
     assert {(e.target, e.source) for e in view.edges} == {
@@ -125,7 +126,7 @@ def test_neighbourhood_both_ways_with_depth(small: Lineage) -> None:
         ("meta-math/MetaMathQA", "openai/gsm8k"), ("example/math-mix", "TIGER-Lab/MathInstruct")}
     # math-mix has another source (MetaMathQA, shown) but nothing further down: not expandable;
     # MetaMathQA has competition_math above it, not shown
-    assert {n.dataset.id for n in view.nodes if n.expandable} == {"meta-math/MetaMathQA"}
+    assert {n.id for n in view.nodes if n.expandable} == {"meta-math/MetaMathQA"}
     assert (view.truncated, view.hidden) == (False, 1)
 
 
@@ -133,7 +134,7 @@ def test_neighbourhood_cap_keeps_the_nearest(small: Lineage) -> None:
     view = small.neighbourhood("example/math-mix", direction="up", depth=5, max_nodes=4)
     assert [n.distance for n in view.nodes] == [0, 1, 1, 1]
     assert (view.truncated, view.hidden) == (True, 3)
-    shown = {n.dataset.id for n in view.nodes}
+    shown = {n.id for n in view.nodes}
     assert all(e.target in shown and e.source in shown for e in view.edges)
 
 
@@ -168,7 +169,7 @@ def test_evidence_from_every_source_graph(traced: Lineage) -> None:
     assert (traced_edge.relation, traced_edge.family, traced_edge.confidence) == ("rewrittenFrom", "evolvedFrom", 0.6)
     assert (traced_edge.quote, traced_edge.review_status) == (QUOTE, "Accepted")
     assert (traced_edge.model, traced_edge.prompt_version) == ("claude-test-model", "trace-v3")
-    assert traced_edge.agent_label == "lineagekg tracer (test)"
+    assert traced_edge.agent is not None and traced_edge.agent.label == "lineagekg tracer (test)"
     assert traced_edge.started_at == "2025-01-02T03:04:05Z"
     assert traced_edge.graph == iris.graph_iri("trace", "detail-test") != imported.graph
     [doc] = traced_edge.documents

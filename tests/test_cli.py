@@ -32,24 +32,29 @@ def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, objec
 def test_ancestors_json_lists_identifiers(store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, data = run_json(capsys, "ancestors", "example/math-mix", "--store", str(store_dir))
     assert code == 0
-    assert sorted(data["ancestors"]) == ["TIGER-Lab/MathInstruct", "hendrycks/competition_math",
+    assert data["dataset"]["id"] == "example/math-mix"
+    assert sorted(a["id"] for a in data["items"]) == ["TIGER-Lab/MathInstruct", "hendrycks/competition_math",
                                          "meta-math/MetaMathQA", "openai/gsm8k",
                                          "self-instruct seed tasks", "tatsu-lab/alpaca"]
 
 
 def test_every_analysis_command_answers(store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     s = ["--store", str(store_dir)]
-    assert run_json(capsys, "descendants", "tatsu-lab/alpaca", *s)[1]["descendants"] == [
+    def ids(items: list[dict[str, object]]) -> list[object]:
+        return [x["id"] for x in items]
+
+    assert ids(run_json(capsys, "descendants", "tatsu-lab/alpaca", *s)[1]["items"]) == [
         "example/math-mix", "vicgalle/alpaca-gpt4"]
-    assert sorted(run_json(capsys, "roots", "example/math-mix", *s)[1]["roots"]) == [
+    assert sorted(ids(run_json(capsys, "roots", "example/math-mix", *s)[1]["items"])) == [
         "hendrycks/competition_math", "openai/gsm8k", "self-instruct seed tasks"]
-    assert run_json(capsys, "shared-roots", "example/math-mix", "vicgalle/alpaca-gpt4", *s)[1][
-        "shared_roots"] == ["self-instruct seed tasks"]
+    assert ids(run_json(capsys, "shared-roots", "example/math-mix", "vicgalle/alpaca-gpt4", *s)[1][
+        "items"]) == ["self-instruct seed tasks"]
     contamination = run_json(capsys, "contamination", "openai/gsm8k", *s)[1]
-    assert contamination["datasets"] == ["TIGER-Lab/MathInstruct", "meta-math/MetaMathQA", "example/math-mix"]
-    assert contamination["hits"][2]["hops"] == 2
-    assert len(run_json(capsys, "redundancy", *s)[1]["hits"]) == 2
-    assert {d["domain"] for d in run_json(capsys, "structure", *s)[1]["domains"]} == {"Math", "General"}
+    assert [h["dataset"]["id"] for h in contamination["hits"]] == [
+        "TIGER-Lab/MathInstruct", "meta-math/MetaMathQA", "example/math-mix"]
+    assert contamination["hits"][2]["distance"] == 2
+    assert run_json(capsys, "redundancy", *s)[1]["total"] == 2
+    assert {d["domain"] for d in run_json(capsys, "structure", *s)[1]["items"]} == {"Math", "General"}
     assert run_json(capsys, "stats", *s)[1]["counts"]["edges"] == 9
 
 
@@ -61,9 +66,9 @@ def test_tables_for_people(store_dir: Path, capsys: pytest.CaptureFixture[str]) 
 
 def test_path_found_and_not_found(store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, data = run_json(capsys, "path", "example/math-mix", "openai/gsm8k", "--store", str(store_dir))
-    assert code == 0 and data["direction"] == "upstream" and len(data["path"]) == 3
+    assert code == 0 and data["direction"] == "upstream" and len(data["nodes"]) == 3
     code, data = run_json(capsys, "path", "openai/gsm8k", "tatsu-lab/alpaca", "--store", str(store_dir))
-    assert code == 1 and data["path"] is None
+    assert code == 1 and (data["found"], data["nodes"]) == (False, [])
 
 
 def test_unknown_dataset_is_a_known_error_with_a_hint(store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -94,9 +94,9 @@ def test_names_that_slug_alike_get_distinct_iris(tmp_path: Path, capsys: pytest.
     assert len({iris.dataset_iri(n, on_hub=False) for n in names}) == 5
     assert iris.dataset_iri("OPUS collection", on_hub=False).endswith("/dataset/opus-collection")   # readable when it can be
     code, out, _ = _run(capsys, "ancestors", "COIG 中文", "--store", store, "--format", "json")
-    assert json.loads(out)["ancestors"] == ["COIG 日本語"]
+    assert [a["id"] for a in json.loads(out)["items"]] == ["COIG 日本語"]
     code, out, _ = _run(capsys, "descendants", "C code", "--store", store, "--format", "json")
-    assert sorted(json.loads(out)["descendants"]) == ["C++ code", "OPUS collection"]
+    assert sorted(d["id"] for d in json.loads(out)["items"]) == ["C++ code", "OPUS collection"]
 
 
 def test_two_spellings_of_one_iri_name_both_names_and_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -158,7 +158,7 @@ def test_json_output_keeps_the_value_and_escapes_what_a_terminal_would_run(
     store_dir, ids = _store_with(tmp_path, ["evil\u202egnp", "\x9b31m c1", "line\u2028sep", "\x1b]0;title\x07"])
     code, shown = _run(["descendants", ids["bench"], "--store", str(store_dir), "--format", "json"], capsys)
     assert code == 0 and RAW_CONTROL.search(shown) is None
-    assert sorted(json.loads(shown)["descendants"]) == sorted(v for k, v in ids.items() if k != "bench")
+    assert sorted(d["id"] for d in json.loads(shown)["items"]) == sorted(v for k, v in ids.items() if k != "bench")
 
 
 def test_an_error_message_holding_markup_is_shown_not_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -153,11 +153,11 @@ def test_the_report_the_demo_prints(traced: OxigraphStore) -> None:
     assert all(r.terminal_reason for r in lineage.roots("PRIME-RL/Eurus-2-RL-Data"))
     assert sorted(r.id for r in lineage.shared_roots(["PRIME-RL/Eurus-2-RL-Data", "nvidia/OpenCodeReasoning"])) == \
         sorted(CODE_PROBLEMS)
-    hits = {h.dataset: h.path.nodes for h in lineage.contamination("truthfulqa/truthful_qa")}
+    hits = {h.dataset.id: h.path.nodes for h in lineage.contamination("truthfulqa/truthful_qa")}
     assert hits == {"openbmb/UltraFeedback": ("openbmb/UltraFeedback", "truthfulqa/truthful_qa"),
                     "HuggingFaceH4/ultrafeedback_binarized": ("HuggingFaceH4/ultrafeedback_binarized",
                                                               "openbmb/UltraFeedback", "truthfulqa/truthful_qa")}
-    assert sorted(h.dataset for h in lineage.contamination("codeparrot/apps")) == [
+    assert sorted(h.dataset.id for h in lineage.contamination("codeparrot/apps")) == [
         "PRIME-RL/Eurus-2-RL-Data", "nvidia/OpenCodeReasoning"]
     assert lineage.redundancy() == []
     # the two claims the demo reviews are the two waiting

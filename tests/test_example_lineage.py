@@ -33,8 +33,8 @@ def example() -> tuple[OxigraphStore, nx.DiGraph]:
 def test_it_is_a_few_hundred_datasets_and_hundreds_of_edges(example) -> None:
     store, graph = example
     counts = Lineage(store).statistics().counts
-    assert counts["edges"] == graph.number_of_edges() >= 500
-    assert counts["datasets"] >= 300
+    assert counts.edges == graph.number_of_edges() >= 500
+    assert counts.datasets >= 300
 
 
 def test_transitive_answers_match_networkx_on_every_dataset(example) -> None:
@@ -47,14 +47,14 @@ def test_transitive_answers_match_networkx_on_every_dataset(example) -> None:
         assert {a.id for a in lineage.ancestors(node)} == nx.descendants(graph, node), node
         expected_roots = {x for x in nx.descendants(graph, node) | {node} if graph.out_degree(x) == 0}
         assert {r.id for r in lineage.roots(node)} == expected_roots, node
-        assert {h.dataset for h in lineage.contamination(node)} == nx.ancestors(graph, node), node
+        assert {h.dataset.id for h in lineage.contamination(node)} == nx.ancestors(graph, node), node
         checked += 1
     assert checked >= 300
 
 
 def test_truthfulqa_reaches_ultrafeedback_and_its_binarised_descendant(example) -> None:
     store, _ = example
-    hits = {h.dataset: h for h in Lineage(store).contamination("truthfulqa/truthful_qa")}
+    hits = {h.dataset.id: h for h in Lineage(store).contamination("truthfulqa/truthful_qa")}
     assert "openbmb/UltraFeedback" in hits
     indirect = hits["HuggingFaceH4/ultrafeedback_binarized"]
     assert indirect.path.nodes[:2] == ("HuggingFaceH4/ultrafeedback_binarized", "openbmb/UltraFeedback")

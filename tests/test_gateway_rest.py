@@ -78,7 +78,8 @@ def test_search_pages_and_lists_everything_without_text(api) -> None:
     assert (ids(page["items"]), page["total"]) == (ids(everything["items"])[6:], 8)
     gsm8k = next(x for x in everything["items"] if x["id"] == "openai/gsm8k")
     assert gsm8k == {"id": "openai/gsm8k", "iri": HF + "openai/gsm8k", "label": "openai/gsm8k",
-                     "is_benchmark": True, "is_root": True, "distance": None, "terminal_reason": "NoSourceFound"}
+                     "is_benchmark": True, "is_root": True, "is_leaf": None, "distance": None,
+                     "terminal_reason": "NoSourceFound", "terminal_note": None}
 
 
 def test_dataset_with_metadata_sources_and_children(api) -> None:

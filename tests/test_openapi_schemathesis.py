@@ -35,11 +35,11 @@ def test_the_gateway_serves_the_document_the_tests_were_made_from(small_gateway)
 def test_the_document_lists_every_rest_operation(small_gateway) -> None:
     """The generated tests above cover what the document lists; this pins what it must list."""
     spec = httpx.get(small_gateway.base_url + OPENAPI).json()
-    expected = {"datasets", "dataset", "ancestors", "descendants", "roots", "lineage", "path", "shared-roots",
+    expected = {"datasets", "dataset", "ancestors", "descendants", "roots", "lineage", "tree", "path", "shared-roots",
                 "contamination", "redundancy", "structure", "stats", "evidence", "export", "catalog", "croissant",
                 "queries"}
     assert {p.removeprefix("/api/v1/") for p in spec["paths"] if p.startswith("/api/v1/")} == expected
-    for name in ("lineage", "dataset", "evidence"):
+    for name in ("lineage", "dataset", "evidence", "tree"):
         responses = spec["paths"][f"/api/v1/{name}"]["get"]["responses"]
         assert "application/problem+json" in responses["404"]["content"]
         assert "application/problem+json" in responses["400"]["content"]

@@ -179,7 +179,7 @@ def test_reject_takes_the_claim_out_of_the_lineage(reviewed: OxigraphStore) -> N
         (mix, "https://w3id.org/lineagekg/ns#includedFrom", base, "acme/mix uses acme/base.")]
     # counted nowhere as lineage: relation counts and derivations drop by one
     stats = Lineage(reviewed).statistics()
-    assert stats.counts["derivations"] == 4 and stats.counts["edges"] == 3
+    assert stats.counts.derivations == 4 and stats.counts.edges == 3
 
 
 def test_reject_keeps_the_edges_another_claim_of_the_graph_still_asserts(reviewed: OxigraphStore) -> None:
@@ -293,7 +293,7 @@ def test_review_command_on_a_traced_claim(tmp_path: Path, capsys: pytest.Capture
     assert main(["review", "--store", store, "reject", pending[0]["short_id"], "--by", "erin"]) == 3  # group option
     assert "already decided" in capsys.readouterr().err
     assert main(["ancestors", "sahil280114/codealpaca", "--store", store, "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["ancestors"] == []
+    assert json.loads(capsys.readouterr().out)["items"] == []
     with open_store(tmp_path / "store") as st:
         rows = sparql(st, """SELECT ?who ?note WHERE { ?d a lk:ReviewDecision ; lk:reviewedClaim $edge ;
             prov:wasAssociatedWith/rdfs:label ?who ; rdfs:comment ?note }""", edge=pending[0]["edge"])

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lineagekg.analyses import Lineage
+from lineagekg.analyses import Lineage, TreeNode
 from lineagekg.cli import main
-from lineagekg.cli.reporting import TreeNode, lineage_tree
 from lineagekg.errors import UnknownDatasetError
 
 LINEAGE = Path(__file__).parent / "data" / "lineage"
@@ -19,9 +18,13 @@ LINEAGE = Path(__file__).parent / "data" / "lineage"
 def shape(node: TreeNode) -> tuple:
     """A tree as nested tuples: (id, relations, marks, children). Breadth-first: a dataset is
     expanded where it is nearest the top, and marked ``seen`` where it comes again."""
-    marks = tuple(m for m, on in (("benchmark", node.benchmark), ("root", node.root),
+    marks = tuple(m for m, on in (("benchmark", node.is_benchmark), ("root", node.is_root),
                                   ("seen", node.seen_above), ("more", node.truncated)) if on)
     return (node.id, tuple(node.relations), marks, tuple(shape(c) for c in node.children))
+
+
+def lineage_tree(lineage: Lineage, dataset: str, *, depth: int | None = None, down: bool = False) -> TreeNode:
+    return lineage.tree(dataset, direction="down" if down else "up", depth=depth).tree
 
 
 def test_upstream_tree_of_math_mix(small: Lineage) -> None:
@@ -97,7 +100,7 @@ def test_tree_command_text_and_json(store_dir: str, capsys: pytest.CaptureFixtur
     trees = json.loads(capsys.readouterr().out)["trees"]
     assert [(t["dataset"], [c["id"] for c in t["tree"]["children"]]) for t in trees] == [
         ("openai/gsm8k", []), ("vicgalle/alpaca-gpt4", ["tatsu-lab/alpaca"])]
-    assert trees[0]["tree"]["benchmark"] and trees[0]["tree"]["root"]
+    assert trees[0]["tree"]["is_benchmark"] and trees[0]["tree"]["is_root"]
 
     assert main(["tree", "example/math-mix", "--depth", "0", "--store", store_dir]) == 2   # usage
     assert main(["tree", "no/such", "--store", store_dir]) == 3

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lineagekg.errors import (
@@ -24,10 +25,32 @@ from lineagekg.errors import (
     UnknownDatasetError,
 )
 
-__all__ = ["PROBLEM_JSON", "GatewayError", "install_problem_handlers", "problem", "status_of"]
+__all__ = ["PROBLEM_JSON", "GatewayError", "Problem", "install_problem_handlers", "problem", "problem_responses",
+           "status_of"]
 
 PROBLEM_JSON = "application/problem+json"
 _TYPE_BASE = "https://w3id.org/lineagekg/problems/"
+
+
+class Problem(BaseModel):
+    """An error as RFC 9457 problem JSON (the OpenAPI document's schema for it)."""
+
+    type: str = Field(description="IRI naming the kind of problem")
+    title: str = Field(description="The HTTP status in words")
+    status: int = Field(description="The HTTP status code")
+    detail: str = Field(description="What went wrong, and where")
+    hint: str | None = Field(None, description="What to do next (close dataset names, for instance)")
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI entries for the problem JSON answers of a route (400 and other 4xx always)."""
+    words = {400: "A parameter is missing or invalid", 404: "No such dataset in the store",
+             503: "The store cannot be read"}
+    schema = {"content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}}}
+    found: dict[int | str, dict[str, object]] = {
+        s: {"description": words[s], **schema} for s in sorted({400, 503, *statuses})}
+    found["4XX"] = {"description": "Another client error (method not allowed, not acceptable)", **schema}
+    return found
 
 
 class GatewayError(LineageKGError):

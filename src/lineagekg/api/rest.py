@@ -19,13 +19,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.routing import APIRoute
 
-from lineagekg.analyses import EXPORT_MEDIA_TYPES, MAX_LINEAGE_DEPTH, Lineage, Related
-from lineagekg.api import rest_models as m
+from lineagekg.analyses import MAX_LINEAGE_DEPTH, answers
+from lineagekg.analyses import models as m
 from lineagekg.api.admission import client_of
 from lineagekg.api.analysis_workers import analysis_pool_of, run_analysis
 from lineagekg.api.deps import AnswerCacheDep, LineageDep, limiter_of
+from lineagekg.api.problems import problem_responses
+from lineagekg.interop import prov_documents
 from lineagekg.iris import slug
-from lineagekg.queries import library
 
 __all__ = ["router"]
 
@@ -71,14 +72,16 @@ ExportFormat = Annotated[Literal["turtle", "jsonld", "provn", "provjson", "provx
 Direction = Annotated[Literal["up", "down", "both"], Query(
     description="Ancestors (up), descendants (down) or both")]
 
-_WITH_404 = m.problem_responses(404)
-_NO_404 = m.problem_responses()
+_WITH_404 = problem_responses(404)
+_NO_404 = problem_responses()
+EXPORT_MEDIA_TYPES = {"turtle": "text/turtle", "jsonld": "application/ld+json", **prov_documents.MEDIA_TYPES}
 
 
 # --- datasets --------------------------------------------------------------------------------
+# Each JSON route returns the answer of one registered analysis (``analyses.answers``), as
+# ``lineagekg <command> --format json`` prints it.
 
-@router.get("/datasets", tags=["datasets"], response_model=m.DatasetPage, responses=_NO_404,
-            summary="Search datasets by name")
+@router.get("/datasets", tags=["datasets"], responses=_NO_404, summary="Search datasets by name")
 def search(lineage: LineageDep,
            q: Annotated[str, Query(max_length=500, examples=["gsm8k"], description=(
                "Part of an identifier, label or alias, case-insensitive; exact matches come first, "
@@ -86,53 +89,35 @@ def search(lineage: LineageDep,
            limit: Annotated[int, Query(ge=1, le=500, description="Page size")] = 20,
            offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")] = 0,
            ) -> m.DatasetPage:
-    found, total = lineage.search(q, limit=limit, offset=offset)
-    return m.DatasetPage(items=[m.item(r) for r in found], total=total, limit=limit, offset=offset)
+    return answers.datasets(lineage, q, limit=limit, offset=offset)
 
 
-@router.get("/dataset", tags=["datasets"], response_model=m.DatasetAnswer, responses=_WITH_404,
+@router.get("/dataset", tags=["datasets"], responses=_WITH_404,
             summary="One dataset: metadata, direct sources and children")
-def dataset(lineage: LineageDep, identifier: DatasetId) -> m.DatasetAnswer:
-    found = lineage.describe(identifier)
-    md = found.metadata
-    metadata = m.DatasetMetadata(
-        domains=list(md.domains), origin=md.origin, year=md.year, hub_year=md.hub_year,
-        paper_year=md.paper_year, license=md.license, summary=md.summary, paper_url=md.paper_url,
-        aliases=list(md.aliases), data_type=md.data_type, downloads=md.downloads,
-        exists_on_hub=md.exists_on_hub, hub_id=md.hub_id, is_terminal=md.is_terminal,
-        terminal_note=md.terminal_note, split_of=md.split_of, split_name=md.split_name,
-        splits=list(md.splits), same_as=list(md.same_as), types=list(md.types), graphs=list(md.graphs))
-    detail = m.DatasetDetail(**m.item(found.dataset).model_dump(), metadata=metadata)
-    return m.DatasetAnswer(dataset=detail, sources=[m.link_item(x) for x in found.sources],
-                           children=[m.link_item(x) for x in found.children])
+def dataset(lineage: LineageDep, identifier: DatasetId) -> m.DatasetDescription:
+    return answers.dataset(lineage, identifier)
 
 
 # --- lineage analyses ------------------------------------------------------------------------
 
-def _related(lineage: Lineage, identifier: str, found: list[Related]) -> m.RelatedAnswer:
-    return m.RelatedAnswer(dataset=m.item(lineage.ref(lineage.resolve(identifier)), 0),
-                           items=[m.related_item(lineage.ref(r.iri), r) for r in found])
-
-
-@router.get("/ancestors", tags=["lineage"], response_model=m.RelatedAnswer, responses=_WITH_404,
+@router.get("/ancestors", tags=["lineage"], responses=_WITH_404,
             summary="Every dataset it derives from, nearest first")
 def ancestors(lineage: LineageDep, identifier: DatasetId) -> m.RelatedAnswer:
-    return _related(lineage, identifier, lineage.ancestors(identifier))
+    return answers.ancestors(lineage, identifier)
 
 
-@router.get("/descendants", tags=["lineage"], response_model=m.RelatedAnswer, responses=_WITH_404,
+@router.get("/descendants", tags=["lineage"], responses=_WITH_404,
             summary="Every dataset derived from it, nearest first")
 def descendants(lineage: LineageDep, identifier: DatasetId) -> m.RelatedAnswer:
-    return _related(lineage, identifier, lineage.descendants(identifier))
+    return answers.descendants(lineage, identifier)
 
 
-@router.get("/roots", tags=["lineage"], response_model=m.RelatedAnswer, responses=_WITH_404,
-            summary="Its upstream roots and why each is terminal")
+@router.get("/roots", tags=["lineage"], responses=_WITH_404, summary="Its upstream roots and why each is terminal")
 def roots(lineage: LineageDep, identifier: DatasetId) -> m.RelatedAnswer:
-    return _related(lineage, identifier, lineage.roots(identifier))
+    return answers.roots(lineage, identifier)
 
 
-@router.get("/lineage", tags=["lineage"], response_model=m.LineageGraph, responses=_WITH_404,
+@router.get("/lineage", tags=["lineage"], responses=_WITH_404,
             summary="The lineage around a dataset, as a graph to draw")
 def lineage_graph(
         lineage: LineageDep, identifier: DatasetId, direction: Direction = "both",
@@ -140,14 +125,20 @@ def lineage_graph(
         max_nodes: Annotated[int, Query(ge=1, le=2000, description=(
             "At most this many datasets, nearest first; `truncated` says when more were within the depth"))] = 300,
         ) -> m.LineageGraph:
-    found = lineage.neighbourhood(identifier, direction=direction, depth=depth, max_nodes=max_nodes)
-    return m.LineageGraph(focus=m.item(found.focus, 0), direction=direction, depth=depth, max_nodes=max_nodes,
-                          nodes=[m.lineage_node(n) for n in found.nodes],
-                          edges=[m.lineage_edge(e) for e in found.edges],
-                          truncated=found.truncated, hidden=found.hidden)
+    return answers.lineage_graph(lineage, identifier, direction=direction, depth=depth, max_nodes=max_nodes)
 
 
-@router.get("/path", tags=["lineage"], response_model=m.PathAnswer, responses=_WITH_404,
+@router.get("/tree", tags=["lineage"], responses=_WITH_404,
+            summary="A dataset's lineage as a tree: its sources, or what derives from it")
+def tree(lineage: LineageDep, identifier: DatasetId,
+         direction: Annotated[Literal["up", "down"], Query(
+             description="Its sources (up) or the datasets derived from it (down)")] = "up",
+         depth: Annotated[int | None, Query(ge=1, le=1000, description="Levels to show (default: all)")] = None,
+         ) -> m.TreeAnswer:
+    return answers.tree(lineage, identifier, direction=direction, depth=depth)
+
+
+@router.get("/path", tags=["lineage"], responses=_WITH_404,
             summary="A shortest lineage path between two datasets, in whichever direction exists")
 def path(lineage: LineageDep,
          from_: Annotated[str, Query(alias="from", min_length=1, max_length=2048, examples=["example/math-mix"],
@@ -155,81 +146,54 @@ def path(lineage: LineageDep,
          to: Annotated[str, Query(min_length=1, max_length=2048, examples=["openai/gsm8k"],
                                   description="Another dataset (id, alias or IRI)")],
          ) -> m.PathAnswer:
-    found = lineage.path(from_, to)
-    if found is None:
-        return m.PathAnswer(found=False, direction=None, nodes=[], relations=[], datasets=[])
-    direction, witness = found
-    return m.PathAnswer(found=True, direction=direction,  # type: ignore[arg-type]
-                        nodes=list(witness.nodes), relations=list(witness.relations),
-                        datasets=[m.item(lineage.ref_of(n), i) for i, n in enumerate(witness.nodes)])
+    return answers.path(lineage, from_, to)
 
 
-@router.get("/shared-roots", tags=["lineage"], response_model=m.SharedRootsAnswer, responses=_WITH_404,
-            summary="The roots every one of the datasets has")
+@router.get("/shared-roots", tags=["lineage"], responses=_WITH_404, summary="The roots every one of the datasets has")
 def shared_roots(lineage: LineageDep,
                  identifiers: Annotated[list[str], Query(
                      alias="id", min_length=2, max_length=20, examples=[["example/math-mix", "vicgalle/alpaca-gpt4"]],
                      description="Two or more datasets (repeat the parameter)")],
                  ) -> m.SharedRootsAnswer:
-    found = lineage.shared_roots(identifiers)
-    return m.SharedRootsAnswer(datasets=[m.item(lineage.ref(lineage.resolve(i))) for i in identifiers],
-                               items=[m.related_item(lineage.ref(r.iri), r) for r in found])
+    return answers.shared_roots(lineage, identifiers)
 
 
-@router.get("/contamination", tags=["lineage"], response_model=m.ContaminationAnswer, responses=_WITH_404,
+@router.get("/contamination", tags=["lineage"], responses=_WITH_404,
             summary="Every dataset that reaches a benchmark, with a shortest witness path")
 def contamination(lineage: LineageDep, identifier: DatasetId) -> m.ContaminationAnswer:
-    hits = lineage.contamination(identifier)
-    return m.ContaminationAnswer(
-        benchmark=m.item(lineage.ref(lineage.resolve(identifier)), 0),
-        hits=[m.ContaminationHitItem(dataset=m.item(lineage.ref_of(h.dataset), h.path.length),
-                                     distance=h.path.length, reached=h.reached,
-                                     path=m.WitnessPathItem(nodes=list(h.path.nodes),
-                                                            relations=list(h.path.relations)))
-              for h in hits])
+    return answers.contamination(lineage, identifier)
 
 
-@router.get("/redundancy", tags=["lineage"], response_model=m.RedundancyAnswer, responses=_NO_404,
+@router.get("/redundancy", tags=["lineage"], responses=_NO_404,
             summary="Implicit intersections: a dataset built from X and from something derived from X")
 def redundancy(lineage: LineageDep,
                limit: Annotated[int, Query(ge=1, le=100_000, description="At most this many items")] = 1000,
                ) -> m.RedundancyAnswer:
-    hits = lineage.redundancy()
-    items = [m.RedundancyItem(dataset=m.item(lineage.ref_of(h.dataset)), upstream=m.item(lineage.ref_of(h.upstream)),
-                              via=m.item(lineage.ref_of(h.via)), upstream_relation=h.upstream_relation,
-                              via_relation=h.via_relation) for h in hits[:limit]]
-    return m.RedundancyAnswer(items=items, total=len(hits))
+    return answers.redundancy(lineage, limit=limit)
 
 
-@router.get("/structure", tags=["lineage"], response_model=m.StructureAnswer, responses=_NO_404,
+@router.get("/structure", tags=["lineage"], responses=_NO_404,
             summary="Per domain: datasets, average depth, in- and out-degree, share of leaves")
 def structure(lineage: LineageDep) -> m.StructureAnswer:
-    return m.StructureAnswer(items=[m.DomainItem(domain=d.domain, nodes=d.nodes, avg_depth=d.avg_depth,
-                                                 avg_in_degree=d.avg_in_degree, avg_out_degree=d.avg_out_degree,
-                                                 leaf_share=d.leaf_share) for d in lineage.structure()])
+    return answers.structure(lineage)
 
 
-@router.get("/stats", tags=["lineage"], response_model=m.StatsAnswer, responses=_NO_404,
-            summary="Size of the lineage graph")
-def stats(lineage: LineageDep) -> m.StatsAnswer:
-    st = lineage.statistics()
-    return m.StatsAnswer(counts=m.StatsCounts(**st.counts), relations=st.relations,
-                         terminal_reasons=st.terminal_reasons, graphs=st.graphs)
+@router.get("/stats", tags=["lineage"], responses=_NO_404, summary="Size of the lineage graph")
+def stats(lineage: LineageDep) -> m.Statistics:
+    return answers.stats(lineage)
 
 
 # --- evidence and export ---------------------------------------------------------------------
 
-@router.get("/evidence", tags=["evidence"], response_model=m.EvidenceAnswer, responses=_WITH_404,
+@router.get("/evidence", tags=["evidence"], responses=_WITH_404,
             summary="Who said that target derives from source: quote, document, agent, model, review")
 def evidence(lineage: LineageDep,
              target: Annotated[str, Query(min_length=1, max_length=2048, examples=["meta-math/MetaMathQA"],
                                           description="The derived dataset (id, alias or IRI)")],
              source: Annotated[str, Query(min_length=1, max_length=2048, examples=["openai/gsm8k"],
                                           description="The dataset it derives from (id, alias or IRI)")],
-             ) -> m.EvidenceAnswer:
-    found = lineage.evidence(target, source)
-    return m.EvidenceAnswer(target=m.item(found.target), source=m.item(found.source),
-                            items=[m.evidence_item(e) for e in found.items])
+             ) -> m.EvidenceReport:
+    return answers.evidence(lineage, target, source)
 
 
 @router.get("/export", tags=["export"], response_class=Response,
@@ -294,12 +258,7 @@ def croissant(lineage: LineageDep, identifier: DatasetId) -> Response:
 
 # --- the query library -----------------------------------------------------------------------
 
-@router.get("/queries", tags=["queries"], response_model=m.QueriesAnswer, responses=_NO_404,
+@router.get("/queries", tags=["queries"], responses=_NO_404,
             summary="The library's SPARQL queries (the SPARQL editor's examples)")
 def queries() -> m.QueriesAnswer:
-    return m.QueriesAnswer(items=[
-        m.QueryItem(name=q.name, kind=q.kind, summary=q.summary,
-                    params={p.name: m.QueryParam(type=p.type, required=p.required, description=p.description)
-                            for p in q.params},
-                    returns=list(q.returns), text=q.text)
-        for q in sorted(library(), key=lambda q: q.name)])
+    return answers.queries()

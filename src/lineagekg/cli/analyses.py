@@ -1,5 +1,6 @@
 """The lineage questions: ``ancestors``, ``descendants``, ``roots``, ``shared-roots``, ``path``,
-``contamination``, ``redundancy``, ``structure``, ``stats`` (each a thin layer over ``Lineage``)."""
+``contamination``, ``redundancy``, ``structure``, ``stats``: each prints, with ``--format json``, the
+answer the REST API gives for it (``analyses.answers``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lineagekg.analyses import Lineage
+from lineagekg.analyses import Lineage, answers
 from lineagekg.cli import render as out
 from lineagekg.cli.app import EXIT_NEGATIVE, EXIT_OK, Format, FormatOpt, IdArg, StoreOpt, app, command_store
 
@@ -17,37 +18,38 @@ def ancestors(dataset: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.ta
               tree: Annotated[bool, typer.Option(help="Show the lineage as a tree.")] = True) -> int:
     """Every dataset DATASET was derived from, directly or transitively."""
     lineage = Lineage(command_store(store))
-    found = lineage.ancestors(dataset)
+    found = answers.ancestors(lineage, dataset)
     if fmt is Format.json:
-        out.emit_json({"dataset": dataset, "ancestors": [a.id for a in found],
-                       "details": found})
+        out.emit_answer(found)
         return EXIT_OK
     if tree:
-        out.lineage_tree(dataset, lineage.upstream_edges(dataset))
-    out.related_table(out.line(f"{len(found)} ancestor(s) of ", out.name(dataset)), found, extra="root")
+        out.lineage_tree(answers.tree(lineage, dataset, depth=6))
+    out.related_table(out.line(f"{len(found.items)} ancestor(s) of ", out.name(found.dataset.id)), found.items,
+                      extra="root")
     return EXIT_OK
 
 
 @app.command()
 def descendants(dataset: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
     """Every dataset derived from DATASET, directly or transitively."""
-    found = Lineage(command_store(store)).descendants(dataset)
+    found = answers.descendants(Lineage(command_store(store)), dataset)
     if fmt is Format.json:
-        out.emit_json({"dataset": dataset, "descendants": [d.id for d in found], "details": found})
+        out.emit_answer(found)
         return EXIT_OK
-    out.related_table(out.line(f"{len(found)} descendant(s) of ", out.name(dataset)), found, extra="leaf")
+    out.related_table(out.line(f"{len(found.items)} descendant(s) of ", out.name(found.dataset.id)), found.items,
+                      extra="leaf")
     return EXIT_OK
 
 
 @app.command()
 def roots(dataset: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
     """The upstream roots of DATASET (datasets with no known source), with why each is terminal."""
-    found = Lineage(command_store(store)).roots(dataset)
+    found = answers.roots(Lineage(command_store(store)), dataset)
     if fmt is Format.json:
-        out.emit_json({"dataset": dataset, "roots": [r.id for r in found], "details": found})
+        out.emit_answer(found)
         return EXIT_OK
-    out.table(out.line(f"{len(found)} root(s) of ", out.name(dataset)), ["root", "terminal reason"],
-              [[out.name(r.id), r.terminal_reason or r.terminal_note or ""] for r in found])
+    out.table(out.line(f"{len(found.items)} root(s) of ", out.name(found.dataset.id)), ["root", "terminal reason"],
+              [[out.name(r.id), r.terminal_reason or r.terminal_note or ""] for r in found.items])
     return EXIT_OK
 
 
@@ -55,13 +57,13 @@ def roots(dataset: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table)
 def shared_roots(datasets: Annotated[list[str], typer.Argument(help="Two or more dataset ids.")],
                  store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
     """Roots that all of the given datasets share."""
-    found = Lineage(command_store(store)).shared_roots(datasets)
+    found = answers.shared_roots(Lineage(command_store(store)), datasets)
     if fmt is Format.json:
-        out.emit_json({"datasets": datasets, "shared_roots": [r.id for r in found], "details": found})
+        out.emit_answer(found)
         return EXIT_OK
-    shared_by = [part for i, d in enumerate(datasets) for part in ((", ",) if i else ()) + (out.name(d),)]
-    out.table(out.line(f"{len(found)} root(s) shared by ", *shared_by), ["root", "terminal reason"],
-              [[out.name(r.id), r.terminal_reason or ""] for r in found])
+    shared_by = [part for i, d in enumerate(found.datasets) for part in ((", ",) if i else ()) + (out.name(d.id),)]
+    out.table(out.line(f"{len(found.items)} root(s) shared by ", *shared_by), ["root", "terminal reason"],
+              [[out.name(r.id), r.terminal_reason or ""] for r in found.items])
     return EXIT_OK
 
 
@@ -69,20 +71,16 @@ def shared_roots(datasets: Annotated[list[str], typer.Argument(help="Two or more
 def path(source: Annotated[str, typer.Argument(metavar="FROM")], target: Annotated[str, typer.Argument(metavar="TO")],
          store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
     """A shortest lineage path between two datasets (exit 1 when they are not related)."""
-    found = Lineage(command_store(store)).path(source, target)
+    found = answers.path(Lineage(command_store(store)), source, target)
     if fmt is Format.json:
-        out.emit_json({"from": source, "to": target,
-                       "direction": found[0] if found else None,
-                       "path": list(found[1].nodes) if found else None,
-                       "relations": list(found[1].relations) if found else None})
-    elif found is None:
+        out.emit_answer(found)
+    elif not found.found:
         out.say("no lineage path between ", out.name(source), " and ", out.name(target))
     else:
-        direction, witness = found
-        what = "derives from" if direction == "upstream" else "is an ancestor of"
-        out.say(out.name(source), f" {what} ", out.name(target), f" in {witness.length} hop(s):")
-        out.say("  ", out.path_text(witness.nodes, witness.relations))
-    return EXIT_OK if found else EXIT_NEGATIVE
+        what = "derives from" if found.direction == "upstream" else "is an ancestor of"
+        out.say(out.name(source), f" {what} ", out.name(target), f" in {len(found.relations)} hop(s):")
+        out.say("  ", out.path_text(found.nodes, found.relations))
+    return EXIT_OK if found.found else EXIT_NEGATIVE
 
 
 @app.command()
@@ -102,52 +100,52 @@ def contamination(
 
         return verify_contamination(benchmark, store, fmt, threshold=threshold, ngram=ngram,
                                     num_perm=num_perm, write=write)
-    hits = Lineage(command_store(store)).contamination(benchmark)
+    found = answers.contamination(Lineage(command_store(store)), benchmark)
     if fmt is Format.json:
-        out.emit_json({"benchmark": benchmark, "datasets": [h.dataset for h in hits],
-                       "hits": [{"dataset": h.dataset, "reached": h.reached, "hops": h.path.length,
-                                 "path": list(h.path.nodes), "relations": list(h.path.relations)}
-                                for h in hits]})
+        out.emit_answer(found)
         return EXIT_OK
-    out.table(out.line(f"{len(hits)} dataset(s) reach ", out.name(benchmark)), ["dataset", "hops", "witness path"],
-              [[out.name(h.dataset), h.path.length, out.path_text(h.path.nodes, h.path.relations)] for h in hits])
+    out.table(out.line(f"{len(found.hits)} dataset(s) reach ", out.name(found.benchmark.id)),
+              ["dataset", "hops", "witness path"],
+              [[out.name(h.dataset.id), h.distance, out.path_text(h.path.nodes, h.path.relations)]
+               for h in found.hits])
     return EXIT_OK
 
 
 @app.command()
-def redundancy(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
+def redundancy(store: StoreOpt = None, fmt: FormatOpt = Format.table,
+               limit: Annotated[int, typer.Option(help="At most this many items.")] = 1000) -> int:
     """Implicit intersections: datasets built from X and from something already derived from X."""
-    hits = Lineage(command_store(store)).redundancy()
+    found = answers.redundancy(Lineage(command_store(store)), limit=limit)
     if fmt is Format.json:
-        out.emit_json({"hits": hits})
+        out.emit_answer(found)
         return EXIT_OK
-    out.table(f"{len(hits)} implicit intersection(s)", ["dataset", "takes", "and again via"],
-              [[out.name(h.dataset), out.line(out.name(h.upstream), f" ({h.upstream_relation})"),
-                out.line(out.name(h.via), f" ({h.via_relation})")] for h in hits])
+    out.table(f"{found.total} implicit intersection(s)", ["dataset", "takes", "and again via"],
+              [[out.name(h.dataset.id), out.line(out.name(h.upstream.id), f" ({h.upstream_relation})"),
+                out.line(out.name(h.via.id), f" ({h.via_relation})")] for h in found.items])
     return EXIT_OK
 
 
 @app.command()
 def structure(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
     """Per domain: nodes, average depth, in-degree, out-degree and leaf share (the paper's Table 1)."""
-    rows = Lineage(command_store(store)).structure()
+    found = answers.structure(Lineage(command_store(store)))
     if fmt is Format.json:
-        out.emit_json({"domains": rows})
+        out.emit_answer(found)
         return EXIT_OK
     out.table("Domain structure", ["domain", "nodes", "avg depth", "in-degree", "out-degree", "leaf %"],
               [[r.domain, r.nodes, f"{r.avg_depth:.2f}", f"{r.avg_in_degree:.2f}",
-                f"{r.avg_out_degree:.2f}", f"{r.leaf_share:.2f}"] for r in rows])
+                f"{r.avg_out_degree:.2f}", f"{r.leaf_share:.2f}"] for r in found.items])
     return EXIT_OK
 
 
 @app.command()
 def stats(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
     """Size of the lineage graph: datasets, edges, derivations by relation, terminal reasons, graphs."""
-    st = Lineage(command_store(store)).statistics()
+    st = answers.stats(Lineage(command_store(store)))
     if fmt is Format.json:
-        out.emit_json(st)
+        out.emit_answer(st)
         return EXIT_OK
-    out.table("Lineage graph", ["what", "count"], [[k, v] for k, v in st.counts.items()])
+    out.table("Lineage graph", ["what", "count"], [[k, v] for k, v in st.counts.model_dump().items()])
     out.table("Derivations by relation", ["relation", "count"], [[k, v] for k, v in st.relations.items()])
     if st.terminal_reasons:
         out.table("Terminal datasets by reason", ["reason", "count"],

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from lineagekg.analyses import Lineage
+from lineagekg.analyses import Lineage, answers
 from lineagekg.cli import render as out
-from lineagekg.cli.app import EXIT_NEGATIVE, EXIT_OK, StoreOpt, app, command_store
+from lineagekg.cli.app import EXIT_NEGATIVE, EXIT_OK, Format, StoreOpt, app, command_store
 from lineagekg.errors import InputError, QueryParameterError
 from lineagekg.queries import SPARQLQuery, library
 
@@ -36,13 +36,17 @@ def query(
     results: Annotated[str, typer.Option(
         "--results", help="SELECT: table, json, csv, tsv, xml. CONSTRUCT: turtle, ntriples.")] = "table",
     list_queries: Annotated[bool, typer.Option("--list", help="List the library's queries.")] = False,
-    store: StoreOpt = None,
+    store: StoreOpt = None, list_format: Annotated[Format, typer.Option(
+        "--format", "-f", help="--list: table for people, json for scripts (as GET /api/v1/queries).")] = Format.table,
 ) -> int:
     """Run a SPARQL query of the library or from a file, parameters bound (never spliced).
 
     Caution: a query from a file may use SERVICE, which reaches the network.
     """
     if list_queries or not name_or_file:
+        if list_format is Format.json:
+            out.emit_answer(answers.queries())
+            return EXIT_OK
         out.table("SPARQL library", ["name", "parameters", "summary"],
                   [[q.name, ", ".join(p.name for p in q.params), q.summary] for q in library()])
         return EXIT_OK

@@ -15,8 +15,9 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, Union
+from typing import Any
 
+from pydantic import BaseModel
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -24,13 +25,13 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from lineagekg.analyses import Edge, Related
+from lineagekg.analyses import Answer, DatasetRef, TreeAnswer, TreeNode
 from lineagekg.cli.terminal_text import hidden_characters, lookalike, visible
 
 stdout = Console(soft_wrap=True, highlight=False)
 stderr = Console(stderr=True, soft_wrap=True, highlight=False)
 
-Part = Union[Text, str, tuple[Any, str]]
+Part = Text | str | tuple[Any, str]
 
 
 def text(value: Any, style: str = "") -> Text:
@@ -104,6 +105,8 @@ _JSON_UNSAFE = re.compile("[\u0080-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-
 
 
 def as_jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {k: as_jsonable(v) for k, v in dataclasses.asdict(value).items()}
     if isinstance(value, dict):
@@ -120,6 +123,11 @@ def emit_json(value: Any) -> None:
     sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped) + "\n")
 
 
+def emit_answer(answer: Answer) -> None:
+    """An analysis's answer as JSON on stdout: what the REST API answers for it, field for field."""
+    emit_json(answer.model_dump(mode="json"))
+
+
 def table(title: Any, columns: list[str], rows: list[list[Any]]) -> Table:
     """Print a table; cells that are not ``Text`` already are free text."""
     t = Table(title=title if isinstance(title, Text) else text(title), title_justify="left", show_lines=False)
@@ -131,7 +139,7 @@ def table(title: Any, columns: list[str], rows: list[list[Any]]) -> Table:
     return t
 
 
-def related_table(title: Any, items: list[Related], *, extra: str | None = None) -> None:
+def related_table(title: Any, items: list[DatasetRef], *, extra: str | None = None) -> None:
     columns = ["dataset", "hops"] + ([extra] if extra else [])
     rows = []
     for it in items:
@@ -144,29 +152,43 @@ def related_table(title: Any, items: list[Related], *, extra: str | None = None)
     table(title, columns, rows)
 
 
-def lineage_tree(root: str, edges: list[Edge], *, max_depth: int = 6) -> None:
-    """Print the upstream lineage of ``root`` as a tree (a node seen twice is marked, not repeated)."""
-    sources: dict[str, list[Edge]] = {}
-    for e in edges:
-        sources.setdefault(e.target, []).append(e)
-    tree = Tree(name(root, "bold"))
-    seen: set[str] = {root}
+def _tree_label(n: TreeNode, *, down: bool) -> Text:
+    parts: list[Part] = []
+    if n.relations:
+        parts += [(", ".join(n.relations), "dim"), " ", name(n.id)]
+    else:
+        parts.append(name(n.id, "bold"))
+    if n.is_benchmark:
+        parts += ["  ", ("benchmark", "bold magenta")]
+    if n.is_root and not n.seen_above:
+        parts += [" " if n.is_benchmark else "  ", ("root", "green")]
+        if n.terminal_reason:
+            parts += [" ", (f"({n.terminal_reason})", "dim")]
+    if n.seen_above:
+        parts.append((" (see above)", "dim"))
+    if n.truncated:
+        parts.append((f" ... (more {'below' if down else 'upstream'}; raise --depth)", "dim"))
+    return line(*parts)
 
-    def grow(node: str, branch: Tree, depth: int) -> None:
-        for e in sorted(sources.get(node, []), key=lambda x: x.source):
-            label = line((e.relation or "derived", "dim"), " ", name(e.source))
-            if e.source in seen:
-                branch.add(label.append(" (see above)", style="dim"))
-                continue
-            seen.add(e.source)
-            child = branch.add(label)
-            if depth < max_depth:
-                grow(e.source, child, depth + 1)
-            elif sources.get(e.source):
-                child.add(Text("...", style="dim"))
 
-    grow(root, tree, 1)
-    stdout.print(tree)
+def _branches(n: TreeNode) -> int:
+    return len(n.children) + sum(_branches(c) for c in n.children if not c.seen_above)
+
+
+def lineage_tree(answer: TreeAnswer) -> None:
+    """Print a lineage tree (the one tree printer): a relation on each branch, roots and
+    benchmarks marked, a dataset reached again marked rather than repeated, then a count."""
+    down = answer.direction == "down"
+
+    def grow(branch: Tree, n: TreeNode) -> None:
+        for child in n.children:
+            grow(branch.add(_tree_label(child, down=down)), child)
+
+    shown = Tree(_tree_label(answer.tree, down=down))
+    grow(shown, answer.tree)
+    stdout.print(shown)
+    what = "derived dataset(s)" if down else "source(s)"
+    say((f"{_branches(answer.tree)} branch(es); {what} of ", "dim"), name(answer.tree.id, "dim"))
 
 
 def path_text(nodes: tuple[str, ...], relations: tuple[str | None, ...]) -> Text:

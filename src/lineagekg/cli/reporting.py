@@ -1,107 +1,16 @@
-"""``lineagekg tree``: a dataset's lineage as an indented tree (upstream, or ``--down``stream),
-each branch labelled with its relation, roots and benchmarks marked."""
+"""Commands that show one dataset or find one: ``tree``, ``lineage``, ``dataset``, ``evidence``
+and ``datasets``. Each prints, with ``--format json``, the answer the REST API gives for it."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
-from rich.text import Text
-from rich.tree import Tree
 
-from lineagekg.analyses import Lineage
+from lineagekg.analyses import Lineage, answers
 from lineagekg.cli import render as out
-from lineagekg.cli.app import EXIT_OK, Format, FormatOpt, StoreOpt, app, command_store
+from lineagekg.cli.app import EXIT_OK, Format, FormatOpt, IdArg, StoreOpt, app, command_store
 from lineagekg.errors import QueryParameterError
-from lineagekg.queries import library
-
-
-@dataclass
-class TreeNode:
-    """One dataset in a lineage tree; ``relations`` name the branch from its parent."""
-
-    id: str
-    relations: list[str] = field(default_factory=list)
-    benchmark: bool = False
-    root: bool = False                  # no known source
-    terminal_reason: str | None = None
-    seen_above: bool = False            # reached again: its subtree is printed once, above
-    truncated: bool = False             # it has more lineage below the depth limit
-    children: list[TreeNode] = field(default_factory=list)
-
-
-def lineage_tree(lineage: Lineage, dataset: str, *, depth: int | None = None, down: bool = False) -> TreeNode:
-    """The tree of ``dataset``'s sources (or, ``down``, of what derives from it), ``depth`` levels
-    deep (all when None). A dataset reached twice is marked ``seen_above`` and not expanded again;
-    two relations between the same pair are one branch."""
-    iri = lineage.resolve(dataset)
-    query = "downstream-edges" if down else "upstream-edges"
-    rows = lineage.store.select(library().get(query), dataset=iri)
-    branches: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for r in rows:
-        parent, child = (r["source"], r["target"]) if down else (r["target"], r["source"])
-        rel = r["relation"]
-        branches[parent][child].add(rel.rsplit("#", 1)[-1] if rel else "derived")
-    info = {r["node"]: r for r in lineage.store.select(library().get("lineage-tree-nodes"), dataset=iri)}
-
-    def node(node_iri: str, relations: list[str]) -> TreeNode:
-        r = info.get(node_iri, {})
-        reason = r.get("terminalReason")
-        return TreeNode(id=r.get("id") or lineage.name(node_iri), relations=relations,
-                        benchmark=bool(r.get("isBenchmark")), root=bool(r.get("isRoot")),
-                        terminal_reason=reason.rsplit("#", 1)[-1] if reason else None)
-
-    top = node(iri, [])
-    seen = {iri}
-    frontier = [(iri, top)]
-    level = 0
-    while frontier and (depth is None or level < depth):      # breadth-first: nearest first
-        level += 1
-        following = []
-        for parent_iri, parent in frontier:
-            for child_iri, relations in sorted(branches.get(parent_iri, {}).items(),
-                                               key=lambda kv: lineage.name(kv[0]).lower()):
-                child = node(child_iri, sorted(relations))
-                parent.children.append(child)
-                if child_iri in seen:
-                    child.seen_above = True
-                    continue
-                seen.add(child_iri)
-                following.append((child_iri, child))
-        frontier = following
-    for child_iri, child in frontier:
-        child.truncated = bool(branches.get(child_iri))
-    return top
-
-
-def _label(n: TreeNode, *, down: bool) -> Text:
-    parts: list[out.Part] = []
-    if n.relations:
-        parts += [(", ".join(n.relations), "dim"), " ", out.name(n.id)]
-    else:
-        parts.append(out.name(n.id, "bold"))
-    if n.benchmark:
-        parts += ["  ", ("benchmark", "bold magenta")]
-    if n.root and not n.seen_above:
-        parts += [" " if n.benchmark else "  ", ("root", "green")]
-        if n.terminal_reason:
-            parts += [" ", (f"({n.terminal_reason})", "dim")]
-    if n.seen_above:
-        parts.append((" (see above)", "dim"))
-    if n.truncated:
-        parts.append((f" ... (more {'below' if down else 'upstream'}; raise --depth)", "dim"))
-    return out.line(*parts)
-
-
-def _grow(branch: Tree, n: TreeNode, *, down: bool) -> None:
-    for child in n.children:
-        _grow(branch.add(_label(child, down=down)), child, down=down)
-
-
-def _count(n: TreeNode) -> int:
-    return len(n.children) + sum(_count(c) for c in n.children if not c.seen_above)
 
 
 @app.command()
@@ -110,21 +19,107 @@ def tree(datasets: Annotated[list[str], typer.Argument(metavar="DATASET...", hel
          down: Annotated[bool, typer.Option("--down", help="Show what derives from DATASET instead of its sources.")] = False,
          store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
     """The lineage of DATASET as an indented tree: relation on each branch, roots and benchmarks
-    marked (several datasets: one tree each)."""
+    marked (several datasets: one tree each; JSON: one answer, or {"trees": [...]})."""
     if depth is not None and depth < 1:
         raise QueryParameterError("tree", "--depth", f"must be 1 or more, not {depth}")
     lineage = Lineage(command_store(store))
-    tops = [lineage_tree(lineage, d, depth=depth, down=down) for d in datasets]
+    direction: Literal["up", "down"] = "down" if down else "up"
+    found = [answers.tree(lineage, d, direction=direction, depth=depth) for d in datasets]
     if fmt is Format.json:
-        answers = [{"dataset": t.id, "direction": "down" if down else "up", "depth": depth, "tree": t} for t in tops]
-        out.emit_json(answers[0] if len(answers) == 1 else {"trees": answers})
+        if len(found) == 1:
+            out.emit_answer(found[0])
+        else:
+            out.emit_json({"trees": found})
         return EXIT_OK
-    what = "derived dataset(s)" if down else "source(s)"
-    for i, top in enumerate(tops):
+    for i, answer in enumerate(found):
         if i:
             out.stdout.print()
-        shown = Tree(_label(top, down=down))
-        _grow(shown, top, down=down)
-        out.stdout.print(shown)
-        out.say((f"{_count(top)} branch(es); {what} of ", "dim"), out.name(top.id, "dim"))
+        out.lineage_tree(answer)
+    return EXIT_OK
+
+
+@app.command("lineage")
+def lineage_view(
+    dataset: IdArg,
+    direction: Annotated[str, typer.Option(help="up (ancestors), down (descendants) or both.")] = "both",
+    depth: Annotated[int, typer.Option(help="Hops from DATASET (1 to 10).")] = 3,
+    max_nodes: Annotated[int, typer.Option("--max-nodes", help="At most this many datasets, nearest first.")] = 300,
+    store: StoreOpt = None, fmt: FormatOpt = Format.table,
+) -> int:
+    """The lineage around DATASET as the explorer draws it: the datasets up to DEPTH hops and
+    the edges between them, each with its most confident relation."""
+    if direction not in ("up", "down", "both"):
+        raise QueryParameterError("lineage", "--direction", f"{direction!r} is not up, down or both")
+    found = answers.lineage_graph(Lineage(command_store(store)), dataset, direction=direction,  # type: ignore[arg-type]
+                                  depth=depth, max_nodes=max_nodes)
+    if fmt is Format.json:
+        out.emit_answer(found)
+        return EXIT_OK
+    out.table(out.line(f"{len(found.nodes)} dataset(s) around ", out.name(found.focus.id),
+                       f" ({found.hidden} not shown{', truncated' if found.truncated else ''})"),
+              ["dataset", "side", "hops", "more"],
+              [[out.name(n.id), n.side, n.distance, "yes" if n.expandable else ""] for n in found.nodes])
+    out.table(f"{len(found.edges)} edge(s)", ["derived", "from", "relation", "conf."],
+              [[out.name(e.target), out.name(e.source), e.relation or e.kind,
+                "" if e.confidence is None else f"{e.confidence:.2f}"] for e in found.edges])
+    return EXIT_OK
+
+
+@app.command("dataset")
+def dataset_description(dataset: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
+    """One dataset: what the store says about it (from every source graph) and its direct
+    sources and children, each with its relation and confidence."""
+    found = answers.dataset(Lineage(command_store(store)), dataset)
+    if fmt is Format.json:
+        out.emit_answer(found)
+        return EXIT_OK
+    d, md = found.dataset, found.dataset.metadata
+    facts = [(key, value) for key, value in md.model_dump().items() if value not in (None, (), [])]
+    out.table(out.line(out.name(d.id, "bold"), f"  {d.iri}"), ["what", "value"],
+              [[key.replace("_", " "), ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else value]
+               for key, value in facts])
+    for title, links in (("source(s)", found.sources), ("derived dataset(s)", found.children)):
+        out.table(f"{len(links)} {title}", ["dataset", "relation", "conf.", "review"],
+                  [[out.name(x.dataset.id), x.relation or "", "" if x.confidence is None else f"{x.confidence:.2f}",
+                    x.review_status or ""] for x in links])
+    return EXIT_OK
+
+
+@app.command()
+def evidence(target: Annotated[str, typer.Argument(metavar="TARGET", help="The derived dataset (id, alias or IRI).")],
+             source: Annotated[str, typer.Argument(metavar="SOURCE", help="The dataset it derives from.")],
+             store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
+    """Who said that TARGET derives from SOURCE: every qualified derivation with its quote,
+    document, agent, model, confidence and review."""
+    found = answers.evidence(Lineage(command_store(store)), target, source)
+    if fmt is Format.json:
+        out.emit_answer(found)
+        return EXIT_OK
+    out.say(out.name(found.target.id), " <- ", out.name(found.source.id), f": {len(found.items)} derivation(s)")
+    for e in found.items:
+        conf = "" if e.confidence is None else f" {e.confidence:.2f}"
+        out.say("  ", (e.relation or "derived", "bold"), conf, f" {e.review_status or ''}", " in ", out.name(e.graph))
+        if e.quote:
+            out.say("    \u201c", out.text(e.quote), "\u201d")
+        for doc in e.documents:
+            out.say("    document: ", out.name(doc.iri))
+        if e.agent:
+            model: list[out.Part] = [" with ", out.name(e.model)] if e.model else []
+            out.say("    agent: ", out.name(e.agent.label or e.agent.iri), *model)
+    return EXIT_OK
+
+
+@app.command()
+def datasets(text: Annotated[str, typer.Argument(help="Part of an identifier, label or alias (empty: all).")] = "",
+             limit: Annotated[int, typer.Option(help="Page size.")] = 20,
+             offset: Annotated[int, typer.Option(help="Datasets to skip.")] = 0,
+             store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
+    """Datasets whose identifier, label or alias contains TEXT: exact matches first, then
+    prefixes, then the rest."""
+    found = answers.datasets(Lineage(command_store(store)), text, limit=limit, offset=offset)
+    if fmt is Format.json:
+        out.emit_answer(found)
+        return EXIT_OK
+    out.table(f"{len(found.items)} of {found.total} dataset(s)", ["dataset", "label", "benchmark"],
+              [[out.name(r.id), r.label or "", "benchmark" if r.is_benchmark else ""] for r in found.items])
     return EXIT_OK

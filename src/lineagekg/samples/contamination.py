@@ -107,8 +107,8 @@ def verify(store: OxigraphStore, benchmark: str, *, ngram: int, threshold: float
     iri = lineage.resolve(benchmark)
     whole = lineage.name(parents.get(iri, iri))       # a split given: paths to its dataset's other splits too
     reaching = lineage.contamination(whole)
-    hits = {h.dataset: h for h in reaching if h.reached in chosen or h.reached in (whole, benchmark)}
-    elsewhere = {h.dataset: h for h in reaching if h.dataset not in hits}
+    hits = {h.dataset.id: h for h in reaching if h.reached in chosen or h.reached in (whole, benchmark)}
+    elsewhere = {h.dataset.id: h for h in reaching if h.dataset.id not in hits}
     others = [i for i in sets.ids if i not in chosen]
     found: list[VerifiedSet] = []
     for n, other in enumerate(others):

@@ -1,0 +1,152 @@
+"""The base of the analyses: one store, the datasets of it as answers name them (read once per
+store version), dataset identifiers resolved to IRIs, and the lineage index for long-lived callers.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import Any
+
+from lineagekg.analyses.models import DatasetRef, WitnessPath
+from lineagekg.analyses.naming import local_name
+from lineagekg.errors import UnknownDatasetError
+from lineagekg.lineage_index import LineageIndex
+from lineagekg.queries import library
+from lineagekg.store.base import GraphStore
+
+_ABSOLUTE_IRI = re.compile(r"^(https?|urn|file):\S+$")
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A plain lineage edge as a graph walk uses it."""
+
+    target: str
+    source: str
+    relation: str | None
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    version: int | None
+    by_iri: dict[str, DatasetRef]
+    by_id: dict[str, DatasetRef]
+    names: dict[str, str]
+
+
+class Catalogue:
+    """The store the analyses read, and how they name its datasets."""
+
+    def __init__(self, store: GraphStore, *, index: bool = False) -> None:
+        """``index``: answer closure questions from an in-memory index of the lineage graph
+        (``LineageIndex``, read once per store version) rather than one SPARQL query each; for
+        long-lived callers such as the gateway, where the index is read once and used often."""
+        self.store = store
+        self._use_index = index
+        self._lock = threading.Lock()
+        self._catalog: _Catalog | None = None
+        self._index: LineageIndex | None = None
+
+    def _store_version(self) -> int | None:
+        """The store's write counter (``generation``, bumped by every write through the store);
+        None when the store has none (then nothing is cached)."""
+        generation = getattr(self.store, "generation", None)
+        return generation if isinstance(generation, int) else None
+
+    def index(self) -> LineageIndex:
+        """The lineage index of the store as it stands (rebuilt after a write)."""
+        with self._lock:
+            version = self._store_version()
+            if self._index is None or version is None or self._index.version != version:
+                self._index = LineageIndex(self.store, version)
+            return self._index
+
+    def _current_catalog(self) -> _Catalog:
+        """Every dataset as answers show it, read once per store version (a long-running gateway
+        asks for names on every request; a write to the store makes it read again); with the
+        index, made from what it read (``LineageIndex.catalog``)."""
+        index = self.index() if self._use_index else None
+        with self._lock:
+            version = self._store_version() if index is None else index.version
+            if self._catalog is None or version is None or self._catalog.version != version:
+                rows = (index.catalog() if index is not None
+                        else self.store.select(library().get("internal/dataset-catalog")))
+                # trusted values from the store: built without validation (a million of them at scale)
+                refs = {r["dataset"]: DatasetRef.model_construct(
+                    id=r["id"], iri=r["dataset"], label=r["label"], is_benchmark=bool(r["isBenchmark"]),
+                    is_root=r["isRoot"], terminal_reason=local_name(r["terminalReason"])) for r in rows}
+                by_id: dict[str, DatasetRef] = {}
+                for ref in sorted(refs.values(), key=lambda x: x.iri):
+                    by_id.setdefault(ref.id, ref)
+                self._catalog = _Catalog(version, refs, by_id, {k: v.id for k, v in refs.items()})
+            return self._catalog
+
+    def names(self) -> dict[str, str]:
+        """IRI -> identifier for every dataset (cached while the store does not change)."""
+        return self._current_catalog().names
+
+    def ref(self, iri: str, **answer: Any) -> DatasetRef:
+        """How answers show the dataset ``iri`` (an IRI that is no dataset is shown as itself),
+        with what this answer found about it (``distance=2``, ``is_root=True`` ...) on top; a
+        value of None in ``answer`` keeps the catalogue's, and so does a label the catalogue has."""
+        known = self._current_catalog().by_iri.get(iri) or DatasetRef.model_construct(id=iri, iri=iri)
+        found = {k: v for k, v in answer.items() if v is not None and not (k == "label" and known.label)}
+        return known.model_copy(update=found) if found else known
+
+    def ref_of(self, identifier: str, **answer: Any) -> DatasetRef:
+        """How answers show the dataset named ``identifier`` in an answer (an id, as analyses give)."""
+        catalog = self._current_catalog()
+        known = catalog.by_id.get(identifier) or catalog.by_iri.get(identifier)
+        return self.ref(known.iri if known else identifier, **answer)
+
+    def name(self, iri: str) -> str:
+        return self.names().get(iri, iri)
+
+    def _named(self, path: WitnessPath) -> WitnessPath:
+        return WitnessPath(nodes=tuple(self.name(n) for n in path.nodes), relations=path.relations)
+
+    def resolve(self, identifier: str) -> str:
+        """The IRI of a dataset given as imported id, alias, or IRI; else ``UnknownDatasetError``
+        with close names as suggestions."""
+        if self._use_index:
+            known = self.index().by_id.get(identifier)
+            if known is not None:
+                return known
+        rows = self.store.select(library().get("internal/find-dataset"), id=identifier)
+        if rows:
+            exact = [r for r in rows if r["how"] == "identifier"] or rows
+            return min(r["dataset"] for r in exact)
+        if _ABSOLUTE_IRI.match(identifier) and identifier in self.names():
+            return identifier
+        tail = identifier.rsplit("/", 1)[-1]
+        hits = self.store.select(library().get("internal/search-datasets"), text=tail) if tail else []
+        raise UnknownDatasetError(identifier, [h["id"] for h in hits[:5]])
+
+    def focus(self, identifier: str) -> DatasetRef:
+        """The dataset an answer is about, at distance 0."""
+        return self.ref(self.resolve(identifier), distance=0)
+
+    # --- graph walks ---------------------------------------------------------------------------
+
+    def _edges(self, query: str, iri: str) -> list[Edge]:
+        rows = self.store.select(library().get(query), dataset=iri)
+        return [Edge(r["target"], r["source"], local_name(r["relation"])) for r in rows]
+
+    @staticmethod
+    def _distances(start: str, edges: list[Edge], upstream: bool) -> dict[str, int]:
+        adjacency: dict[str, list[str]] = defaultdict(list)
+        for e in edges:
+            a, b = (e.target, e.source) if upstream else (e.source, e.target)
+            adjacency[a].append(b)
+        dist = {start: 0}
+        queue = deque([start])
+        while queue:
+            node = queue.popleft()
+            for nxt in adjacency[node]:
+                if nxt not in dist:
+                    dist[nxt] = dist[node] + 1
+                    queue.append(nxt)
+        return dist
