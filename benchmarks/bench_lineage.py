@@ -111,7 +111,7 @@ def measure(n: int, syn: Any, store: Any, args: argparse.Namespace, log: Callabl
          lambda ans: ans[1].length, lambda ref: ref),
         ("contamination", lambda lin: lin.contamination(name(p["contamination"]["benchmark"])),
          cases["contamination"].reference,
-         lambda ans: {h.dataset for h in ans}, lambda ref: {name(d) for d, _ in ref}),
+         lambda ans: {h.dataset.id for h in ans}, lambda ref: {name(d) for d, _ in ref}),
     ]
     rows = []
     for label, api, reference, canon, canon_ref in plan:

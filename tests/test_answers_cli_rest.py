@@ -142,3 +142,21 @@ def test_cli_json_is_the_rest_answer(name: str, case: int, cli_answers: dict[tup
     rest_answer = response.json()
     assert json.loads(printed) == rest_answer, args
     assert rest_answer, args
+
+
+def test_the_new_commands_print_tables_for_people(store_dir: Path, cli_answers: dict[tuple[str, int], tuple[int, str]],
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    s = ["--store", str(store_dir)]
+    assert main(["dataset", "meta-math/MetaMathQA", *s]) == 0
+    shown = capsys.readouterr().out
+    assert "Bootstrapped math questions" in shown and "2 source(s)" in shown and "2 derived dataset(s)" in shown
+    assert main(["lineage", "TIGER-Lab/MathInstruct", "--depth", "1", *s]) == 0
+    assert "4 dataset(s) around TIGER-Lab/MathInstruct (1 not shown)" in capsys.readouterr().out
+    assert main(["evidence", "meta-math/MetaMathQA", "openai/gsm8k", *s]) == 0
+    assert "augmented from the training sets of GSM8K and MATH" in capsys.readouterr().out
+    assert main(["datasets", "math", *s]) == 0
+    assert "4 of 4 dataset(s)" in capsys.readouterr().out
+    assert main(["lineage", "openai/gsm8k", "--direction", "sideways", *s]) == 2     # usage
+    assert main(["evidence", "no/such", "openai/gsm8k", *s]) == 3                   # unknown dataset

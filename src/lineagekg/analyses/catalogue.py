@@ -74,8 +74,7 @@ class Catalogue:
             if self._catalog is None or version is None or self._catalog.version != version:
                 rows = (index.catalog() if index is not None
                         else self.store.select(library().get("internal/dataset-catalog")))
-                # trusted values from the store: built without validation (a million of them at scale)
-                refs = {r["dataset"]: DatasetRef.model_construct(
+                refs = {r["dataset"]: DatasetRef(
                     id=r["id"], iri=r["dataset"], label=r["label"], is_benchmark=bool(r["isBenchmark"]),
                     is_root=r["isRoot"], terminal_reason=local_name(r["terminalReason"])) for r in rows}
                 by_id: dict[str, DatasetRef] = {}
@@ -92,7 +91,7 @@ class Catalogue:
         """How answers show the dataset ``iri`` (an IRI that is no dataset is shown as itself),
         with what this answer found about it (``distance=2``, ``is_root=True`` ...) on top; a
         value of None in ``answer`` keeps the catalogue's, and so does a label the catalogue has."""
-        known = self._current_catalog().by_iri.get(iri) or DatasetRef.model_construct(id=iri, iri=iri)
+        known = self._current_catalog().by_iri.get(iri) or DatasetRef(id=iri, iri=iri)
         found = {k: v for k, v in answer.items() if v is not None and not (k == "label" and known.label)}
         return known.model_copy(update=found) if found else known
 
