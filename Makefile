@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 FEDERATION := tests/federation/node_modules/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: demo test bench bench-scale bench-gateway bench-tracing serve vocab vendor-js screenshot clean train-extractor
+.PHONY: demo lint test bench bench-scale bench-gateway bench-tracing serve vocab vendor-js screenshot clean train-extractor
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,12 @@ $(FEDERATION): tests/federation/package-lock.json
 	  cd tests/federation && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed-stamp; \
 	else echo "npm not found: the federation test will be skipped"; fi
 
-test: $(STAMP) $(FEDERATION)
+# ruff (style, imports, likely bugs) over all Python files; mypy (check_untyped_defs) over src/lineagekg
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: lint $(STAMP) $(FEDERATION)
 	$(PY) -m pytest
 
 bench: $(STAMP)

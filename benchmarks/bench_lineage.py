@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
-    out = [f"# Lineage answers: lineagekg API vs networkx ({dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC)",
+    out = [f"# Lineage answers: lineagekg API vs networkx ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
            "", *machine(), f"- {library_version()}; store in memory.", "",
            "| datasets | analysis | answer | API on the index | API on SPARQL | networkx | index ÷ networkx "
            "(target) | SPARQL ÷ networkx |", "|---:|---|---:|---:|---:|---:|---:|---:|"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import multiprocessing as mp
 import os
 import platform
@@ -351,7 +352,7 @@ def ref_path(a: str, goals: list[str]) -> Callable[[nx.DiGraph], Any]:
         corridor = {(t, s) for t in between for s in g.successors(t) if s in up}
         reached = {x for x in goals if x in between}
         witness = min((nx.shortest_path(g, a, x) for x in reached), key=len)
-        if not set(zip(witness, witness[1:])) <= corridor:
+        if not set(itertools.pairwise(witness)) <= corridor:
             raise Mismatch("networkx's shortest path leaves the corridor")
         return corridor, reached
     return run

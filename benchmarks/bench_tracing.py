@@ -59,7 +59,8 @@ def backend_alone(corpus: Corpus, repeat: int) -> list[str]:
     lines = [
         "| step | documents | characters | median time (s) | documents/s | ratio |",
         "|---|---:|---:|---:|---:|---:|",
-        f"| reference: `extracting.clean` | {len(documents)} | {chars:,} | {ref:.2f} | {len(documents) / ref:,.0f} | 1.0x |",
+        f"| reference: `extracting.clean` | {len(documents)} | {chars:,} | {ref:.2f} "
+        f"| {len(documents) / ref:,.0f} | 1.0x |",
     ]
     for name, backend in (("offline", OfflineBackend(corpus)), ("heuristic", HeuristicBackend())):
         backend.answer(documents[0], documents[0].text, aliases)      # the name registry is built once, not timed

@@ -101,7 +101,6 @@ def build(shared: Path, out: Path) -> None:
     names = Names(index)
     raw_edges: list[tuple[str, str, str, str, float, str, dict[str, Any]]] = []
     benchmarks: set[str] = set()
-    splits: dict[str, tuple[str, str]] = {}        # raw split node name -> (raw parent, split)
     label_refs: Counter[tuple[str, str]] = Counter()   # (reference, source_file) -> edges
 
     # a) the hand-checked edges

@@ -43,7 +43,8 @@ def many_traced_bundles(count: int, *, shared_claims: int = 3):
     step = max(count // shared_claims, 1)
     batches = []
     for i in range(count):
-        card = DocumentRef(f"https://huggingface.co/datasets/bench/d{i}/blob/main/README.md", title=f"Card of bench/d{i}",
+        card = DocumentRef(f"https://huggingface.co/datasets/bench/d{i}/blob/main/README.md",
+                           title=f"Card of bench/d{i}",
                            sha256=iris.digest(str(i), length=64), retrieved_at="2025-01-01T00:00:00Z",
                            kind="HuggingFace README")
         run = AgentRun(iri=iris.activity_iri("trace", f"bench-{i}"), kind="TracingRun",
@@ -57,7 +58,8 @@ def many_traced_bundles(count: int, *, shared_claims: int = 3):
             datasets.append(Dataset("bench/mix"))
             derivations.append(Derivation("bench/mix", "openai/gsm8k", "filteredFrom", 0.8,
                                           "bench/mix keeps the GSM8K problems with one answer.",
-                                          documents=(card.iri, paper.iri), source_kinds=("HuggingFace README", "Paper")))
+                                          documents=(card.iri, paper.iri), source_kinds=("HuggingFace README",
+                                                                                         "Paper")))
         batches.append(LineageBatch(graph=iris.graph_iri("trace", f"bench-{i}"), datasets=tuple(datasets),
                                     derivations=tuple(derivations), run=run))
     return batches

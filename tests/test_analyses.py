@@ -3,18 +3,18 @@ random DAGs checked against a plain graph search (networkx)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from pathlib import Path
 
 import networkx as nx
 import pytest
+from helpers import write_jsonl
 
 from lineagekg.analyses import Lineage
 from lineagekg.importing import import_lineage_jsonl
 from lineagekg.store import open_store
-
-from helpers import write_jsonl
 
 HF = "https://huggingface.co/datasets/"
 
@@ -166,7 +166,7 @@ def test_transitive_answers_match_a_plain_graph_search(tmp_path: Path, seed: int
         assert set(reach) == {name(x) for x in nx.ancestors(g, i)}
         for hit in reach.values():   # every witness path is a real path of the right length
             steps = [int(s.split("d")[-1]) for s in hit.path.nodes]
-            assert all(g.has_edge(a, b) for a, b in zip(steps, steps[1:]))
+            assert all(g.has_edge(a, b) for a, b in itertools.pairwise(steps))
             assert hit.path.length == nx.shortest_path_length(g, steps[0], i)
         j = rng.randrange(n)
         found = lineage.path(name(i), name(j))

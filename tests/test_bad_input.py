@@ -55,7 +55,8 @@ SELECT ?target ?source ?relation ?evidence WHERE {
     BIND (STRAFTER(STR(?r), "#") AS ?relation)
 }""")
 TERMINAL = SPARQLQuery.from_text("test/terminal", PREFIXES + """
-SELECT ?id ?reason WHERE { ?d lk:terminalReason ?r ; dcterms:identifier ?id . BIND (STRAFTER(STR(?r), "#") AS ?reason) }""")
+SELECT ?id ?reason WHERE {
+  ?d lk:terminalReason ?r ; dcterms:identifier ?id . BIND (STRAFTER(STR(?r), "#") AS ?reason) }""")
 
 
 @pytest.fixture

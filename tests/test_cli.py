@@ -85,7 +85,8 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_bad_input_file_names_line_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     edges = tmp_path / "e.jsonl"
-    edges.write_text('{"target": "a/x", "source": "a/y", "meta_info": "{\\"relationship\\": \\"Magic\\", \\"confidence\\": 0.9}"}\n')
+    edges.write_text(json.dumps({"target": "a/x", "source": "a/y",
+                                 "meta_info": json.dumps({"relationship": "Magic", "confidence": 0.9})}) + "\n")
     code = main(["import", "lineage-jsonl", NODES, str(edges), "--store", str(tmp_path / "s")])
     err = capsys.readouterr().err
     assert code == 3

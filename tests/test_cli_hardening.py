@@ -48,7 +48,8 @@ def test_separators_inside_json_strings_are_data_not_line_breaks(tmp_path: Path,
                      + json.dumps({"name": "acme/base"}) + "\n", encoding="utf-8")
     assert "\u2028" in nodes.read_text(encoding="utf-8")             # not escaped by the writer
     store = str(tmp_path / "s")
-    code, out, err = _run(capsys, "import", "lineage-jsonl", str(nodes), str(_edges(tmp_path, ("acme/mix", "acme/base"))),
+    code, out, err = _run(capsys, "import", "lineage-jsonl", str(nodes), str(_edges(tmp_path, ("acme/mix",
+                                                                                               "acme/base"))),
                           "--store", store, "--format", "json")
     assert code == 0, err
     assert json.loads(out)["datasets"] == 2
@@ -79,7 +80,8 @@ def test_unusable_values_are_located_input_errors(tmp_path: Path, capsys: pytest
     if field:
         assert f"(field '{field}')" in err
     with open_store(store) as st:                                    # nothing written
-        assert st.user_query("ASK { GRAPH ?g { ?s ?p ?o } FILTER(?g != <urn:lineagekg:graph:ontology>) }").boolean is False
+        ask = "ASK { GRAPH ?g { ?s ?p ?o } FILTER(?g != <urn:lineagekg:graph:ontology>) }"
+        assert st.user_query(ask).boolean is False
 
 
 # --- distinct names, distinct IRIs -------------------------------------------------------------
@@ -89,10 +91,12 @@ def test_names_that_slug_alike_get_distinct_iris(tmp_path: Path, capsys: pytest.
     nodes = write_jsonl(tmp_path / "nodes.jsonl", [{"name": n} for n in names])
     edges = _edges(tmp_path, ("C++ code", "C code"), ("COIG 中文", "COIG 日本語"), ("OPUS collection", "C code"))
     store = str(tmp_path / "s")
-    code, out, err = _run(capsys, "import", "lineage-jsonl", str(nodes), str(edges), "--store", store, "--format", "json")
+    code, out, err = _run(capsys, "import", "lineage-jsonl", str(nodes), str(edges), "--store", store, "--format",
+                          "json")
     assert code == 0, out + err
     assert len({iris.dataset_iri(n, on_hub=False) for n in names}) == 5
-    assert iris.dataset_iri("OPUS collection", on_hub=False).endswith("/dataset/opus-collection")   # readable when it can be
+    assert iris.dataset_iri("OPUS collection",
+                            on_hub=False).endswith("/dataset/opus-collection")   # readable when it can be
     code, out, _ = _run(capsys, "ancestors", "COIG 中文", "--store", store, "--format", "json")
     assert [a["id"] for a in json.loads(out)["items"]] == ["COIG 日本語"]
     code, out, _ = _run(capsys, "descendants", "C code", "--store", store, "--format", "json")

@@ -63,7 +63,8 @@ def _store_with(tmp: Path, parts: list[str]) -> tuple[Path, dict[str, str]]:
     graph = iris.graph_iri("trace", iris.digest(*parts))
     doc = "https://example.org/README.md"
     run = AgentRun(iri=iris.activity_iri("trace", iris.digest(*parts)), kind="TracingRun",
-                   agent_iri=iris.agent_iri("test-tracer", "1"), agent_label=parts[2], started_at="2025-01-02T03:04:05Z",
+                   agent_iri=iris.agent_iri("test-tracer", "1"), agent_label=parts[2],
+                   started_at="2025-01-02T03:04:05Z",
                    used=(DocumentRef(iri=doc, title=parts[3], sha256="0" * 64, kind="github_readme"),))
     claim = Derivation(mids[-1], mids[0], "includedFrom", 0.5, f"{parts[0]} {parts[3]}", documents=(doc,),
                        review_status="PendingReview")
@@ -143,7 +144,8 @@ def test_trace_and_extract_show_hostile_document_text(tmp_path: Path, capsys: py
     card.write_text('---\nsource_datasets:\n- "[/x]"\n- "[red]red[/red]"\n- "evil\u202egnp"\n'
                     '- "οpenai/gsm8k"\n---\n# hostile\n\nBuilt from [/x] data.\n', encoding="utf-8")
     for args in (["extract", str(card), "--dataset", "hostile"],
-                 ["trace", "hostile", "--corpus", str(card.parent.parent), "--depth", "2", "--store", str(tmp_path / "s")],
+                 ["trace", "hostile", "--corpus", str(card.parent.parent), "--depth", "2", "--store",
+                  str(tmp_path / "s")],
                  ["tree", "hostile", "--store", str(tmp_path / "s")],
                  ["ancestors", "hostile", "--store", str(tmp_path / "s")]):
         code, shown = _run(args, capsys)

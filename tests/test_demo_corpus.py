@@ -23,7 +23,8 @@ CORPUS = ROOT / "examples" / "corpus"
 DEMO = ROOT / "scripts" / "demo.sh"
 SEEDS = ["HuggingFaceH4/ultrafeedback_binarized", "PRIME-RL/Eurus-2-RL-Data", "nvidia/OpenCodeReasoning",
          "nvidia/Nemotron-Post-Training-Dataset-v1", "bigcode/xp3x-octopack", "sahil280114/codealpaca"]
-ULTRAFEEDBACK_PROMPTS = ["Evol-Instruct", "FLAN", "FalseQA", "ShareGPT", "stingning/ultrachat", "truthfulqa/truthful_qa"]
+ULTRAFEEDBACK_PROMPTS = ["Evol-Instruct", "FLAN", "FalseQA", "ShareGPT", "stingning/ultrachat",
+                         "truthfulqa/truthful_qa"]
 CODE_PROBLEMS = ["BAAI/TACO", "codeparrot/apps", "deepmind/code_contests"]
 
 # (target, source): what each document says, read by hand (document: sentence).

@@ -26,7 +26,8 @@ PREFIXES = "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX lk: <https://w3id.o
 
 if not (ENGINE.exists() and shutil.which("node")):
     if os.environ.get("CI"):
-        raise RuntimeError("the federation engine is not installed: run `make test` (it runs npm ci in tests/federation)")
+        raise RuntimeError("the federation engine is not installed: "
+                           "run `make test` (it runs npm ci in tests/federation)")
     pytest.skip("Comunica is not installed (make test installs it into tests/federation)", allow_module_level=True)
 
 

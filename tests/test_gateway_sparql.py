@@ -453,7 +453,7 @@ def test_violating_update_changes_nothing(writable) -> None:
     assert r.status_code == 422
     assert count_quads(writable) == before
     # removing what derivations point at leaves them dangling: refused too
-    graph = import_graph(writable)
+    import_graph(writable)
     drop = f"DELETE WHERE {{ GRAPH ?g {{ <{HF}openai/gsm8k> a ?type }} }}"
     r = httpx.post(writable.base_url + "/update", content=drop, headers={**UPDATE, **AUTH})
     assert r.status_code == 422 and any("source dataset" in v for v in r.json()["violations"])

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from lineagekg import taxonomy
-from lineagekg.documents import Claim, SourceDocument
 from lineagekg.corpus import Corpus
+from lineagekg.documents import Claim, SourceDocument
 from lineagekg.llm.heuristic import HeuristicBackend, evidence_in
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus"

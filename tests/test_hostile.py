@@ -12,7 +12,6 @@ import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
@@ -130,8 +129,10 @@ def timed(call) -> tuple[float, httpx.Response]:
 def gateway(tmp_path_factory):
     store_dir = tmp_path_factory.mktemp("hostile") / "store"
     with open_store(store_dir) as store:
-        assert import_lineage_jsonl(store, LINEAGE / "small_nodes.jsonl", LINEAGE / "small_edges.jsonl").outcome.accepted
-        graph, p = ox.NamedNode("https://example.org/bulk"), [ox.NamedNode(f"https://example.org/p{i}") for i in range(10)]
+        assert import_lineage_jsonl(store, LINEAGE / "small_nodes.jsonl",
+                                    LINEAGE / "small_edges.jsonl").outcome.accepted
+        graph = ox.NamedNode("https://example.org/bulk")
+        p = [ox.NamedNode(f"https://example.org/p{i}") for i in range(10)]
         store.bulk_load([ox.Quad(ox.NamedNode(f"https://example.org/s{i // 10}"), p[i % 10],
                                  ox.Literal(f"value {i}"), graph) for i in range(100_000)])
         assert len(store) > 100_000

@@ -35,7 +35,8 @@ def ask(store: OxigraphStore, text: str) -> list[dict[str, object]]:
 def test_import_writes_plain_typed_and_qualified_edges(small_store: OxigraphStore) -> None:
     rows = ask(small_store, """
         SELECT ?rel ?conf ?ev ?doc ?run WHERE {
-          <https://huggingface.co/datasets/meta-math/MetaMathQA> prov:wasDerivedFrom <https://huggingface.co/datasets/openai/gsm8k> ;
+          <https://huggingface.co/datasets/meta-math/MetaMathQA>
+              prov:wasDerivedFrom <https://huggingface.co/datasets/openai/gsm8k> ;
               lk:evolvedFrom <https://huggingface.co/datasets/openai/gsm8k> ;
               prov:qualifiedDerivation ?q .
           ?q prov:entity <https://huggingface.co/datasets/openai/gsm8k> ; lk:relation ?rel ;
@@ -54,7 +55,8 @@ def test_fine_relations_materialise_every_relation_above_them(store: OxigraphSto
     edges = write_jsonl(tmp_path / "e.jsonl", [{"target": "a/child", "source": "a/parent",
                                                 "meta_info": meta(relationship="preference-labelling")}])
     assert import_lineage_jsonl(store, nodes, edges).outcome.accepted
-    rows = ask(store, "SELECT ?p WHERE { <https://huggingface.co/datasets/a/child> ?p <https://huggingface.co/datasets/a/parent> }")
+    rows = ask(store, "SELECT ?p WHERE { <https://huggingface.co/datasets/a/child> ?p "
+                      "<https://huggingface.co/datasets/a/parent> }")
     names = sorted(r["p"].rsplit("#", 1)[-1] for r in rows)
     assert names == ["annotatedFrom", "includedFrom", "preferenceLabelledFrom", "wasDerivedFrom"]
 
@@ -163,7 +165,8 @@ def test_source_dated_after_target_is_a_kept_warning(store: OxigraphStore, tmp_p
     assert any("dated after" in m for m in messages)
     assert any("no evidence" in m for m in messages)
     assert any("not in n.jsonl" in w for w in summary.warnings)
-    kept = ask(store, "SELECT ?focus WHERE { GRAPH ?g { ?r a sh:ValidationResult ; sh:focusNode ?focus ; sh:resultSeverity sh:Warning } }")
+    kept = ask(store, "SELECT ?focus WHERE { GRAPH ?g { ?r a sh:ValidationResult ; sh:focusNode ?focus ; "
+                      "sh:resultSeverity sh:Warning } }")
     assert len(kept) == 2
 
 

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import mlcroissant as mlc
 import pytest
+from conftest import LINEAGE
 from rdflib import Graph, URIRef
 from rdflib import namespace as ns
-
-from conftest import LINEAGE
 
 from lineagekg.analyses import Lineage
 from lineagekg.cli import main

@@ -3,6 +3,7 @@ merges and warnings are reported (fixture: tests/data/lineage/paper_quirks_*.jso
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,8 @@ def test_no_local_path_ends_up_in_an_iri(quirks_store) -> None:
 ])
 def test_a_bad_quirky_value_names_line_and_field(tmp_path: Path, field: str, value: object, message: str) -> None:
     nodes = write_jsonl(tmp_path / "n.jsonl", [{"name": "a/x"}, {"name": "a/y", field: value}])
-    edges = write_jsonl(tmp_path / "e.jsonl", [{"target": "a/x", "source": "a/y", "meta_info": "{\"relationship\": \"Direct Inclusion/Subset\", \"confidence\": 0.9, \"evidence\": \"q\"}"}])
+    meta = json.dumps({"relationship": "Direct Inclusion/Subset", "confidence": 0.9, "evidence": "q"})
+    edges = write_jsonl(tmp_path / "e.jsonl", [{"target": "a/x", "source": "a/y", "meta_info": meta}])
     with pytest.raises(InputError) as err:
         paper_jsonl.read(nodes, edges)
     assert err.value.line == 2 and err.value.field == field and message in str(err.value)

@@ -57,7 +57,8 @@ def _answers(path: Path) -> tuple[int, list, list]:
 def test_an_import_killed_at_any_step_leaves_the_store_as_it_was_or_whole(tmp_path: Path, step: str) -> None:
     store_path = tmp_path / "store"
     with open_store(store_path) as store:
-        assert import_lineage_jsonl(store, LINEAGE / "small_nodes.jsonl", LINEAGE / "small_edges.jsonl").outcome.accepted
+        assert import_lineage_jsonl(store, LINEAGE / "small_nodes.jsonl",
+                                    LINEAGE / "small_edges.jsonl").outcome.accepted
     before = _answers(store_path)
     nodes, edges = _big_graph(tmp_path)
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(store_path), str(nodes), str(edges)],

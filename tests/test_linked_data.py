@@ -44,8 +44,9 @@ def gateway(tmp_path_factory):
 
 
 def iri_of(gateway, identifier: str) -> str:
-    [row] = gateway.store.select(SPARQLQuery.from_text("t", "SELECT ?d WHERE { ?d <http://purl.org/dc/terms/identifier> ?id }"
-                                                       f" VALUES ?id {{ {json.dumps(identifier)} }}"))
+    [row] = gateway.store.select(SPARQLQuery.from_text(
+        "t", "SELECT ?d WHERE { ?d <http://purl.org/dc/terms/identifier> ?id }"
+             f" VALUES ?id {{ {json.dumps(identifier)} }}"))
     return row["d"]
 
 

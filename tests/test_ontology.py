@@ -98,8 +98,8 @@ def test_every_class_and_property_has_an_english_label() -> None:
     terms = _lk(g, OWL.Class).union(*(_lk(g, t) for t in _PROPERTY_TYPES))
     assert len(terms) > 60
     unlabelled = sorted(t for t in terms
-                        if not any(isinstance(l, Literal) and l.language == "en"
-                                   for l in g.objects(t, RDFS.label)))
+                        if not any(isinstance(label, Literal) and label.language == "en"
+                                   for label in g.objects(t, RDFS.label)))
     assert unlabelled == []
 
 

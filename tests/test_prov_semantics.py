@@ -184,8 +184,10 @@ def test_prov_constraint_checks_find_what_they_look_for(store: OxigraphStore) ->
         @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
         <https://example.org/g> {
           <https://example.org/run> a prov:Activity ; prov:wasAssociatedWith <https://example.org/someone> ;
-              prov:startedAtTime "2025-01-02T00:00:00Z"^^xsd:dateTime ; prov:endedAtTime "2025-01-01T00:00:00Z"^^xsd:dateTime .
-          <https://example.org/b> a prov:Bundle , prov:Entity ; prov:generatedAtTime "2025-02-01T00:00:00Z"^^xsd:dateTime .
+              prov:startedAtTime "2025-01-02T00:00:00Z"^^xsd:dateTime ;
+              prov:endedAtTime "2025-01-01T00:00:00Z"^^xsd:dateTime .
+          <https://example.org/b> a prov:Bundle , prov:Entity ;
+              prov:generatedAtTime "2025-02-01T00:00:00Z"^^xsd:dateTime .
           <https://example.org/run> prov:used <https://example.org/b> .
           <https://example.org/d> a prov:Entity , prov:Derivation .
         }"""

@@ -250,7 +250,8 @@ def test_replace_quads_is_all_or_nothing(store: OxigraphStore) -> None:
     """The store method behind a decision: a quad to remove that is not there aborts the whole change."""
     write_batch(store, GRAPH, [claim("acme/mix", "acme/base", "includedFrom", 0.6, "PendingReview")])
     g = NamedNode(iris.graph_iri("review", "x"))
-    add = [Quad(NamedNode("https://example.org/a"), NamedNode("https://example.org/p"), NamedNode("https://example.org/b"), g)]
+    add = [Quad(NamedNode("https://example.org/a"), NamedNode("https://example.org/p"),
+                NamedNode("https://example.org/b"), g)]
     absent = Quad(NamedNode("https://example.org/a"), NamedNode("https://example.org/p"), NamedNode("https://example.org/c"),
                   NamedNode(GRAPH))
     size = len(store)

@@ -169,8 +169,10 @@ def test_sets_with_no_overlap_measure_zero() -> None:
 def test_threshold_is_a_parameter() -> None:
     """GSM8K_Backward questions keep about half of their original's 8-grams: a stricter threshold
     finds fewer of them."""
-    loose = overlap(records("gsm8k_backward/GSM8K_Backward.jsonl.gz", threshold=0.3), records("gsm8k/test.jsonl", threshold=0.3))
-    strict = overlap(records("gsm8k_backward/GSM8K_Backward.jsonl.gz", threshold=0.8), records("gsm8k/test.jsonl", threshold=0.8))
+    loose = overlap(records("gsm8k_backward/GSM8K_Backward.jsonl.gz", threshold=0.3), records("gsm8k/test.jsonl",
+                                                                                              threshold=0.3))
+    strict = overlap(records("gsm8k_backward/GSM8K_Backward.jsonl.gz", threshold=0.8), records("gsm8k/test.jsonl",
+                                                                                               threshold=0.8))
     assert strict.near < 738 < loose.near
 
 
@@ -226,7 +228,8 @@ def test_overlap_command_writes_a_measurement_that_sparql_sets_next_to_lineage(
     assert row["lineage"] == "subject derives from target"
 
 
-def test_contamination_verify_finds_gsm8k_test_where_it_is(gsm8k_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_contamination_verify_finds_gsm8k_test_where_it_is(gsm8k_store: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["contamination", "openai/gsm8k:test", "--verify", "--store", str(gsm8k_store),
                  "--format", "json"]) == 0
     answer = json.loads(capsys.readouterr().out)
@@ -246,7 +249,8 @@ def test_contamination_verify_finds_gsm8k_test_where_it_is(gsm8k_store: Path, ca
     assert cleaned["verdict"].startswith("clean")
 
 
-def test_agreement_confusion_and_cost_on_the_gsm8k_family(gsm8k_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_agreement_confusion_and_cost_on_the_gsm8k_family(gsm8k_store: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["agreement", "--store", str(gsm8k_store), "--format", "json"]) == 0
     answer = json.loads(capsys.readouterr().out)
     pairs = {(p["a"], p["b"]): p for p in answer["pairs"]}

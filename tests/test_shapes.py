@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from pyshacl.entrypoints import meta_validate
-from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Dataset, Graph, Literal, Node, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
@@ -92,7 +92,7 @@ def _expected(report_graph: Graph) -> tuple[bool, Counter[Key]]:
     assert isinstance(conforms, Literal), "the expected report states sh:conforms"
     keys: Counter[Key] = Counter()
     for result in report_graph.objects(report, SH.result):
-        def one(prop: URIRef, required: bool = True):
+        def one(prop: URIRef, required: bool = True, result: Node = result) -> Node | None:
             values = list(report_graph.objects(result, prop))
             assert len(values) <= 1 and (values or not required), f"expected result needs one {prop}"
             return values[0] if values else None

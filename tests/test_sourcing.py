@@ -132,7 +132,8 @@ def test_release_dates_of_real_datasets(agent: SourcingAgent, dataset: str, pape
 def test_the_corpus_index_can_give_dates_and_hub_status(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("# A\n\nA is a set of questions.\n", encoding="utf-8")
     (tmp_path / "index.json").write_text(json.dumps({
-        "documents": [{"file": "a.md", "kind": "github_readme", "url": "https://example.org/a", "datasets": ["acme/a"]}],
+        "documents": [{"file": "a.md", "kind": "github_readme", "url": "https://example.org/a",
+                       "datasets": ["acme/a"]}],
         "datasets": [{"id": "acme/a", "files": ["a.md"], "hub_created_at": "2023-03-02T10:00:00Z",
                       "paper_date": "2019-05"},
                      {"id": "acme/private", "on_hub": False}]}), encoding="utf-8")
@@ -311,7 +312,8 @@ class _JSONReplies(http.server.BaseHTTPRequestHandler):
 class _HubSearch(_JSONReplies):
     """A Hub API that answers ``GET /api/datasets?search=`` from a fixed list of dataset ids."""
 
-    ids = ["openbmb/UltraFeedback", "argilla/ultrafeedback-binarized-preferences", "HuggingFaceH4/ultrafeedback_binarized",
+    ids = ["openbmb/UltraFeedback", "argilla/ultrafeedback-binarized-preferences",
+           "HuggingFaceH4/ultrafeedback_binarized",
            "someone/ShareGPT", "other/sharegpt", "TIGER-Lab/MathInstruct"]
     seen: list[str] = []
 

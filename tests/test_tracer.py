@@ -299,7 +299,8 @@ def test_a_dataset_released_before_the_cut_off_is_not_expanded(corpus: Corpus) -
     later = Tracer(store, corpus, HeuristicBackend(), depth=2, cutoff=date(2017, 1, 1)).run(["EdinburghNLP/xsum"])
     assert later.datasets_traced == 1 and "BeforeCutoff" not in later.terminal
     assert not store.select(_q(f"SELECT ?r WHERE {{ <{XSUM_IRI}> lk:terminalReason lk:BeforeCutoff }}"))
-    assert Tracer(store, corpus, HeuristicBackend(), depth=2, cutoff=None).run(["EdinburghNLP/xsum"]).already_traced == 1
+    assert Tracer(store, corpus, HeuristicBackend(), depth=2,
+                  cutoff=None).run(["EdinburghNLP/xsum"]).already_traced == 1
 
 
 def test_the_cutoff_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -351,8 +352,8 @@ def test_a_source_released_after_its_target_is_rejected_and_counted(tmp_path: Pa
     summary = Tracer(store, Corpus.from_directory(tmp_path), HeuristicBackend(), depth=1).run(["acme/old-mix"])
     assert summary.sources_rejected == 1 and "acme/old-mix <- acme/new-set" in summary.rejected_sources[0]
     assert "2023-06" in summary.rejected_sources[0]
-    sources = store.select(_q("""SELECT DISTINCT ?id WHERE { <https://huggingface.co/datasets/acme/old-mix> prov:wasDerivedFrom ?s .
-                                                   ?s dcterms:identifier ?id }"""))
+    sources = store.select(_q("""SELECT DISTINCT ?id WHERE {
+        <https://huggingface.co/datasets/acme/old-mix> prov:wasDerivedFrom ?s . ?s dcterms:identifier ?id }"""))
     assert [r["id"] for r in sources] == ["openai/gsm8k"]      # GSM8K (2021-10) came out before: kept
 
 

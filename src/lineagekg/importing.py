@@ -15,11 +15,11 @@ from pyoxigraph import NamedNode, Quad
 from lineagekg import __version__, iris
 from lineagekg.interop import paper_jsonl
 from lineagekg.model import AgentRun, Dataset, Derivation, DocumentRef
+from lineagekg.namespaces import value_of
 from lineagekg.provenance import LineageBatch, batch_quads
 from lineagekg.queries import library
 from lineagekg.store.base import ImportOutcome
 from lineagekg.store.oxigraph import OxigraphStore
-
 
 #: told each phase of an import as it starts ("reading ...", "validating ...")
 Progress = Callable[[str], None]
@@ -37,7 +37,7 @@ class ImportSummary:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def file_document(name: str, data: bytes, retrieved_at: str, kind: str, url: str | None = None) -> DocumentRef:
@@ -209,6 +209,6 @@ def import_prov(store: OxigraphStore, path: Path, *, fmt: str | None = None, sta
                            derivations=(), document_kind="PROV document", extra_quads=statements,
                            any_graph=True, started_at=started_at, progress=progress)
     datasets = {q.subject for q in quads if q.predicate.value.endswith("#type")
-                and q.object.value == "https://w3id.org/lineagekg/ns#Dataset"}
+                and value_of(q.object) == "https://w3id.org/lineagekg/ns#Dataset"}
     edges = {q.object for q in quads if q.predicate.value == "http://www.w3.org/ns/prov#qualifiedDerivation"}
     return replace(summary, datasets=len(datasets), edges=len(edges))

@@ -3,7 +3,7 @@ pyoxigraph nodes for the store layer."""
 
 from __future__ import annotations
 
-from pyoxigraph import NamedNode
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from rdflib import URIRef
 from rdflib.namespace import PROV as _PROV
 
@@ -29,6 +29,15 @@ PROV = _PROV
 def ox(term: URIRef | str) -> NamedNode:
     """An rdflib IRI (or string) as a pyoxigraph NamedNode."""
     return NamedNode(str(term))
+
+
+def value_of(term: NamedNode | BlankNode | Literal | Triple) -> str:
+    """A term's lexical value; an RDF-star triple term, which has none, as its N-Triples text.
+
+    >>> value_of(NamedNode("https://example.org/a")), value_of(Literal("x"))
+    ('https://example.org/a', 'x')
+    """
+    return str(term) if isinstance(term, Triple) else term.value
 
 
 class _OxNamespace:

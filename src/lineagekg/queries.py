@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,7 +181,7 @@ class QueryLibrary:
     def names(self) -> list[str]:
         return sorted(self._queries)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[SPARQLQuery]:
         return iter(self._queries.values())
 
     def __len__(self) -> int:

@@ -15,7 +15,6 @@ compiled here is refused (``Unsupported``), and callers fall back to pySHACL.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,6 +24,7 @@ import pyoxigraph as ox
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH, XSD
+from rdflib.term import Node
 
 from lineagekg.resources import shapes_graph
 
@@ -82,7 +82,7 @@ def _severity(shapes: Graph, shape: URIRef) -> str:
     return str(value).rsplit("#", 1)[-1] if value is not None else "Violation"
 
 
-def _prefixes(shapes: Graph, constraint: URIRef) -> str:
+def _prefixes(shapes: Graph, constraint: Node) -> str:
     lines = []
     for owner in shapes.objects(constraint, SH.prefixes):
         for decl in shapes.objects(owner, SH.declare):

@@ -15,11 +15,13 @@ import pyshacl
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
+from rdflib.query import ResultRow
 from rdflib.term import Node
 
 from lineagekg import shape_checks
 from lineagekg.errors import ShapeValidationError
 from lineagekg.iris import ONTOLOGY_GRAPH
+from lineagekg.namespaces import value_of
 from lineagekg.resources import ontology_path, shapes_graph, sparql_dir
 
 if TYPE_CHECKING:                      # the store package imports this module
@@ -147,13 +149,15 @@ def report_of(findings: list[shape_checks.Finding]) -> ShapeReport:
 def _pyshacl(store: Store, *, shapes: Graph | None = None) -> ShapeReport:
     """pySHACL's report on the data in ``store`` (the reference the compiled checks must equal)."""
     _, results_graph, _ = pyshacl.validate(
-        store, shacl_graph=shapes if shapes is not None else shapes_graph(), inference="none", advanced=True,
+        store,  # type: ignore[arg-type]  # pyshacl reads an oxigraph Store; its DataGraphInput alias omits it
+        shacl_graph=shapes if shapes is not None else shapes_graph(), inference="none", advanced=True,
         allow_warnings=True, abort_on_first=False)
     if not isinstance(results_graph, Graph):  # pragma: no cover -- pyshacl returns rdflib graphs today
         raise TypeError(f"unexpected pyshacl results graph {type(results_graph).__name__}")
     query = (sparql_dir() / "internal" / "shacl-results.rq").read_text(encoding="utf-8")
     results = []
     for row in results_graph.query(query):
+        assert isinstance(row, ResultRow)               # a SELECT answers rows
         results.append(ShapeResult(
             focus_node=str(row.focus), path=_text(row.path) if isinstance(row.path, URIRef) else
             (None if row.path is None else "(complex path)"),
@@ -185,13 +189,20 @@ def _ontology_quads() -> tuple[Quad, ...]:
     return tuple(ox.parse(path=str(ontology_path()), format=RdfFormat.TURTLE))
 
 
+def _solutions(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> ox.QuerySolutions:
+    """The rows of a SELECT this module wrote (anything else is a bug here)."""
+    if not isinstance(answer, ox.QuerySolutions):
+        raise TypeError(f"expected SELECT solutions, got {type(answer).__name__}")
+    return answer
+
+
 @lru_cache(maxsize=4)
 def _subclasses(cls: str) -> frozenset[str]:
     """``cls`` and its subclasses in the ontology (a class target reaches their instances)."""
     store = Store()
     store.extend(_ontology_quads())
     query = f"SELECT ?c WHERE {{ ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{cls}> }}"
-    return frozenset(row[0].value for row in store.query(query)) | {cls}
+    return frozenset(row[0].value for row in _solutions(store.query(query))) | {cls}
 
 
 @lru_cache(maxsize=8)
@@ -220,7 +231,7 @@ class _After:
         self.data.bulk_extend(delta.added)
         first = delta.added[0].graph_name if delta.added else NamedNode("urn:lineagekg:validation")
         self.home = first
-        others = [g for g in self.data.named_graphs() if g != first]
+        others: list[NamedNode | ox.BlankNode | ox.DefaultGraph] = [g for g in self.data.named_graphs() if g != first]
         if not isinstance(first, ox.DefaultGraph) and any(True for _ in self.data.quads_for_pattern(
                 None, None, None, ox.DefaultGraph())):
             others.append(ox.DefaultGraph())
@@ -251,8 +262,9 @@ class _After:
         pattern = f"?o {p} ?n" if pointing else f"?n {p} ?o"
         for start in range(0, len(iris), _LOOKUP_BATCH):
             values = " ".join(str(n) for n in iris[start:start + _LOOKUP_BATCH])
-            query = f"SELECT ?g ?n ?p ?o WHERE {{ VALUES ?n {{ {values} }} {{ GRAPH ?g {{ {pattern} }} }} UNION {{ {pattern} }} }}"
-            for g, n, pred, o in self.store.query(query):
+            query = (f"SELECT ?g ?n ?p ?o WHERE {{ VALUES ?n {{ {values} }} "
+                     f"{{ GRAPH ?g {{ {pattern} }} }} UNION {{ {pattern} }} }}")
+            for g, n, pred, o in _solutions(self.store.query(query)):
                 g = ox.DefaultGraph() if g is None else g
                 found.append(Quad(o, predicate or pred, n, g) if pointing else Quad(n, predicate or pred, o, g))
         for node in blanks:
@@ -364,7 +376,7 @@ def cycle_findings(after: _After, delta: Delta) -> list[shape_checks.Finding]:
     severity_name = str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation"
     template = str(shapes.value(cycle, SH.message) or "")
     added: dict[Any, set[Any]] = defaultdict(set)
-    for row in after.data.query(f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s {_DERIVED_FROM} ?o }} }}"):
+    for row in _solutions(after.data.query(f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s {_DERIVED_FROM} ?o }} }}")):
         if row[0] != row[1]:
             added[row[0]].add(row[1])
     adjacency: dict[Any, set[Any]] = {}
@@ -383,9 +395,9 @@ def cycle_findings(after: _After, delta: Delta) -> list[shape_checks.Finding]:
     members_all = [n for c in in_cycles for n in c]
     types: dict[Any, set[str]] = defaultdict(set)
     for q in after.stored(members_all, _RDF_TYPE):
-        types[q.subject].add(q.object.value)
+        types[q.subject].add(value_of(q.object))
     for node in members_all:
-        types[node].update(q.object.value for q in after.data.quads_for_pattern(node, _RDF_TYPE, None))
+        types[node].update(value_of(q.object) for q in after.data.quads_for_pattern(node, _RDF_TYPE, None))
     findings = []
     for component in in_cycles:
         members = set(component)

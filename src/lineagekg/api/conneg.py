@@ -15,6 +15,8 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pyoxigraph as ox
 
 __all__ = ["GRAPH_FORMATS", "GRAPH_TYPES", "RESULT_FORMATS", "RESULT_TYPES", "media_type_of", "negotiate"]
@@ -92,7 +94,7 @@ def negotiate(accept: str | None, offers: list[str]) -> str | None:
     return chosen
 
 
-def media_type_of(offer: str, formats: dict[str, object]) -> str:
+def media_type_of(offer: str, formats: Mapping[str, object]) -> str:
     """The media type to answer with: an alias answers with the canonical type of its format.
 
     >>> media_type_of("application/xml", GRAPH_FORMATS)

@@ -68,7 +68,8 @@ def _for_rdflib(text: str) -> tuple[str, dict[str, str]]:
     of the query. Here comments go, and an IRI with a ``#`` is replaced by a placeholder IRI,
     mapped back when the endpoints are read.
     """
-    out, originals = [], {}
+    out: list[str] = []
+    originals: dict[str, str] = {}
     for kind, tok, _ in _tokens(text):
         if kind == "comment":
             continue

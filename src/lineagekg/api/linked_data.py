@@ -22,6 +22,7 @@ from lineagekg.api.explorer import CONTENT_SECURITY_POLICY
 from lineagekg.api.problems import GatewayError
 from lineagekg.api.results import not_acceptable, serialize_graph
 from lineagekg.iris import ID_BASE
+from lineagekg.namespaces import value_of
 from lineagekg.queries import library
 
 __all__ = ["router"]
@@ -84,7 +85,7 @@ def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, labels: di
 def page(iri: str, triples: list[ox.Triple]) -> bytes:
     """A plain HTML page: the resource's properties, what points at it, and for a dataset a link
     to the explorer. Every value from the data is escaped."""
-    labels = {t.subject.value: t.object.value for t in triples
+    labels = {t.subject.value: value_of(t.object) for t in triples
               if t.predicate.value in (_LABEL, _IDENTIFIER) and isinstance(t.subject, ox.NamedNode)}
     own = [t for t in triples if isinstance(t.subject, ox.NamedNode) and t.subject.value == iri]
     inbound = [t for t in triples if isinstance(t.object, ox.NamedNode) and t.object.value == iri]
@@ -94,8 +95,8 @@ def page(iri: str, triples: list[ox.Triple]) -> bytes:
     back = "".join(f"<tr><td>{_term(t.subject, labels)}</td><td>{_term(t.predicate, {})}</td></tr>"
                    for t in sorted(inbound, key=lambda t: (str(t.subject), t.predicate.value)))
     explore = ""
-    identifier = next((t.object.value for t in own if t.predicate.value == _IDENTIFIER), None)
-    if identifier and any(t.predicate.value == _TYPE and t.object.value == _DATASET for t in own):
+    identifier = next((value_of(t.object) for t in own if t.predicate.value == _IDENTIFIER), None)
+    if identifier and any(t.predicate.value == _TYPE and value_of(t.object) == _DATASET for t in own):
         link = "/#" + urllib.parse.urlencode({"dataset": identifier})
         explore = f'<p><a href="{html.escape(link)}">Open in the lineage explorer</a></p>'
     body = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}"

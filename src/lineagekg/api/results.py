@@ -88,7 +88,7 @@ def serialize_answer(answer: UserAnswer, accept: str | None, *, max_rows: int,
         return serialize_graph(triples, chosen), media_type_of(chosen, GRAPH_FORMATS)
     names = answer.variables
     fmt = RESULT_FORMATS[chosen]
-    rows = []
+    rows: list[dict[str, Any]] = []
     truncated = False
     for solution in answer:
         deadline.check()
@@ -103,12 +103,17 @@ def serialize_answer(answer: UserAnswer, accept: str | None, *, max_rows: int,
         head["link"] = [TRUNCATED]
     doc = json.dumps({"head": head, "results": {"bindings": rows}}, ensure_ascii=False).encode("utf-8")
     if fmt == ox.QueryResultsFormat.XML:
-        doc = ox.parse_query_results(doc, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+        doc = _reserialized(doc, fmt)
         if truncated:                       # pyoxigraph keeps no head link: add it where XML results put it
             doc = doc.replace(b"</head>", f'<link href="{TRUNCATED}"/></head>'.encode(), 1)
     elif fmt != ox.QueryResultsFormat.JSON:
-        doc = ox.parse_query_results(doc, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+        doc = _reserialized(doc, fmt)
     return doc, media_type_of(chosen, RESULT_FORMATS)
+
+
+def _reserialized(json_results: bytes, fmt: ox.QueryResultsFormat) -> bytes:
+    """SPARQL JSON results in another results format."""
+    return ox.parse_query_results(json_results, format=ox.QueryResultsFormat.JSON).serialize(format=fmt) or b""
 
 
 def serialize_graph(triples: list[ox.Triple], offer: str) -> bytes:

@@ -193,6 +193,6 @@ def lineage_tree(answer: TreeAnswer) -> None:
 
 def path_text(nodes: tuple[str, ...], relations: tuple[str | None, ...]) -> Text:
     parts: list[Part] = [name(nodes[0])]
-    for rel, node in zip(relations, nodes[1:]):
+    for rel, node in zip(relations, nodes[1:], strict=True):
         parts += [f" --{rel or 'derived'}--> ", name(node)]
     return line(*parts)

@@ -14,9 +14,11 @@ from lineagekg.errors import QueryParameterError
 
 
 @app.command()
-def tree(datasets: Annotated[list[str], typer.Argument(metavar="DATASET...", help="Dataset id(s) as imported, alias or IRI.")],
+def tree(datasets: Annotated[list[str], typer.Argument(metavar="DATASET...",
+                                                       help="Dataset id(s) as imported, alias or IRI.")],
          depth: Annotated[int | None, typer.Option(help="Levels to show (default: all).")] = None,
-         down: Annotated[bool, typer.Option("--down", help="Show what derives from DATASET instead of its sources.")] = False,
+         down: Annotated[bool, typer.Option("--down",
+                                            help="Show what derives from DATASET instead of its sources.")] = False,
          store: StoreOpt = None, fmt: FormatOpt = Format.table) -> int:
     """The lineage of DATASET as an indented tree: relation on each branch, roots and benchmarks
     marked (several datasets: one tree each; JSON: one answer, or {"trees": [...]})."""

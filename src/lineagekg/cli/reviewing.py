@@ -15,7 +15,8 @@ review_app = typer.Typer(invoke_without_command=True, no_args_is_help=False,
                          help="Claims waiting for review: list them; accept or reject one (recorded as PROV).")
 app.add_typer(review_app, name="review")
 
-EdgeArg = Annotated[str, typer.Argument(metavar="EDGE", help="The claim: its short id (as listed) or its derivation IRI.")]
+EdgeArg = Annotated[str, typer.Argument(metavar="EDGE",
+                                        help="The claim: its short id (as listed) or its derivation IRI.")]
 ByOpt = Annotated[str | None, typer.Option("--by", show_default=False,
                                               help="Who decides (default: $USER).")]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="Why (kept with the decision).")]

@@ -56,7 +56,8 @@ def progress_bar(quiet: bool = False) -> Iterator[Callable[[str, int, int], None
 
 @samples_app.command("add")
 def samples_add(
-    dataset: Annotated[str, typer.Argument(metavar="ID", help="Dataset id (openai/gsm8k) or split (openai/gsm8k:test).")],
+    dataset: Annotated[str, typer.Argument(metavar="ID",
+                                           help="Dataset id (openai/gsm8k) or split (openai/gsm8k:test).")],
     path: Annotated[Path, typer.Argument(help="A record file: .json, .jsonl, .csv, .tsv, .parquet (optionally .gz).")],
     split: Annotated[str | None, typer.Option(help="The split the records belong to (then ID:split).")] = None,
     field: Annotated[str | None, typer.Option(help="The field(s) holding the prompt, comma-separated.")] = None,
@@ -84,7 +85,8 @@ def samples_add(
 def samples_add_manifest(
     manifest: Annotated[Path, typer.Argument(help="A manifest (examples/samples/manifest.json).")],
     root: Annotated[Path, typer.Option(help="The folder the manifest's file paths are relative to.")],
-    lineage: Annotated[bool, typer.Option("--lineage/--no-lineage", help="Import the manifest's lineage first.")] = True,
+    lineage: Annotated[bool, typer.Option("--lineage/--no-lineage",
+                                          help="Import the manifest's lineage first.")] = True,
     store: StoreOpt = None, fmt: FormatOpt = Format.table,
 ) -> int:
     """Import a manifest's lineage and register every record file it lists."""
@@ -169,7 +171,8 @@ def overlap_command(
             f"checked in {result.seconds:.2f} s")
     if result.examples:
         out.table("examples", ["A record", "B record", "match", "A text", "B text"],
-                  [[e.a_number, e.b_number, "exact" if e.exact else f"near (c={e.containment:.2f}, J≈{e.jaccard_estimate:.2f})",
+                  [[e.a_number, e.b_number,
+                    "exact" if e.exact else f"near (c={e.containment:.2f}, J≈{e.jaccard_estimate:.2f})",
                     e.a_text[:80], e.b_text[:80]] for e in result.examples])
     return EXIT_OK
 
@@ -179,7 +182,8 @@ def overlap_command(
 @app.command("agreement")
 def agreement_command(
     threshold: ThresholdOpt = DEFAULT_THRESHOLD, ngram: NgramOpt = DEFAULT_NGRAM, num_perm: PermOpt = DEFAULT_NUM_PERM,
-    min_share: Annotated[float, typer.Option(help="A pair overlaps when this share of one side's records is found.")] = 0.01,
+    min_share: Annotated[float,
+                         typer.Option(help="A pair overlaps when this share of one side's records is found.")] = 0.01,
     min_records: Annotated[int, typer.Option(help="... and at least this many records.")] = 2,
     write: WriteOpt = True, store: StoreOpt = None, fmt: FormatOpt = Format.table,
 ) -> int:
@@ -200,13 +204,12 @@ def agreement_command(
               [["lineage predicts overlap", c["predicted_and_measured"], c["predicted_not_measured"]],
                ["lineage predicts none", c["measured_not_predicted"], c["neither"]]])
     g, a = report.guided, report.all_pairs
-    data = report.as_dict()["cost"]
     out.table("Cost", ["run", "pairs", "record pairs (naive)", "LSH candidates checked", "seconds"],
               [["graph-guided", g.pairs, f"{g.naive_record_pairs:,}", g.candidates_checked, g.seconds],
                ["all pairs", a.pairs, f"{a.naive_record_pairs:,}", a.candidates_checked, a.seconds]])
-    out.say(f"all pairs / graph-guided: {data['record_pair_ratio']}x the record pairs, "
-            f"{data['time_ratio']}x the time; overlapping pairs the guided run finds: "
-            f"{data['overlapping_pairs_found_by_guided_run']}")
+    out.say(f"all pairs / graph-guided: {report.record_pair_ratio}x the record pairs, "
+            f"{report.time_ratio}x the time; overlapping pairs the guided run finds: "
+            f"{report.found_by_guided_run}")
     rows = [p for p in report.pairs if p.prediction.predicted or p.measured]
     out.table("Pairs predicted or measured", ["A", "B", "lineage", "A in B exact/near", "B in A exact/near", "agree"],
               [[p.a, p.b, p.prediction.how or "-", f"{p.a_in_b.exact}/{p.a_in_b.near} of {p.a_records}",
@@ -253,8 +256,8 @@ def diverse_command(
     seed: Annotated[int, typer.Option(help="Random seed (recorded in the provenance).")] = 0,
     baselines: Annotated[bool, typer.Option("--baselines/--no-baselines",
                                             help="Also measure same-size baselines.")] = True,
-    measure_diversity: Annotated[bool, typer.Option("--measure/--no-measure",
-                                                    help="Vendi Score and Centroid Distance (embeds the records).")] = True,
+    measure_diversity: Annotated[bool, typer.Option(
+        "--measure/--no-measure", help="Vendi Score and Centroid Distance (embeds the records).")] = True,
     threshold: ThresholdOpt = DEFAULT_THRESHOLD, ngram: NgramOpt = DEFAULT_NGRAM, num_perm: PermOpt = DEFAULT_NUM_PERM,
     store: StoreOpt = None, fmt: FormatOpt = Format.table,
 ) -> int:

@@ -25,7 +25,8 @@ from lineagekg.text.sentences import sentence_spans
 
 __all__ = ["Candidate", "DocumentCandidates", "document_candidates"]
 
-_CONFIG_LINE = re.compile(r"^[-\s]*[\"']?[\w.-]+[\"']?\s*[:=]|^\s*-\s|huggingface\.co|hf\.co|^[\"'][\w.-]+/[\w.-]+[\"']")
+_CONFIG_LINE = re.compile(r"^[-\s]*[\"']?[\w.-]+[\"']?\s*[:=]|^\s*-\s|huggingface\.co|hf\.co"
+                          r"|^[\"'][\w.-]+/[\w.-]+[\"']")
 _WORD = re.compile(r"[a-z][a-z'-]*")
 _STOP = frozenset("the a an and or of to in on for with is are was were be been this that these those it its as at "
                   "by we our their which".split())

@@ -149,7 +149,8 @@ class DecisionModel:
         return cls(weights={str(k): float(v) for k, v in data["weights"].items()},
                    intercept=float(data["intercept"]),
                    relation_classes=list(data.get("relation_classes") or []),
-                   relation_weights={str(k): [float(x) for x in v] for k, v in (data.get("relation_weights") or {}).items()},
+                   relation_weights={str(k): [float(x) for x in v] for k,
+                                     v in (data.get("relation_weights") or {}).items()},
                    relation_intercepts=[float(x) for x in data.get("relation_intercepts") or []],
                    trained=data.get("trained") or {}, threshold=float(data.get("threshold", THRESHOLD)))
 

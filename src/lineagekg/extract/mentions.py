@@ -35,7 +35,8 @@ class Mention:
 
 _TOKEN = re.compile(r"[A-Za-z0-9][\w.+'’-]*[\w+]|[A-Za-z0-9]")
 _HUB_ID = re.compile(r"(?<![\w/.:-])([A-Za-z0-9][\w.-]{1,60}/[A-Za-z0-9][\w.-]{1,90})(?![\w/])")
-_HUB_URL = re.compile(r"(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/datasets/[\w.-]+(?:/[\w.-]+)?", re.IGNORECASE)
+_HUB_URL = re.compile(r"(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/datasets/[\w.-]+(?:/[\w.-]+)?",
+                      re.IGNORECASE)
 _EDGE_WORDS = frozenset("the a an this that these our their its of and or from".split())
 _NAMELIKE = re.compile(
     r"^(?:[A-Za-z]*[a-z][A-Z][\w.-]*"               # CamelCase: ShareGPT, UltraChat, xP3
@@ -47,8 +48,8 @@ GPT LLM LLMS SFT RLHF DPO PPO API JSON JSONL CSV URL MIT NLP AI ML RL QA CoT COT
 CPU TPU BPE UTF BSD CC BY NC SA ND LICENSE USA USD PR CLI SDK AWS GCP HF OSS NOTE NEW TBD ETC OK ID IDS NER POS
 RAG SOTA EOS BOS PAD MCQ LLAMA AND THE FOR WITH FROM BASE CUDA FP16 BF16 INT8 INT4 V1 V2 V3 ASCII UI UX IMO AIME
 """.split())
-_PHRASE = re.compile(r"\b[Tt]he\s+((?:[A-Z0-9][\w.+-]*\s+){0,3}[A-Z0-9][\w.+-]*)\s+(?:dataset|corpus|benchmark|collection|"
-                     r"data\s*set|suite)s?\b")
+_PHRASE = re.compile(r"\b[Tt]he\s+((?:[A-Z0-9][\w.+-]*\s+){0,3}[A-Z0-9][\w.+-]*)\s+"
+                     r"(?:dataset|corpus|benchmark|collection|data\s*set|suite)s?\b")
 
 
 def _ok_name(text: str) -> bool:

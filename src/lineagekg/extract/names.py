@@ -25,7 +25,8 @@ from lineagekg.text.markdown import hub_id
 
 __all__ = ["GENERIC", "NameRegistry", "is_model_name", "is_organisation", "key_variants", "name_key"]
 
-_CITATION = re.compile(r"\s*(?:\((?:[^()]*\bet al\.?[^()]*|[A-Z][\w-]+(?:\s+(?:and|&)\s+[A-Z][\w-]+)?,?\s+\d{4}[a-z]?)\)"
+_CITATION = re.compile(r"\s*(?:\((?:[^()]*\bet al\.?[^()]*"
+                       r"|[A-Z][\w-]+(?:\s+(?:and|&)\s+[A-Z][\w-]+)?,?\s+\d{4}[a-z]?)\)"
                        r"|\[\d+(?:[,–-]\s*\d+)*\]|\s+[A-Z][\w-]+\s+et al\.?(?:,?\s*\(?\d{4}\)?)?)")
 _TRAILING_GENERIC = re.compile(r"(?i)(?:[\s_-]+(?:dataset|datasets|data|corpus|corpora|benchmark|collection|set))+$")
 _NAME_SHAPE = re.compile(r"\d|[a-z][A-Z]|\s\S|^[A-Z0-9]{2,}$|[-_]")

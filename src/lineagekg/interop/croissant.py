@@ -12,7 +12,7 @@ from typing import Any
 from lineagekg.analyses import Lineage
 from lineagekg.interop.dcat import catalog_triples
 from lineagekg.iris import slug
-from lineagekg.namespaces import PREFIXES
+from lineagekg.namespaces import PREFIXES, value_of
 
 CROISSANT_1_1 = "http://mlcommons.org/croissant/1.1"
 LINEAGE_MEDIA_TYPE = "text/turtle"
@@ -54,10 +54,10 @@ def croissant(lineage: Lineage, identifier: str, *, lineage_url: str | None = No
     values: dict[str, list[str]] = {}
     labels: dict[str, str] = {}
     for t in catalog_triples(lineage.store, dataset=iri):
-        if t.subject.value == iri:
-            values.setdefault(t.predicate.value, []).append(t.object.value)
+        if value_of(t.subject) == iri:
+            values.setdefault(t.predicate.value, []).append(value_of(t.object))
         elif t.predicate.value == _RDFS + "label":
-            labels[t.subject.value] = t.object.value
+            labels[value_of(t.subject)] = value_of(t.object)
     one = lambda p: sorted(values.get(p, []))[0] if values.get(p) else None  # noqa: E731
     every = lambda p: sorted(set(values.get(p, [])))  # noqa: E731
     data = lineage.export(identifier, fmt="turtle", direction="up")

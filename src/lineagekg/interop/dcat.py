@@ -8,7 +8,7 @@ import pyoxigraph as ox
 
 from lineagekg.namespaces import PREFIXES
 from lineagekg.queries import library
-from lineagekg.store.oxigraph import OxigraphStore
+from lineagekg.store.base import GraphStore
 
 FORMATS = {"turtle": (ox.RdfFormat.TURTLE, "text/turtle"),
            "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
@@ -16,7 +16,7 @@ FORMATS = {"turtle": (ox.RdfFormat.TURTLE, "text/turtle"),
 DEFAULT_CATALOG = "https://w3id.org/lineagekg/id/catalog"
 
 
-def catalog_triples(store: OxigraphStore, catalog: str = DEFAULT_CATALOG,
+def catalog_triples(store: GraphStore, catalog: str = DEFAULT_CATALOG,
                     dataset: str | None = None) -> list[ox.Triple]:
     """The catalog's triples (only ``dataset``'s when given)."""
     params: dict[str, object] = {"catalog": catalog}
@@ -25,7 +25,7 @@ def catalog_triples(store: OxigraphStore, catalog: str = DEFAULT_CATALOG,
     return list(store.raw_query(library().get("export/dcat-catalog"), **params))
 
 
-def catalog(store: OxigraphStore, *, fmt: str = "turtle", catalog_iri: str = DEFAULT_CATALOG) -> bytes:
+def catalog(store: GraphStore, *, fmt: str = "turtle", catalog_iri: str = DEFAULT_CATALOG) -> bytes:
     """The whole catalog serialised as Turtle, JSON-LD or N-Triples."""
     rdf_format, _ = FORMATS[fmt]
     prefixes = {**PREFIXES, "hf": "https://huggingface.co/datasets/"} if fmt == "turtle" else None

@@ -387,8 +387,9 @@ def _dataset(name: str, records: list[dict[str, Any]], names: Names) -> Dataset:
         languages.update(dict.fromkeys(_strings(r.get("Languages"))))
         keywords.update(dict.fromkeys(_strings(r.get("Task Categories"))))
         creators.update(dict.fromkeys(_strings(r.get("Creators"))))
-        if _url(r.get("ArXiv URL")):
-            papers.add(_url(r.get("ArXiv URL")))
+        arxiv = _url(r.get("ArXiv URL"))
+        if arxiv:
+            papers.add(arxiv)
         matches.append(record_iri(r))
         page = _url(r.get("Dataset URL")) or _url(r.get("GitHub URL"))
         if page:

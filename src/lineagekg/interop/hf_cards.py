@@ -160,5 +160,6 @@ def read_cards(folder: Path) -> CardGraph:
               "with_license": sum(1 for d in datasets.values() if d.licenses),
               "with_pretty_name": sum(1 for i, c in cards if c.metadata.get("pretty_name"))}
     return CardGraph(datasets=list(datasets.values()), derivations=list(derivations.values()),
-                     documents=list(documents.values()), files=[(name, data, url) for name, (data, url) in sorted(files.items())],
+                     documents=list(documents.values()), files=[(name, data, url) for name,
+                                                                (data, url) in sorted(files.items())],
                      warnings=warnings, counts=counts)

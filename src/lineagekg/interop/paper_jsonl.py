@@ -3,9 +3,9 @@
 Two JSON Lines files: nodes (``name``, ``categories``, ``hf_year``, ``paper_year``, ``year``,
 ``summary``, ``data_type``, ``exists_on_hf``, ``is_terminal_node``, ``terminal_reason``,
 ``paper_url``, ``downloads``; and, as lineagekg extensions, ``is_benchmark``, ``synthetic``, and
-``split_of`` + ``split`` for a named split of a dataset) and edges (``target``, ``source``, ``meta_info``: a JSON *string*
-holding ``source``, ``confidence``, ``relationship``, ``evidence``, ``exists``). Every problem is
-reported with its file, line and field; nothing is returned half-read.
+``split_of`` + ``split`` for a named split of a dataset) and edges (``target``, ``source``,
+``meta_info``: a JSON *string* holding ``source``, ``confidence``, ``relationship``, ``evidence``,
+``exists``). Every problem is reported with its file, line and field; nothing is returned half-read.
 
 The files the paper actually published differ from that description, and are read as they are:
 ``exists_on_hf`` / ``exists`` is the string ``"exists"`` (``"not_found"``, ``"uncertain"``) rather
@@ -18,11 +18,12 @@ their target and edges without evidence are let in with a warning.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from lineagekg import iris, taxonomy
 from lineagekg.errors import InputError, LineageCycleError
@@ -34,6 +35,12 @@ DOMAINS = {"math": "Math", "mathematics": "Math", "code": "Code", "coding": "Cod
            "tool use": "ToolUse", "tool-use": "ToolUse", "agent": "ToolUse"}
 
 MAX_LINE_BYTES = 1_000_000
+
+
+class _Where(TypedDict):
+    """Where a problem is, as :class:`InputError` takes it."""
+    file: str
+    line: int
 
 
 @dataclass
@@ -83,7 +90,7 @@ def _read_lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
-def _opt_int(value: Any, where: dict[str, Any], name: str, *, low: int | None = None,
+def _opt_int(value: Any, where: _Where, name: str, *, low: int | None = None,
              high: int | None = None) -> int | None:
     if value is None or value == "":
         return None
@@ -101,7 +108,7 @@ def _opt_int(value: Any, where: dict[str, Any], name: str, *, low: int | None = 
 _YEAR = re.compile(r"^\s*(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?\s*$")
 
 
-def _opt_year(value: Any, where: dict[str, Any], name: str) -> int | None:
+def _opt_year(value: Any, where: _Where, name: str) -> int | None:
     """A year given as a number, ``"2023"``, or (as the paper published it) ``"2023-05"``.
 
     >>> _opt_year("2023-05", {}, "hf_year"), _opt_year(2021, {}, "year"), _opt_year("", {}, "year")
@@ -121,7 +128,7 @@ _EXISTS = {"exists": True, "not_found": False, "not found": False, "not_exists":
            "missing": False, "uncertain": None, "unknown": None}
 
 
-def _existence(value: Any, where: dict[str, Any], name: str) -> bool | None:
+def _existence(value: Any, where: _Where, name: str) -> bool | None:
     """Whether a dataset is on the Hub: a boolean, or the paper's ``"exists"`` / ``"not_found"``
     / ``"uncertain"`` (None: not known).
 
@@ -133,7 +140,7 @@ def _existence(value: Any, where: dict[str, Any], name: str) -> bool | None:
     return _opt_bool(value, where, name)
 
 
-def _opt_bool(value: Any, where: dict[str, Any], name: str) -> bool | None:
+def _opt_bool(value: Any, where: _Where, name: str) -> bool | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -145,7 +152,7 @@ def _opt_bool(value: Any, where: dict[str, Any], name: str) -> bool | None:
     raise InputError(f"expected true or false, got {value!r}", field=name, **where)
 
 
-def _opt_str(value: Any, where: dict[str, Any], name: str) -> str | None:
+def _opt_str(value: Any, where: _Where, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -160,7 +167,8 @@ def _terminal_reason(text: str | None) -> str | None:
     t = text.lower()
     if "depth" in t:
         return "DepthReached"
-    if any(k in t for k in ("not on hf", "not on the hub", "not on hub", "not found on", "huggingface", "hugging face", "not exist")):
+    if any(k in t for k in ("not on hf", "not on the hub", "not on hub", "not found on", "huggingface", "hugging face",
+                            "not exist")):
         return "NotOnHub"
     if any(k in t for k in ("2020", "before", "cutoff", "cut-off", "date", "older")):
         return "BeforeCutoff"
@@ -170,7 +178,7 @@ def _terminal_reason(text: str | None) -> str | None:
 
 
 def _node(number: int, row: dict[str, Any], path: Path) -> Dataset:
-    where = {"file": str(path), "line": number}
+    where: _Where = {"file": str(path), "line": number}
     name = _opt_str(row.get("name"), where, "name")
     if not name:
         raise InputError("missing dataset name", field="name", **where)
@@ -224,7 +232,7 @@ def _origin(synthetic: bool | None) -> str | None:
     return None if synthetic is None else ("Synthetic" if synthetic else "HumanMade")
 
 
-def _meta_info(value: Any, where: dict[str, Any]) -> dict[str, Any]:
+def _meta_info(value: Any, where: _Where) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
     if not isinstance(value, str):
@@ -403,7 +411,7 @@ def read(nodes_path: Path, edges_path: Path, *, known_ids: dict[str, str] | None
     graph: dict[str, set[str]] = {}
     edge_line: dict[tuple[str, str], int] = {}
     for number, row in _read_lines(edges_path):
-        where = {"file": str(edges_path), "line": number}
+        where: _Where = {"file": str(edges_path), "line": number}
         target = _opt_str(row.get("target"), where, "target")
         source = _opt_str(row.get("source"), where, "source")
         if not target:
@@ -462,7 +470,7 @@ def read(nodes_path: Path, edges_path: Path, *, known_ids: dict[str, str] | None
                                     **{n: f"{edges_path}:{ln}" for n, ln in added_at.items()}}, known_ids or {})
     cycle = find_cycle(graph)
     if cycle:
-        lines = [str(edge_line[(a, b)]) for a, b in zip(cycle, cycle[1:])]
+        lines = [str(edge_line[(a, b)]) for a, b in itertools.pairwise(cycle)]
         raise LineageCycleError(cycle, file=f"{edges_path} (lines {', '.join(lines)})")
 
     derivations, edge_merges = _merge_edges(edges)

@@ -181,7 +181,7 @@ def _fill(bundle: ProvBundle, triples: list[ox.Triple], types: dict[Any, set[Any
         else:
             getattr(bundle, {"used": "usage", "wasAssociatedWith": "association",
                              "wasAttributedTo": "attribution"}[local])(s, o)
-    for subject, own in by_subject.items():
+    for subject in by_subject:
         times = one(subject, _P["generatedAtTime"])
         if len(times) == 1 and times[0] not in used and not one(subject, _P["wasGeneratedBy"]):
             when = _time(times[0].object)
@@ -227,8 +227,12 @@ def to_document(quads: Iterable[ox.Quad]) -> ProvDocument:
 
 # --- PROV document -> PROV-O quads ---------------------------------------------------------------
 
+def _iri(q: Any) -> str:
+    return q.uri if isinstance(q, (QualifiedName, Identifier)) else str(q)
+
+
 def _node(q: Any) -> ox.NamedNode | ox.BlankNode:
-    iri = q.uri if isinstance(q, (QualifiedName, Identifier)) else str(q)
+    iri = _iri(q)
     if iri.startswith(BLANK_NS):
         return ox.BlankNode(iri[len(BLANK_NS):])
     return ox.NamedNode(iri)
@@ -247,7 +251,7 @@ def _term(value: Any) -> Any:
     if isinstance(value, ProvLiteral):
         if value.langtag:
             return ox.Literal(value.value, language=value.langtag)
-        return ox.Literal(value.value, datatype=_node(value.datatype) if value.datatype else None)
+        return ox.Literal(value.value, datatype=ox.NamedNode(_iri(value.datatype)) if value.datatype else None)
     if isinstance(value, bool):
         return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
     if isinstance(value, int):
@@ -277,7 +281,8 @@ def _record_quads(record: ProvRecord, graph: Any) -> list[ox.Quad]:
         if PROV_ATTR_ENDTIME in formal:
             out.append(q(s, _P["endedAtTime"], _xsd_time(formal[PROV_ATTR_ENDTIME])))
         return out
-    if kind == PROV_DERIVATION and set(formal) <= {PROV_ATTR_GENERATED_ENTITY, PROV_ATTR_USED_ENTITY, PROV_ATTR_ACTIVITY}:
+    if kind == PROV_DERIVATION and set(formal) <= {PROV_ATTR_GENERATED_ENTITY, PROV_ATTR_USED_ENTITY,
+                                                   PROV_ATTR_ACTIVITY}:
         target, source = _node(formal[PROV_ATTR_GENERATED_ENTITY]), _node(formal[PROV_ATTR_USED_ENTITY])
         if record.identifier is not None:
             d = _node(record.identifier)
@@ -336,8 +341,15 @@ def serialize(quads: Iterable[ox.Quad], fmt: str) -> bytes:
     doc = to_document(quads)
     if fmt == "provn":
         return doc.get_provn().encode("utf-8")
-    text = doc.serialize(format=PROV_FORMATS[fmt], **({"indent": 1} if fmt == "provjson" else {}))
-    return text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    return document_text(doc, PROV_FORMATS[fmt]).encode("utf-8")
+
+
+def document_text(doc: ProvDocument, fmt: str) -> str:
+    """A prov document serialised in prov's format ``fmt`` (json, xml); JSON indented."""
+    text = doc.serialize(format=fmt, indent=1) if fmt == "json" else doc.serialize(format=fmt)
+    if not isinstance(text, str):       # prov returns None only when given a destination to write to
+        raise TypeError(f"prov returned {type(text).__name__} for a {fmt} document")
+    return text
 
 
 def read(data: bytes, fmt: str, *, source: str = "PROV document") -> list[ox.Quad]:

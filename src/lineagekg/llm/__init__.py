@@ -1,13 +1,13 @@
 """Tracing backends: what turns a document's text into lineage claims.
 
 ``offline`` (the default) is the offline, deterministic extractor: dataset mentions in the parsed
-document scored by a trained decision model (:mod:`lineagekg.extract`); ``heuristic`` is the
-earlier cue-phrase rules, kept as a baseline for ``lineagekg eval``; ``anthropic`` asks Claude through one forced tool call and
-keeps every answer in the model-call cache; ``replay`` answers from such recorded answers with no
-network. All share one interface (:class:`~lineagekg.llm.protocol.TraceBackend`): ``kind``,
-``model``, ``prompt_version``, ``answer(...) -> BackendAnswer`` and ``trace(...) -> list[Claim]``.
-:func:`make_backend` builds one by name. Nothing here imports the ``anthropic`` SDK until an
-anthropic backend is made.
+document scored by a trained decision model (:mod:`lineagekg.extract`); ``heuristic`` is the earlier
+cue-phrase rules, kept as a baseline for ``lineagekg eval``; ``anthropic`` asks Claude through one
+forced tool call and keeps every answer in the model-call cache; ``replay`` answers from such
+recorded answers with no network. All share one interface
+(:class:`~lineagekg.llm.protocol.TraceBackend`): ``kind``, ``model``, ``prompt_version``,
+``answer(...) -> BackendAnswer`` and ``trace(...) -> list[Claim]``. :func:`make_backend` builds one
+by name. Nothing here imports the ``anthropic`` SDK until an anthropic backend is made.
 """
 
 from __future__ import annotations

@@ -164,15 +164,28 @@ class AgreementReport:
     def disagreements(self) -> list[PairResult]:
         return [p for p in self.pairs if not p.agree]
 
-    def as_dict(self) -> dict[str, object]:
+    @property
+    def record_pair_ratio(self) -> float | None:
+        """Record pairs the all-pairs run compares per record pair of the graph-guided run."""
+        return _ratio(self.all_pairs.naive_record_pairs, self.guided.naive_record_pairs)
+
+    @property
+    def time_ratio(self) -> float | None:
+        return _ratio(self.all_pairs.seconds, self.guided.seconds)
+
+    @property
+    def found_by_guided_run(self) -> str:
+        """``found/measured``: the overlapping pairs the graph-guided run finds."""
         measured = sum(p.measured for p in self.pairs)
         found_guided = sum(p.measured and p.prediction.predicted for p in self.pairs)
+        return f"{found_guided}/{measured}"
+
+    def as_dict(self) -> dict[str, object]:
         return {"sets": self.sets, "options": self.options, "confusion": self.confusion(),
                 "cost": {"graph_guided": vars(self.guided), "all_pairs": vars(self.all_pairs),
-                         "record_pair_ratio": _ratio(self.all_pairs.naive_record_pairs, self.guided.naive_record_pairs),
-                         "time_ratio": _ratio(self.all_pairs.seconds, self.guided.seconds),
+                         "record_pair_ratio": self.record_pair_ratio, "time_ratio": self.time_ratio,
                          "prepare_seconds": round(self.prepare_seconds, 2),
-                         "overlapping_pairs_found_by_guided_run": f"{found_guided}/{measured}"},
+                         "overlapping_pairs_found_by_guided_run": self.found_by_guided_run},
                 "disagreements": [p.as_dict() for p in self.disagreements],
                 "pairs": [p.as_dict() for p in self.pairs if p.prediction.predicted or p.measured]}
 
@@ -185,7 +198,8 @@ def _reason(p: PairResult) -> str:
     if p.prediction.predicted and not p.measured:
         if any(relation_family(r) == "evolvedFrom" for r in p.prediction.relations):
             return "documented edge whose records were rewritten beyond recognition"
-        return "documented edge, but the sample files hold records the other side does not (different subsets or rewritten)"
+        return ("documented edge, but the sample files hold records the other side does not "
+                "(different subsets or rewritten)")
     if p.measured and not p.prediction.predicted:
         if p.prediction.generated_path:
             return "joined only by a generation edge, yet records were copied (the generator kept some source records)"

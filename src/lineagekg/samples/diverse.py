@@ -143,7 +143,7 @@ def build_sample(store: OxigraphStore, budget: int, *, sources: list[str] | None
     for r in roots:
         candidates = RecordSet(r, pools[r], ngram=ngram, threshold=threshold, num_perm=num_perm)
         mine: list[int] = []
-        for i, record in enumerate(candidates.records):
+        for i in range(len(candidates.records)):
             if taken[r] >= quota[r]:
                 break
             if candidates.exact_hashes[i] in seen_hashes:
@@ -197,6 +197,8 @@ def write_sample(sample: DiverseSample, sets: PreparedSets, output: Path, *, bud
     Written to a temporary name first, so a failure leaves nothing half-written."""
     from prov.model import ProvDocument
 
+    from lineagekg.interop import prov_documents
+
     tmp = output.with_name(output.name + ".part")
     with tmp.open("w", encoding="utf-8") as f:
         for p in sample.picked:
@@ -205,7 +207,7 @@ def write_sample(sample: DiverseSample, sets: PreparedSets, output: Path, *, bud
     doc = ProvDocument()
     doc.add_namespace("lk", "https://w3id.org/lineagekg/ns#")
     doc.add_namespace("file", "https://w3id.org/lineagekg/id/sample-file/")
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     activity = doc.activity("lk:diverse-sampling", now, now, {
         "lk:budget": budget, "lk:seed": sample.seed, "lk:droppedNearDuplicates": sample.dropped_near_duplicates,
         "lk:method": "roots of the lineage graph, proportional to size, near duplicates removed (MinHash LSH)"})
@@ -221,7 +223,7 @@ def write_sample(sample: DiverseSample, sets: PreparedSets, output: Path, *, bud
             doc.wasDerivedFrom(out, entity)
     prov_path = output.with_name(output.name + ".prov.json")
     prov_tmp = prov_path.with_name(prov_path.name + ".part")
-    prov_tmp.write_text(doc.serialize(format="json", indent=1), encoding="utf-8")
+    prov_tmp.write_text(prov_documents.document_text(doc, "json"), encoding="utf-8")
     tmp.replace(output)
     prov_tmp.replace(prov_path)
     return prov_path

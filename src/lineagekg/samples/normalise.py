@@ -28,7 +28,8 @@ _BOILERPLATE = [re.compile(p, re.IGNORECASE) for p in (
 )]
 # An HTML tag of text markup (``<br>``, ``</p>``, ``<b class="x">``); LaTeX such as ``$a<b$ and
 # $c>d$`` and code such as ``List<int>`` are kept, so only these names count.
-_TAG = re.compile(r"</?(a|b|i|u|p|br|hr|em|strong|code|pre|span|div|ul|ol|li|h[1-6]|table|tr|td|th|img|sup|sub|blockquote)"
+_TAG = re.compile(r"</?(a|b|i|u|p|br|hr|em|strong|code|pre|span|div|ul|ol|li|h[1-6]|table|tr|td|th|img|sup|sub"
+                  r"|blockquote)"
                   r"(\s+[^<>]*)?/?>", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 

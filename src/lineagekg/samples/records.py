@@ -151,7 +151,7 @@ def _csv_rows(text: str, delimiter: str, where: str) -> Iterator[tuple[int, Any]
     if _CSV_SNIFF_FIELDS & set(header):
         for number, row in enumerate(rows[1:], start=2):
             if row:
-                yield number, dict(zip(header, row))
+                yield number, dict(zip(header, row, strict=False))   # a short row leaves fields out
     else:                      # no header row: the first column is the prompt
         for number, row in enumerate(rows, start=1):
             if row:

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad
+from rdflib import URIRef
 
 from lineagekg import __version__, iris
 from lineagekg.analyses import Lineage
 from lineagekg.errors import InputError, ShapeValidationError, UnknownDatasetError
 from lineagekg.model import Dataset
-from lineagekg.namespaces import DCTERMS, PROV, RDF, RDFS, XSD, ox
+from lineagekg.namespaces import PROV, RDF, RDFS, XSD, ox
 from lineagekg.provenance import dataset_quads
 from lineagekg.queries import library
 from lineagekg.samples.overlap import Overlap, RecordSet, method_text
@@ -35,7 +36,7 @@ AGENT_LABEL = f"lineagekg samples {__version__}"
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def split_id(dataset: str, split: str | None) -> str:
@@ -140,19 +141,19 @@ def register_files(store: OxigraphStore, sources: list[SampleSource], *,
         progress("reading sample files", len(sources), len(sources))
     files = [sample_file_iri(found.sha256, src.field) for src, found, _ in planned]
     present = {(r.file, r.dataset_iri) for regs in registered_sets(store).values() for r in regs}
-    fresh = [(plan, f) for plan, f in zip(planned, files) if (f, iri_of[plan[2]]) not in present]
+    fresh = [(plan, f) for plan, f in zip(planned, files, strict=True) if (f, iri_of[plan[2]]) not in present]
     if not fresh:                   # every file is registered already: nothing to write
         return [RegisterOutcome(Registration(target, iri_of[target], f, found.sha256, str(src.path.resolve()),
                                              found.field, len(found)), "", (), True)
-                for (src, found, target), f in zip(planned, files)]
+                for (src, found, target), f in zip(planned, files, strict=True)]
     planned, files = [p for p, _ in fresh], [f for _, f in fresh]
-    key = iris.digest(*(iri_of[t] + " " + f for (_, _, t), f in zip(planned, files)))
+    key = iris.digest(*(iri_of[t] + " " + f for (_, _, t), f in zip(planned, files, strict=True)))
     graph = iris.graph_iri("samples", key)
     g = NamedNode(graph)
     quads: list[Quad] = []
     for ds in to_add.values():
         quads += dataset_quads(ds, iri_of[ds.identifier], g, iri_of)
-    for (src, found, target), file_iri in zip(planned, files):
+    for (src, found, target), file_iri in zip(planned, files, strict=True):
         f = NamedNode(file_iri)
         quads += [
             Quad(f, RDF.type, ox(LK.SampleFile), g), Quad(f, RDF.type, ox(PROV.Entity), g),
@@ -169,15 +170,16 @@ def register_files(store: OxigraphStore, sources: list[SampleSource], *,
     outcome = store.import_quads(list(dict.fromkeys(quads)), graph)
     if not outcome.accepted:
         assert outcome.report is not None
-        raise ShapeValidationError(outcome.report, what="registration of " + ", ".join(s.path.name for s in sources[:3]))
+        raise ShapeValidationError(outcome.report,
+                                   what="registration of " + ", ".join(s.path.name for s in sources[:3]))
     return [RegisterOutcome(
         registration=Registration(target, iri_of[target], file_iri, found.sha256, str(src.path.resolve()),
                                   found.field, len(found)),
         graph=graph, added_datasets=tuple(d for d in to_add if d in (target, src.target()[0])),
-        already_present=outcome.already_present) for (src, found, target), file_iri in zip(planned, files)]
+        already_present=outcome.already_present) for (src, found, target), file_iri in zip(planned, files, strict=True)]
 
 
-def _run_quads(run: NamedNode, g: NamedNode, used: list[NamedNode], *, kind: object,
+def _run_quads(run: NamedNode, g: NamedNode, used: list[NamedNode], *, kind: URIRef,
                started: str | None = None) -> Iterator[Quad]:
     agent = NamedNode(AGENT)
     yield Quad(run, RDF.type, ox(kind), g)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -62,3 +63,11 @@ class GraphStore(Protocol):
     def named_graphs(self) -> list[str]: ...
 
     def export(self, fmt: str, *, include_ontology: bool = False) -> bytes: ...
+
+    def raw_query(self, query: SPARQLQuery, **params: object) -> Any:
+        """The query's answer as pyoxigraph results (solutions, a boolean or triples)."""
+        ...
+
+    def quads_of(self, triples: Iterable[Any]) -> list[Any]:
+        """Every quad (outside the ontology graph) that holds one of ``triples``."""
+        ...

@@ -539,7 +539,8 @@ class OxigraphStore:
             return Delta(added=list(new - old), removed=list(old - new),
                           created=set() if exists else {g}, dropped=set())
 
-        return self.write(Delta(), what=f"PUT of graph {graph or 'default'}", compute=delta, before_commit=before_commit)
+        return self.write(Delta(), what=f"PUT of graph {graph or 'default'}", compute=delta,
+                          before_commit=before_commit)
 
     def merge_into_graph(self, graph: str | None, triples: Iterable[ox.Triple], *,
                          before_commit: Callable[[], None] | None = None) -> WriteOutcome:
@@ -553,7 +554,8 @@ class OxigraphStore:
             return Delta(added=added, removed=[],
                           created=set() if exists else {g}, dropped=set())
 
-        return self.write(Delta(), what=f"POST to graph {graph or 'default'}", compute=delta, before_commit=before_commit)
+        return self.write(Delta(), what=f"POST to graph {graph or 'default'}", compute=delta,
+                          before_commit=before_commit)
 
     def delete_graph(self, graph: str | None, *,
                      before_commit: Callable[[], None] | None = None) -> WriteOutcome:
@@ -566,7 +568,8 @@ class OxigraphStore:
             named = isinstance(g, ox.NamedNode) and self._store.contains_named_graph(g)
             return Delta(added=[], removed=removed, created=set(), dropped={g} if named else set())
 
-        return self.write(Delta(), what=f"DELETE of graph {graph or 'default'}", compute=delta, before_commit=before_commit)
+        return self.write(Delta(), what=f"DELETE of graph {graph or 'default'}", compute=delta,
+                          before_commit=before_commit)
 
     def _writable(self, graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
         if graph is None:

@@ -102,7 +102,8 @@ def _join(spans: list[Span]) -> tuple[str, tuple[Link, ...]]:
             if open_url is not None and length > open_start:
                 label = "".join(out)[open_start:length].strip()
                 if label:
-                    s = open_start + (len("".join(out)[open_start:length]) - len("".join(out)[open_start:length].lstrip()))
+                    opened = "".join(out)[open_start:length]
+                    s = open_start + (len(opened) - len(opened.lstrip()))
                     links.append(Link(label, open_url, s, s + len(label)))
             open_url, open_start = url, length
         piece = re.sub(r"\s+", " ", raw.replace("\u00a0", " "))
@@ -211,7 +212,8 @@ class _Builder:
             texts = [t for t, _ in cells]
             if not any(texts):
                 continue
-            parts, links, offsets, pos = [], [], [], 0
+            parts: list[str] = []
+            links, offsets, pos = [], [], 0
             for text, cell_links in cells:
                 if parts:
                     pos += 3

@@ -30,7 +30,8 @@ def addresses_the_model(text: str) -> bool:
 
 
 _CLAUSE = re.compile(r"[;:]|\s[-–—]\s|,?\s+\b(?:but|whereas|while|however|although|though)\b|\.\s", re.IGNORECASE)
-_NOT_NEGATION = re.compile(r"(?i)\bnot\s+(?:only|just|limited\s+to|necessarily\s+limited)\b|\bno\s+(?:more|less|longer)\s+than\b")
+_NOT_NEGATION = re.compile(r"(?i)\bnot\s+(?:only|just|limited\s+to|necessarily\s+limited)\b"
+                           r"|\bno\s+(?:more|less|longer)\s+than\b")
 _NEGATION = re.compile(
     r"(?i)\b(?:not|no|never|neither|nor|none|without|cannot|nothing|excluding|except|excluded|unlike|"
     r"instead\s+of|rather\s+than|other\s+than|apart\s+from|free\s+of|removed\s+all)\b|n't\b|n’t\b")

@@ -322,7 +322,12 @@ def _walk(body: str) -> list[tuple[str, str, bool]]:
 
 # --- language ----------------------------------------------------------------------------------
 
-_STOPWORDS = frozenset(["the", "and", "of", "to", "is", "are", "was", "were", "be", "been", "that", "this", "these", "those", "with", "for", "from", "by", "on", "as", "we", "it", "its", "which", "an", "or", "have", "has", "had", "not", "they", "their", "them", "can", "will", "would", "should", "each", "our", "you", "your", "at", "all", "more", "than", "into", "also", "such", "other", "use", "used", "using", "only", "when", "where", "there", "what", "who", "how", "any", "both", "most"])
+_STOPWORDS = frozenset(["the", "and", "of", "to", "is", "are", "was", "were", "be", "been", "that", "this", "these",
+                       "those", "with", "for", "from", "by", "on", "as", "we", "it", "its", "which", "an", "or",
+                       "have", "has", "had", "not", "they", "their", "them", "can", "will", "would", "should",
+                       "each", "our", "you", "your", "at", "all", "more", "than", "into", "also", "such", "other",
+                       "use", "used", "using", "only", "when", "where", "there", "what", "who", "how", "any", "both",
+                       "most"])
 
 
 def is_probably_english(text: str) -> bool:
