@@ -13,18 +13,15 @@ from lineagekg.store import OxigraphStore, open_store
 
 DATA = Path(__file__).parent / "data"
 LINEAGE = DATA / "lineage"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 @pytest.fixture(scope="session")
 def corpus():
-    """The shared lineage corpus (../shared/lineage_corpus), read once; skips when it is absent."""
+    """The real lineage corpus (vendored in tests/data/shared/lineage_corpus), read once."""
     from helpers import SHARED_CORPUS
 
     from lineagekg.corpus import Corpus
 
-    if not (SHARED_CORPUS / "index.json").exists():
-        pytest.skip("the shared lineage corpus (../shared/lineage_corpus) is not beside the checkout")
     return Corpus.from_directory(SHARED_CORPUS)
 
 
@@ -61,3 +58,20 @@ def small_gateway():
                                query_timeout=5.0, max_rows=1000, max_query_length=20_000)
     with running_gateway(gw_store, settings) as gateway:
         yield gateway
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say loudly how many tests did not run because ../shared (the data not vendored into
+    tests/data/shared: the benchmark records) is not beside the checkout."""
+    from helpers import SAMPLES
+
+    def reason(report: pytest.TestReport) -> str:
+        longrepr = report.longrepr
+        return longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+
+    missing = [r for r in terminalreporter.stats.get("skipped", []) if "../shared" in reason(r)]
+    if missing:
+        terminalreporter.section("data not beside the checkout", sep="=", red=True, bold=True)
+        terminalreporter.write_line(f"{len(missing)} tests skipped: {SAMPLES} is missing "
+                                    "(real benchmark records, not vendored; see tests/data/shared/NOTICE.md)",
+                                    red=True, bold=True)

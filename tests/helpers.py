@@ -12,8 +12,18 @@ def write_jsonl(path: Path, rows: list[object]) -> Path:
     return path
 
 
-#: the real documentation corpus beside the checkout (CI has it; a bare clone may not)
-SHARED_CORPUS = (Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus").resolve()
+#: the vendored copy of ../shared (tests/data/shared/NOTICE.md): the corpus, labels, W3C suite
+SHARED_DATA = Path(__file__).resolve().parent / "data" / "shared"
+#: the real documentation corpus (index.json, READMEs, Hub cards, DPI files)
+SHARED_CORPUS = SHARED_DATA / "lineage_corpus"
+#: the hand-checked dev labels and the held-out document list
+SHARED_LABELS = SHARED_DATA / "labels"
+#: the W3C SPARQL 1.1 Protocol test manifest and its data
+W3C_PROTOCOL_SUITE = SHARED_DATA / "w3c-sparql11-protocol"
+#: real benchmark records (23 MB, not vendored): only beside the checkout, in ../shared/samples
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+#: what a test that needs SAMPLES says when it skips (the pytest summary counts these)
+NO_SAMPLES = "../shared/samples is not beside the checkout"
 
 
 #: SPARQL texts that each segfaulted pyoxigraph 0.5.13's parser (measured; see lineagekg.sparql_text)

@@ -1,5 +1,6 @@
-"""The classification agent on real cards and READMEs of ../shared/lineage_corpus whose answers
-are known, and end to end: a traced dataset carries its domains and origin in the store."""
+"""The classification agent on real cards and READMEs of the corpus (vendored in
+tests/data/shared/lineage_corpus) whose answers are known, and end to end: a traced dataset carries
+its domains and origin in the store."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import write_jsonl
+from helpers import SHARED_DATA, write_jsonl
 
 from lineagekg.cli import main
 
@@ -163,12 +163,9 @@ def test_store_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert run_json(capsys, "stats")[1]["counts"]["datasets"] == 8
 
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-needs_shared = pytest.mark.skipif(not (SHARED / "lineage_corpus" / "index.json").is_file(),
-                                  reason="../shared (corpus and labels) is not beside this checkout")
+SHARED = SHARED_DATA      # the vendored corpus and labels
 
 
-@needs_shared
 def test_eval_on_the_dev_labels(capsys: pytest.CaptureFixture[str]) -> None:
     code, report = run_json(capsys, "eval", "--labels", str(SHARED / "labels" / "dev_edges.csv"),
                             "--corpus", str(SHARED / "lineage_corpus"), "--backend", "heuristic")
@@ -180,7 +177,6 @@ def test_eval_on_the_dev_labels(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and report["method"] == "committed model" and report["matched"] > 0
 
 
-@needs_shared
 def test_extract_lists_claims_with_verbatim_evidence(capsys: pytest.CaptureFixture[str]) -> None:
     doc = SHARED / "lineage_corpus" / "docs" / "OpenBMB__UltraFeedback__README.md"
     code, data = run_json(capsys, "extract", str(doc), "--dataset", "openbmb/UltraFeedback",
@@ -196,7 +192,6 @@ def test_extract_lists_claims_with_verbatim_evidence(capsys: pytest.CaptureFixtu
     assert main(["extract", str(SHARED / "nope.md")]) == 3
 
 
-@needs_shared
 def test_extract_reads_a_listed_document_as_the_corpus_lists_it(capsys: pytest.CaptureFixture[str]) -> None:
     """No --dataset: the corpus index says which dataset the README describes, and its URL."""
     doc = SHARED / "lineage_corpus" / "docs" / "OpenBMB__UltraFeedback__README.md"

@@ -1,5 +1,5 @@
-"""Offline document sources: the real lineage corpus (../shared/lineage_corpus), plain folders of
-cards, bad input, and the local Hugging Face cache (built in tmp_path with the hub's own layout
+"""Offline document sources: the real lineage corpus (vendored in tests/data/shared/lineage_corpus),
+plain folders of cards, bad input, and the local Hugging Face cache (built in tmp_path with the hub's own layout
 and found by the real huggingface_hub calls)."""
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ CONSTRUCTION = "We include all instructions from TruthfulQA and FalseQA"
 
 @pytest.fixture(scope="module")
 def index() -> dict:
-    if not (CORPUS / "index.json").exists():
-        pytest.skip("the shared lineage corpus is not here")
     return json.loads((CORPUS / "index.json").read_text(encoding="utf-8"))
 
 
@@ -103,8 +101,6 @@ def test_every_readme_of_the_corpus_reads_as_english(corpus: Corpus) -> None:
 # --- a plain folder ----------------------------------------------------------------------------
 
 def _copy_card(name: str, dest: Path) -> None:
-    if not (CORPUS / "hf_legacy_cards" / name).exists():
-        pytest.skip("the shared lineage corpus is not here")
     shutil.copyfile(CORPUS / "hf_legacy_cards" / name, dest)
 
 
@@ -274,8 +270,6 @@ def _cache_card(cache: Path, repo_id: str, content: bytes, commit: str = COMMIT)
 
 
 def test_read_hf_cache_finds_a_cached_card(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not (CORPUS / "hf_legacy_cards" / "gsm8k.md").exists():
-        pytest.skip("the shared lineage corpus is not here")
     content = (CORPUS / "hf_legacy_cards" / "gsm8k.md").read_bytes()
     cache = tmp_path / "hub"
     _cache_card(cache, "openai/gsm8k", content)

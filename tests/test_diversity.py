@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import NO_SAMPLES, SAMPLES
 
 from lineagekg.cli import main
 from lineagekg.samples.diversity import centroid_distance, embed, vendi_score, vendi_score_direct
 
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 MANIFEST = Path(__file__).resolve().parents[1] / "examples" / "samples" / "manifest.json"
 
 
@@ -33,7 +33,7 @@ def test_vendi_counts_distinct_items_and_centroid_distance_spreads() -> None:
     assert centroid_distance(orthogonal) == pytest.approx(1 - 1 / np.sqrt(12), abs=1e-9)
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the checkout")
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason=NO_SAMPLES)
 def test_real_embeddings_rank_a_mixed_set_above_a_single_task() -> None:
     """all-MiniLM-L6-v2 (offline): 40 GSM8K questions are less diverse than 40 records drawn
     from GSM8K, LIMA and Code Alpaca together; a question and its GSM-Hard copy embed close."""
@@ -51,7 +51,7 @@ def test_real_embeddings_rank_a_mixed_set_above_a_single_task() -> None:
     assert float(pair[0] @ pair[1]) > 0.9
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the checkout")
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason=NO_SAMPLES)
 def test_diverse_samples_the_roots_in_proportion_and_writes_provenance(tmp_path: Path,
                                                                        capsys: pytest.CaptureFixture[str]) -> None:
     """Roots: GSM8K train (its FLAN CoT and Alpaca-format copies are derivatives), Alpaca 5k

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import SHARED_CORPUS, SHARED_LABELS
 
 from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim
@@ -16,11 +17,8 @@ from lineagekg.evaluation import (
 )
 from lineagekg.llm.heuristic import HeuristicBackend
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CORPUS = SHARED / "lineage_corpus"
-LABELS = SHARED / "labels" / "dev_edges.csv"
-
-pytestmark = pytest.mark.skipif(not LABELS.is_file(), reason="shared labels not present")
+CORPUS = SHARED_CORPUS
+LABELS = SHARED_LABELS / "dev_edges.csv"
 
 ZEPHYR = "docs/huggingface__alignment-handbook__recipes__zephyr-7b-beta__README.md"
 

@@ -1,11 +1,11 @@
 """Extracting: front matter, cleaning, sections and the language check, on real documents of the
-lineage corpus (../shared/lineage_corpus) and on small texts made for one rule each."""
+lineage corpus (vendored in tests/data/shared/lineage_corpus) and on small texts made for one rule
+each."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import SHARED_CORPUS
 
 from lineagekg.corpus import read_document
 from lineagekg.documents import SourceDocument
@@ -19,16 +19,13 @@ from lineagekg.text.sections import (
     sections,
 )
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus"
+CORPUS = SHARED_CORPUS
 ULTRAFEEDBACK = CORPUS / "docs" / "OpenBMB__UltraFeedback__README.md"
 CONSTRUCTION = "We include all instructions from TruthfulQA and FalseQA"
 
 
 def _real(relative: str) -> str:
-    path = CORPUS / relative
-    if not path.exists():
-        pytest.skip("the shared lineage corpus is not here")
-    return path.read_text(encoding="utf-8")
+    return (CORPUS / relative).read_text(encoding="utf-8")
 
 
 # --- front matter ------------------------------------------------------------------------------
@@ -153,8 +150,6 @@ def test_hub_dataset_urls() -> None:
 # --- sections ----------------------------------------------------------------------------------
 
 def test_sections_of_a_real_readme() -> None:
-    if not ULTRAFEEDBACK.exists():
-        pytest.skip("the shared lineage corpus is not here")
     doc = read_document(ULTRAFEEDBACK, kind="github_readme")
     found = sections(doc)
     assert [s.index for s in found] == list(range(len(found)))

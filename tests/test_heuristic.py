@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
+from helpers import SHARED_CORPUS, SHARED_LABELS
 
 from lineagekg import taxonomy
 from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.llm.heuristic import HeuristicBackend, evidence_in
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "lineage_corpus"
-LABELS = Path(__file__).resolve().parents[2] / "shared" / "labels" / "dev_edges.csv"
-
-pytestmark = pytest.mark.skipif(not (CORPUS / "index.json").is_file(), reason="shared corpus not present")
+CORPUS = SHARED_CORPUS
+LABELS = SHARED_LABELS / "dev_edges.csv"
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """`lineagekg import dpi`: the Data Provenance Initiative collection from its own files
-(../shared/lineage_corpus/dpi/raw: 100 data_summaries files, 500 records), with known counts."""
+(vendored in tests/data/shared/lineage_corpus/dpi/raw: 100 data_summaries files, 500 records), with
+known counts."""
 
 from __future__ import annotations
 
@@ -24,8 +25,6 @@ PREFIX dcat: <http://www.w3.org/ns/dcat#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 METAMATH = "https://huggingface.co/datasets/meta-math/MetaMathQA"
-
-pytestmark = pytest.mark.skipif(not DPI.is_dir(), reason="the shared DPI files are not here")
 
 
 def ask(store: OxigraphStore, text: str) -> list[dict[str, object]]:

@@ -1,5 +1,5 @@
 """`lineagekg import hf-cards`: real Hub cards in bulk, from a folder (the 152 legacy cards of
-../shared/lineage_corpus/hf_legacy_cards) and from a Hugging Face cache layout."""
+tests/data/shared/lineage_corpus/hf_legacy_cards) and from a Hugging Face cache layout."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ def ask(store: OxigraphStore, text: str) -> list[dict[str, object]]:
     return store.select(SPARQLQuery.from_text("test", PREFIXES + text))
 
 
-@pytest.mark.skipif(not CARDS.is_dir(), reason="the shared corpus is not here")
 def test_the_legacy_cards_import_with_known_counts(tmp_path: Path, capsys) -> None:
     assert main(["import", "hf-cards", str(CARDS), "--store", str(tmp_path / "s")]) == 0
     out = capsys.readouterr().out

@@ -8,17 +8,15 @@ import csv
 import re
 from pathlib import Path
 
-import pytest
-from helpers import SHARED_CORPUS
+from helpers import SHARED_CORPUS, SHARED_LABELS
 
 from lineagekg import taxonomy
 from lineagekg.evaluation import load_labels
 
 LABELS = Path(__file__).parent / "data" / "labels"
 NEW_EDGES = LABELS / "new_edges.csv"
-SHARED_LABELS = SHARED_CORPUS.parent / "labels"
 
-#: the fine relation vocabulary of ../shared/labels/README.md
+#: the fine relation vocabulary of tests/data/shared/labels/README.md
 VOCABULARY = {"distillation", "filtering", "aggregation", "rewriting", "seed", "augmentation",
               "subset", "translation", "extraction", "annotation"}
 SHAPES = {"prose", "list", "table", "config", "heading"}
@@ -34,11 +32,6 @@ def _rows() -> list[dict[str, str]]:
 def _labelled_documents() -> list[str]:
     lines = (LABELS / "new_documents.txt").read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-
-
-def _shared_or_skip() -> None:
-    if not (SHARED_LABELS / "holdout_documents.txt").exists():
-        pytest.skip("the shared corpus and labels (../shared) are not beside the checkout")
 
 
 def test_the_project_loader_reads_every_row_with_its_relation_in_the_vocabulary():
@@ -61,7 +54,6 @@ def test_every_labelled_document_is_listed_and_the_list_names_each_once():
 
 
 def test_no_held_out_or_dev_document_is_labelled():
-    _shared_or_skip()
     holdout = {line.strip() for line in
                (SHARED_LABELS / "holdout_documents.txt").read_text(encoding="utf-8").splitlines()
                if line.strip() and not line.startswith("#")}
@@ -71,7 +63,6 @@ def test_no_held_out_or_dev_document_is_labelled():
 
 
 def test_every_evidence_quote_is_verbatim_in_its_document_and_names_it():
-    _shared_or_skip()
     import json
 
     documents = {d["file"]: d for d in json.loads((SHARED_CORPUS / "index.json").read_text())["documents"]}

@@ -4,7 +4,7 @@ The anthropic backend talks to recorded Messages API responses (tests/data/llm/r
 hand-written in the API's exact format) served through the SDK's own HTTP layer: a real
 ``anthropic.Anthropic`` client over ``httpx2.MockTransport``, so the SDK builds the real
 request, maps statuses to its errors and parses the bodies. Documents are real ones of
-``../shared/lineage_corpus``.
+the corpus (``tests/data/shared/lineage_corpus``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """What the model-backed backends send (chunks, known names, rules) and how an answer is read,
-on real documents of ``../shared/lineage_corpus`` and on answers whose reading is known."""
+on real documents of the corpus (``tests/data/shared/lineage_corpus``) and on answers whose reading
+is known."""
 
 from __future__ import annotations
 

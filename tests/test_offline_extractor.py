@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import socket
-from pathlib import Path
 
 import pytest
+from helpers import SHARED_DATA
 
 from lineagekg import taxonomy
 from lineagekg.documents import SourceDocument
@@ -20,7 +20,7 @@ from lineagekg.extract.training import build_examples, fit
 from lineagekg.llm import make_backend
 from lineagekg.text import evidence_in
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = SHARED_DATA     # the vendored corpus and labels
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import random
 from pathlib import Path
 
 import pytest
+from helpers import NO_SAMPLES, SAMPLES
 
 from lineagekg.cli import main
 from lineagekg.errors import InputError
@@ -19,10 +20,9 @@ from lineagekg.samples.records import read_records
 from lineagekg.samples.registry import register, registered_sets
 from lineagekg.store import open_store
 
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 MANIFEST = Path(__file__).resolve().parents[1] / "examples" / "samples" / "manifest.json"
 
-pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the checkout")
+pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason=NO_SAMPLES)
 
 
 def records(relative: str, **kw: object) -> RecordSet:

@@ -1,5 +1,5 @@
-"""The sourcing agent on real documents of ../shared/lineage_corpus and on small corpora made
-here: which links describe a dataset, release dates and the cut-off, the Hub rules, linked
+"""The sourcing agent on real documents of the corpus (tests/data/shared/lineage_corpus) and on small
+corpora made here: which links describe a dataset, release dates and the cut-off, the Hub rules, linked
 documents read from the corpus or fetched over real HTTP (a local server), an unreachable link,
 and the local Hugging Face cache."""
 
@@ -183,8 +183,6 @@ COMMIT = "3f2b6c1d0e9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
 
 
 def test_the_local_hf_cache_is_read_when_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not (CORPUS / "hf_legacy_cards" / "gsm8k.md").exists():
-        pytest.skip("the shared lineage corpus (../shared/lineage_corpus) is not beside the checkout")
     content = (CORPUS / "hf_legacy_cards" / "gsm8k.md").read_bytes()
     repo = tmp_path / "hub" / "datasets--openai--gsm8k"
     etag = hashlib.sha256(content).hexdigest()

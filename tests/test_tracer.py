@@ -304,8 +304,6 @@ def test_a_dataset_released_before_the_cut_off_is_not_expanded(corpus: Corpus) -
 
 
 def test_the_cutoff_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    if not ULTRAFEEDBACK.exists():
-        pytest.skip("the shared lineage corpus is not here")
     args = ["trace", "EdinburghNLP/xsum", "--corpus", str(CORPUS), "--depth", "1", "--format", "json"]
     assert main([*args, "--store", str(tmp_path / "a")]) == 0
     assert json.loads(capsys.readouterr().out)["terminal_reasons"] == {"BeforeCutoff": 1}

@@ -1,5 +1,5 @@
-"""The W3C SPARQL 1.1 Protocol test suite (../shared/w3c-sparql11-protocol, 34 tests), run against
-a live gateway on loopback: each test's data is loaded through the Graph Store Protocol (PUT for
+"""The W3C SPARQL 1.1 Protocol test suite (vendored in tests/data/shared/w3c-sparql11-protocol, 34
+tests), run against a live gateway on loopback: each test's data is loaded through the Graph Store Protocol (PUT for
 the first file, POST for the next), then its HTTP requests are sent in order and each response
 checked for its status class, its boolean answer and its result format.
 
@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from helpers import W3C_PROTOCOL_SUITE
 from rdflib import Graph, Namespace
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
@@ -24,7 +25,7 @@ from rdflib.namespace import RDF, RDFS
 from lineagekg.api import GatewaySettings
 from lineagekg.store import open_store
 
-SUITE = Path(__file__).resolve().parents[2] / "shared" / "w3c-sparql11-protocol"
+SUITE = W3C_PROTOCOL_SUITE     # vendored: tests/data/shared/w3c-sparql11-protocol
 TOKEN = "w3c-token"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
@@ -94,14 +95,11 @@ def load_suite(folder: Path) -> list[ProtocolTest]:
     return tests
 
 
-SUITE_TESTS = load_suite(SUITE) if (SUITE / "manifest.ttl").exists() else []
-CASES = [pytest.param(t, id=t.name) for t in SUITE_TESTS] or [
-    pytest.param(None, id="suite-absent", marks=pytest.mark.skip(reason="../shared/w3c-sparql11-protocol is not here"))]
+SUITE_TESTS = load_suite(SUITE)
+CASES = [pytest.param(t, id=t.name) for t in SUITE_TESTS]
 
 
 def test_the_whole_suite_is_read() -> None:
-    if not SUITE_TESTS:
-        pytest.skip("../shared/w3c-sparql11-protocol is not here")
     assert len(SUITE_TESTS) == 34
     assert sum(len(t.exchanges) for t in SUITE_TESTS) >= 38
     assert {len(t.data) for t in SUITE_TESTS} == {0, 2, 3}
