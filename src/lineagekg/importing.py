@@ -52,7 +52,7 @@ def import_batch(store: OxigraphStore, *, format_name: str, files: Sequence[tupl
                  warnings: Sequence[str] = (), counts: dict[str, int] | None = None,
                  extra_quads: Callable[[dict[str, str], NamedNode], Iterable[Quad]] | None = None,
                  any_graph: bool = False, started_at: str | None = None,
-                 progress: Progress | None = None) -> ImportSummary:
+                 progress: Progress | None = None, clock: Callable[[], str] = _now) -> ImportSummary:
     """Write what an importer read as one named graph, validated with SHACL, all or nothing.
 
     The graph is named by the content of ``files`` (name, bytes, URL if it has one), so importing the same files
@@ -61,10 +61,11 @@ def import_batch(store: OxigraphStore, *, format_name: str, files: Sequence[tupl
     activities of OpenLineage runs; with ``any_graph`` they may be in other named graphs, the
     bundles of a PROV document). A batch that fails SHACL comes back with
     ``outcome.accepted == False`` and the report. ``progress`` is told each phase as it starts
-    (building PROV, validating and writing), for a long import's progress display.
+    (building PROV, validating and writing), for a long import's progress display. ``clock``
+    gives the run's times (``xsd:dateTime`` text; a fixed one makes the graph reproducible).
     """
     say = progress or (lambda phase: None)
-    started = started_at or _now()
+    started = started_at or clock()
     key = hashlib.sha256(b"\x1e".join(name.encode() + b"\x1f" + data for name, data, _ in files)).hexdigest()[:16]
     used = tuple(file_document(name, data, started, document_kind or f"{format_name} file", url)
                  for name, data, url in files)
@@ -74,7 +75,7 @@ def import_batch(store: OxigraphStore, *, format_name: str, files: Sequence[tupl
         iri=iris.activity_iri("import", key), kind="ImportRun",
         agent_iri=iris.agent_iri(f"lineagekg-import-{format_name}", __version__),
         agent_label=f"lineagekg import {format_name} {__version__}", started_at=started,
-        ended_at=_now(), used=used)
+        ended_at=clock(), used=used)
     batch = LineageBatch(graph=iris.graph_iri("import", key), datasets=tuple(datasets),
                          derivations=tuple(derivations), run=run)
     documents = [d for d in documents if d.iri not in cited]      # a file read is described once
@@ -94,7 +95,8 @@ def import_batch(store: OxigraphStore, *, format_name: str, files: Sequence[tupl
 
 
 def import_lineage_jsonl(store: OxigraphStore, nodes: Path, edges: Path, *,
-                         started_at: str | None = None, progress: Progress | None = None) -> ImportSummary:
+                         started_at: str | None = None, progress: Progress | None = None,
+                         clock: Callable[[], str] = _now) -> ImportSummary:
     """Import a paper-format lineage graph (node and edge JSONL files) as one named graph.
 
     Raises ``InputError`` for malformed input (nothing written); a batch that fails SHACL comes
@@ -108,7 +110,8 @@ def import_lineage_jsonl(store: OxigraphStore, nodes: Path, edges: Path, *,
                         files=[(nodes.name, nodes.read_bytes(), None), (edges.name, edges.read_bytes(), None)],
                         datasets=parsed.datasets, derivations=parsed.derivations,
                         documents=parsed.documents, document_kind="lineage JSONL",
-                        warnings=parsed.warnings, counts=parsed.counts, started_at=started_at, progress=progress)
+                        warnings=parsed.warnings, counts=parsed.counts, started_at=started_at, progress=progress,
+                        clock=clock)
 
 
 def import_dpi(store: OxigraphStore, folder: Path, *, started_at: str | None = None,
