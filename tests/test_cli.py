@@ -176,7 +176,8 @@ def test_eval_on_the_dev_labels(capsys: pytest.CaptureFixture[str]) -> None:
                             "--corpus", str(SHARED / "lineage_corpus"), "--backend", "heuristic")
     assert code == 0
     assert report["labels"] == 39 and report["method"] == "heuristic backend"
-    assert report["precision"] >= 0.85 and report["recall"] >= 0.75     # the documents its rules were written on
+    # the documents its rules were written on: the ratchet of test_evaluation.py
+    assert report["precision"] == 1.0 and report["recall"] >= 35 / 39
     code, report = run_json(capsys, "eval", "--labels", str(SHARED / "labels" / "dev_edges.csv"),
                             "--corpus", str(SHARED / "lineage_corpus"), "--committed-model")
     assert code == 0 and report["method"] == "committed model" and report["matched"] > 0

@@ -85,7 +85,9 @@ def test_dev_set_figures_of_the_heuristic_backend() -> None:
     report = run_eval(LABELS, CORPUS, HeuristicBackend())
     print(report.table())
     assert len(report.documents) == 11
-    assert report.precision >= 0.85
-    assert report.recall >= 0.75
-    assert report.relation_agreement >= 0.8
+    # a ratchet at the figures measured on 2026-12-03 (its rules were written on these documents, so
+    # these are no estimate of anything): raise them when the rules improve, never lower them
+    assert report.precision == 1.0
+    assert report.recall >= 35 / 39
+    assert report.relation_agreement == 1.0
     assert "OVERALL" in report.table()

@@ -1,9 +1,16 @@
 """The SPARQL query library: every query the code runs is a ``sparql/**/*.rq`` file with a
 ``#+`` YAML front-matter (summary, params, returns), and parameters are bound, never spliced.
+
+A parameter is written ``$name`` in the query and declared in the front-matter; ``?name`` is
+always a variable. Parameters stand where a term can stand (triple patterns, expressions), never
+in a projection or ``GROUP BY``: a caller knows the values it gave. When the library loads,
+every query is rendered with a dummy term for each parameter and parsed, so a query that breaks
+these rules fails at once, naming its file.
 """
 
 from __future__ import annotations
 
+import decimal
 import difflib
 import functools
 import re
@@ -12,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pyoxigraph import BlankNode, Literal, NamedNode, Variable
+from pyoxigraph import BlankNode, Literal, NamedNode, Store, Variable
 
 from lineagekg.errors import QueryNotFoundError, QueryParameterError, ResourceError
 from lineagekg.resources import sparql_dir
@@ -21,6 +28,25 @@ from lineagekg.sparql_text import tokens
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _KIND = re.compile(r"^\s*(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", re.IGNORECASE | re.MULTILINE)
 _PARAM_TYPES = ("iri", "string", "integer", "decimal", "boolean")
+#: a value of each type, to render every library query once when it loads (see QueryLibrary)
+_DUMMY: dict[str, object] = {"iri": "urn:lineagekg:check", "string": "x", "integer": 1, "decimal": "0.5",
+                             "boolean": "true"}
+
+
+def canonical_decimal(text: str) -> str:
+    """The ``xsd:decimal`` lexical form of a number: plain digits, never an exponent.
+
+    >>> canonical_decimal("1e-05"), canonical_decimal("2"), canonical_decimal("-0.50")
+    ('0.00001', '2.0', '-0.50')
+    """
+    try:
+        number = decimal.Decimal(text.strip())
+    except decimal.InvalidOperation:
+        raise ValueError("not a number") from None
+    if not number.is_finite():
+        raise ValueError("not a finite number")
+    lexical = format(number, "f")
+    return lexical if "." in lexical else lexical + ".0"
 
 
 @dataclass(frozen=True)
@@ -33,9 +59,15 @@ class ParamSpec:
     description: str = ""
 
     def to_term(self, query: str, value: object) -> NamedNode | Literal:
-        """Convert a Python value (or command-line string) to the RDF term to bind."""
-        if isinstance(value, (NamedNode, Literal, BlankNode)):
-            return value  # type: ignore[return-value]
+        """Convert a Python value (or command-line string) to the RDF term to bind.
+
+        A blank node is refused: written into the query it would be a variable, matching anything.
+        """
+        if isinstance(value, BlankNode):
+            raise QueryParameterError(query, self.name, f"{value} is a blank node: in a query it would be a "
+                                      "variable that matches anything; give an IRI or a literal")
+        if isinstance(value, (NamedNode, Literal)):
+            return value
         text = str(value)
         try:
             if self.type == "iri":
@@ -45,7 +77,7 @@ class ParamSpec:
             if self.type == "integer":
                 return Literal(str(int(text)), datatype=NamedNode(_XSD + "integer"))
             if self.type == "decimal":
-                return Literal(str(float(text)), datatype=NamedNode(_XSD + "decimal"))
+                return Literal(canonical_decimal(text), datatype=NamedNode(_XSD + "decimal"))
             if self.type == "boolean":
                 if text.lower() not in ("true", "false"):
                     raise ValueError("not true or false")
@@ -83,51 +115,54 @@ class SPARQLQuery:
         return bound
 
     def render(self, values: dict[str, object]) -> str:
-        """The query text with each parameter replaced by its RDF term (SPARQL substitution).
+        """The query text with each given parameter's ``$name`` replaced by its RDF term.
 
         Values become terms first (``bind``: IRIs validated, literals escaped by pyoxigraph),
-        and only variable tokens are replaced, never text inside comments, strings or IRIs, so
-        no value can change the query's structure. Binding in the text rather than through
-        pyoxigraph's ``substitutions`` matters for speed: Oxigraph applies those after planning,
-        so a path anchored on a parameter was evaluated over the whole graph (24 s instead of
-        tens of ms for a path at 100k datasets; see benchmarks/README.md). A projected parameter
-        becomes ``(term AS ?name)``; in GROUP BY it is dropped (it is constant).
+        and only ``$name`` variable tokens are replaced, never text inside comments, strings or
+        IRIs, so no value can change the query's structure. Binding in the text rather than
+        through pyoxigraph's ``substitutions`` matters for speed: Oxigraph applies those after
+        planning, so a path anchored on a parameter was evaluated over the whole graph (24 s
+        instead of tens of ms for a path at 100k datasets; see benchmarks/README.md). An optional
+        parameter left out stays a variable.
+
+        >>> q = SPARQLQuery.from_text("q", "#+ params: {d: {type: iri}}\\nASK { $d ?p ?d }")
+        >>> q.render({"d": "https://example.org/a"}).splitlines()[-1]
+        'ASK { <https://example.org/a> ?p ?d }'
         """
         terms = {var.value: str(term) for var, term in self.bind(values).items()}
         if not terms:
             return self.text
-        out: list[str] = []
-        clause = ""          # "select" between SELECT and WHERE/{, "group" after GROUP BY
-        depth = 0
-        for lexed in tokens(self.text):
-            kind, token = lexed.kind, lexed.text
-            if kind == "word":
-                word = token.upper()
-                if word == "SELECT":
-                    clause, depth = "select", 0
-                elif word == "WHERE" and clause == "select":
-                    clause = ""
-                elif word == "GROUP":
-                    clause = "group"
-                elif word in ("ORDER", "HAVING", "LIMIT", "OFFSET", "VALUES") and clause == "group":
-                    clause = ""
-            elif kind == "punct":
-                if token == "{" or (token == "}" and clause == "group"):
-                    clause = ""
-                elif token == "(":
-                    depth += 1
-                elif token == ")":
-                    depth -= 1
-            elif kind == "var" and token[1:] in terms:
-                term = terms[token[1:]]
-                if clause == "select" and depth == 0:
-                    token = f"({term} AS ?{token[1:]})"
-                elif clause == "group" and depth == 0:
-                    token = ""
-                else:
-                    token = term
-            out.append(token)
-        return "".join(out)
+        return "".join(terms.get(t.text[1:], t.text) if t.kind == "var" and t.text[0] == "$" else t.text
+                       for t in tokens(self.text))
+
+    def check(self, empty: Store | None = None) -> None:
+        """Refuse a query whose parameters do not work: a ``$name`` not declared (a typo that
+        would match anything), a declared parameter never used, or text that does not parse
+        once each parameter is a term (a parameter in a projection or ``GROUP BY``). ``empty``:
+        an empty store to parse with (one for many checks is cheaper).
+
+        Raises:
+            ResourceError: what is wrong, naming the query's file.
+        """
+        where = str(self.path) if self.path else self.name
+        written = {t.text[1:] for t in tokens(self.text) if t.kind == "var" and t.text[0] == "$"}
+        declared = {p.name for p in self.params}
+        if written - declared:
+            raise ResourceError(f"${', $'.join(sorted(written - declared))} not declared in #+ params", path=where,
+                                hint="declare each parameter, or write ?name for a variable")
+        if declared - written:
+            raise ResourceError(f"parameter(s) {', '.join(sorted(declared - written))} declared but never "
+                                "written as $name", path=where)
+        text = self.render({p.name: _DUMMY[p.type] for p in self.params})
+        parser = empty if empty is not None else Store()
+        try:
+            if self.kind == "UPDATE":
+                Store().update(text)              # a store of its own: an update writes
+            else:
+                parser.query(text)
+        except SyntaxError as exc:
+            raise ResourceError(f"does not parse with its parameters bound: {exc}", path=where,
+                                hint="a parameter stands where a term can: not in SELECT or GROUP BY") from exc
 
     @classmethod
     def from_text(cls, name: str, text: str, path: Path | None = None) -> SPARQLQuery:
@@ -164,9 +199,12 @@ class QueryLibrary:
     @classmethod
     def from_directory(cls, root: Path) -> QueryLibrary:
         queries = {}
+        empty = Store()
         for path in sorted(root.rglob("*.rq")):
             name = path.relative_to(root).with_suffix("").as_posix()
-            queries[name] = SPARQLQuery.from_text(name, path.read_text(encoding="utf-8"), path)
+            query = SPARQLQuery.from_text(name, path.read_text(encoding="utf-8"), path)
+            query.check(empty)
+            queries[name] = query
         return cls(queries)
 
     def get(self, name: str) -> SPARQLQuery:

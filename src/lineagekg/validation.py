@@ -22,7 +22,8 @@ from lineagekg import shape_checks
 from lineagekg.errors import ShapeValidationError
 from lineagekg.iris import ONTOLOGY_GRAPH
 from lineagekg.namespaces import value_of
-from lineagekg.resources import ontology_path, shapes_graph, sparql_dir
+from lineagekg.queries import library
+from lineagekg.resources import ontology_path, shapes_graph
 
 if TYPE_CHECKING:                      # the store package imports this module
     from lineagekg.store.delta import Delta
@@ -154,7 +155,7 @@ def _pyshacl(store: Store, *, shapes: Graph | None = None) -> ShapeReport:
         allow_warnings=True, abort_on_first=False)
     if not isinstance(results_graph, Graph):  # pragma: no cover -- pyshacl returns rdflib graphs today
         raise TypeError(f"unexpected pyshacl results graph {type(results_graph).__name__}")
-    query = (sparql_dir() / "internal" / "shacl-results.rq").read_text(encoding="utf-8")
+    query = library().get("internal/shacl-results").text
     results = []
     for row in results_graph.query(query):
         assert isinstance(row, ResultRow)               # a SELECT answers rows
