@@ -62,6 +62,18 @@ def test_vocab_file_is_what_the_generator_writes() -> None:
     assert vocab_gen.target_path().read_text(encoding="utf-8") == expected
 
 
+def test_terms_file_is_what_the_generator_writes() -> None:
+    """src/lineagekg/terms.py (the pyoxigraph-side constants) is the generator's output for the
+    ontology and rdflib's W3C namespaces, and it is closed: a misspelt term is an error."""
+    from lineagekg import terms
+
+    expected = vocab_gen.render_terms(vocab_gen.ontology_terms(_parsed()))
+    assert vocab_gen.terms_path().read_text(encoding="utf-8") == expected
+    assert terms.LK.Dataset.value == str(LK.Dataset) and terms.PROV.wasDerivedFrom.value.endswith("#wasDerivedFrom")
+    with pytest.raises(AttributeError):
+        terms.PROV.wasDerivedFrm  # noqa: B018 -- the attribute access is the test
+
+
 def test_misspelt_term_raises_attribute_error() -> None:
     """LK is closed: a known term is its IRI, a misspelt one raises AttributeError."""
     assert LK.Dataset == URIRef(NS + "Dataset")

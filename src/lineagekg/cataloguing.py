@@ -9,13 +9,13 @@ from collections.abc import Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from lineagekg import iris
+from lineagekg import iris, terms
 from lineagekg.licenses import SPDX_BASE, license_iri
 from lineagekg.model import Dataset
 from lineagekg.namespaces import DCAT, DCTERMS, PREFIXES, RDF, RDFS, SKOS
 
 FOAF_ORGANIZATION = NamedNode(PREFIXES["foaf"] + "Organization")
-PROV_AGENT = NamedNode("http://www.w3.org/ns/prov#Agent")
+PROV_AGENT = terms.PROV.Agent
 
 
 def creator_iri(name: str) -> str:

@@ -20,6 +20,7 @@ from lineagekg.provenance import LineageBatch, batch_quads
 from lineagekg.queries import library
 from lineagekg.store.base import ImportOutcome
 from lineagekg.store.oxigraph import OxigraphStore
+from lineagekg.terms import PROV
 
 #: told each phase of an import as it starts ("reading ...", "validating ...")
 Progress = Callable[[str], None]
@@ -213,5 +214,5 @@ def import_prov(store: OxigraphStore, path: Path, *, fmt: str | None = None, sta
                            any_graph=True, started_at=started_at, progress=progress)
     datasets = {q.subject for q in quads if q.predicate.value.endswith("#type")
                 and value_of(q.object) == "https://w3id.org/lineagekg/ns#Dataset"}
-    edges = {q.object for q in quads if q.predicate.value == "http://www.w3.org/ns/prov#qualifiedDerivation"}
+    edges = {q.object for q in quads if q.predicate == PROV.qualifiedDerivation}
     return replace(summary, datasets=len(datasets), edges=len(edges))

@@ -1,5 +1,5 @@
-"""Namespaces used in code, as rdflib namespaces (closed where rdflib ships them) and as
-pyoxigraph nodes for the store layer."""
+"""Namespaces used in code: the prefixes written in serialisations, rdflib's PROV, and the
+pyoxigraph-side closed term classes (generated in ``lineagekg.terms``) for the store layer."""
 
 from __future__ import annotations
 
@@ -7,20 +7,23 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from rdflib import URIRef
 from rdflib.namespace import PROV as _PROV
 
-from lineagekg.vocab import LK
+from lineagekg import terms
+from lineagekg.iris import HUB_DATASET_BASE
+from lineagekg.terms import DCAT, DCTERMS, RDF, RDFS, SKOS, XSD
 
 PREFIXES: dict[str, str] = {
-    "lk": str(LK._NS),
-    "prov": "http://www.w3.org/ns/prov#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
+    "lk": terms.LK.NS,
+    "prov": terms.PROV.NS,
+    "dcat": DCAT.NS,
+    "dcterms": DCTERMS.NS,
+    "rdf": RDF.NS,
+    "rdfs": RDFS.NS,
+    "skos": SKOS.NS,
+    "xsd": XSD.NS,
+    "owl": terms.OWL.NS,
     "foaf": "http://xmlns.com/foaf/0.1/",
-    "sh": "http://www.w3.org/ns/shacl#",
+    "sh": terms.SH.NS,
+    "hf": HUB_DATASET_BASE,                  # Hub dataset IRIs, written as hf:org/name in Turtle
 }
 
 PROV = _PROV
@@ -40,19 +43,4 @@ def value_of(term: NamedNode | BlankNode | Literal | Triple) -> str:
     return str(term) if isinstance(term, Triple) else term.value
 
 
-class _OxNamespace:
-    """Attribute access to IRIs of a namespace as pyoxigraph nodes (``RDF.type``)."""
-
-    def __init__(self, base: str) -> None:
-        self._base = base
-
-    def __getattr__(self, name: str) -> NamedNode:
-        return NamedNode(self._base + name)
-
-
-RDF = _OxNamespace(PREFIXES["rdf"])
-RDFS = _OxNamespace(PREFIXES["rdfs"])
-XSD = _OxNamespace(PREFIXES["xsd"])
-DCTERMS = _OxNamespace(PREFIXES["dcterms"])
-DCAT = _OxNamespace(PREFIXES["dcat"])
-SKOS = _OxNamespace(PREFIXES["skos"])
+__all__ = ["DCAT", "DCTERMS", "PREFIXES", "PROV", "RDF", "RDFS", "SKOS", "XSD", "ox", "value_of"]

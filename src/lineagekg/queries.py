@@ -24,8 +24,9 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store, Variable
 from lineagekg.errors import QueryNotFoundError, QueryParameterError, ResourceError
 from lineagekg.resources import sparql_dir
 from lineagekg.sparql_text import tokens
+from lineagekg.terms import XSD
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD = XSD.NS
 _KIND = re.compile(r"^\s*(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", re.IGNORECASE | re.MULTILINE)
 _PARAM_TYPES = ("iri", "string", "integer", "decimal", "boolean")
 #: a value of each type, to render every library query once when it loads (see QueryLibrary)

@@ -18,7 +18,7 @@ from rdflib.namespace import SH
 from rdflib.query import ResultRow
 from rdflib.term import Node
 
-from lineagekg import shape_checks
+from lineagekg import shape_checks, terms
 from lineagekg.errors import ShapeValidationError
 from lineagekg.iris import ONTOLOGY_GRAPH
 from lineagekg.namespaces import value_of
@@ -28,7 +28,7 @@ from lineagekg.resources import ontology_path, shapes_graph
 if TYPE_CHECKING:                      # the store package imports this module
     from lineagekg.store.delta import Delta
 
-_SH = "http://www.w3.org/ns/shacl#"
+_SH = terms.SH.NS
 
 
 class Severity(enum.Enum):
@@ -173,13 +173,11 @@ def _pyshacl(store: Store, *, shapes: Graph | None = None) -> ShapeReport:
 # --- validating a write against the store, in bounded chunks --------------------------------
 
 CYCLE_CONSTRAINT = "https://w3id.org/lineagekg/shapes#DatasetShape-noCycle"
-_DERIVED_FROM = NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
-_RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_DERIVED_FROM = terms.PROV.wasDerivedFrom
+_RDF_TYPE = terms.RDF.type
 # What a node outside a chunk contributes to it when a focus node points at it: enough for
 # sh:class (types), the date-order warning (issued) and answers naming it (identifier, label).
-_NEIGHBOUR = {_RDF_TYPE, NamedNode("http://purl.org/dc/terms/identifier"),
-              NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
-              NamedNode("http://purl.org/dc/terms/issued")}
+_NEIGHBOUR = {_RDF_TYPE, terms.DCTERMS.identifier, terms.RDFS.label, terms.DCTERMS.issued}
 _ONTOLOGY_GRAPH = NamedNode(ONTOLOGY_GRAPH)
 
 Progress = Callable[[int, int], None]

@@ -16,30 +16,31 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 import pyoxigraph as ox
 
 __all__ = ["GRAPH_FORMATS", "GRAPH_TYPES", "RESULT_FORMATS", "RESULT_TYPES", "media_type_of", "negotiate"]
 
-# media type (with its aliases) -> pyoxigraph format; the first of each list is the default
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/xml": ox.QueryResultsFormat.XML,
-    "text/xml": ox.QueryResultsFormat.XML,
-}
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "text/plain": ox.RdfFormat.N_TRIPLES,       # N-Triples' media type before RDF 1.1
-    "application/xml": ox.RdfFormat.RDF_XML,
-}
+Format = TypeVar("Format", ox.RdfFormat, ox.QueryResultsFormat)
+
+
+def _by_media_type(formats: tuple[Format, ...], aliases: dict[str, Format]) -> dict[str, Format]:
+    """Each format under the media type pyoxigraph gives it (its parameters dropped), in order,
+    then the aliases clients also send."""
+    return {f.media_type.split(";")[0]: f for f in formats} | aliases
+
+
+# media type (then its aliases) -> pyoxigraph format; the first is the default
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = _by_media_type(
+    (ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML, ox.QueryResultsFormat.CSV, ox.QueryResultsFormat.TSV),
+    {"application/json": ox.QueryResultsFormat.JSON, "application/xml": ox.QueryResultsFormat.XML,
+     "text/xml": ox.QueryResultsFormat.XML})
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = _by_media_type(
+    (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML),
+    {"application/x-turtle": ox.RdfFormat.TURTLE,
+     "text/plain": ox.RdfFormat.N_TRIPLES,       # N-Triples' media type before RDF 1.1
+     "application/xml": ox.RdfFormat.RDF_XML})
 RESULT_TYPES = list(RESULT_FORMATS)
 GRAPH_TYPES = list(GRAPH_FORMATS)
 

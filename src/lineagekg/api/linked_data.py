@@ -24,6 +24,7 @@ from lineagekg.api.results import not_acceptable, serialize_graph
 from lineagekg.iris import ID_BASE
 from lineagekg.namespaces import value_of
 from lineagekg.queries import library
+from lineagekg.terms import DCTERMS, RDF, RDFS
 
 __all__ = ["router"]
 
@@ -31,10 +32,10 @@ router = APIRouter(tags=["Linked Data"])
 
 HTML = "text/html"
 DUMP_TYPES = {"application/n-quads": "nquads", "application/trig": "trig"}
-_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-_IDENTIFIER = "http://purl.org/dc/terms/identifier"
+_LABEL = RDFS.label.value
+_IDENTIFIER = DCTERMS.identifier.value
 _DATASET = "https://w3id.org/lineagekg/ns#Dataset"
-_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_TYPE = RDF.type.value
 
 
 def describe(request: Request, iri: str) -> list[ox.Triple]:

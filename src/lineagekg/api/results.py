@@ -22,10 +22,11 @@ from lineagekg.api.problems import GatewayError
 from lineagekg.api.query_limits import Deadline
 from lineagekg.namespaces import PREFIXES
 from lineagekg.store.oxigraph import UserAnswer
+from lineagekg.terms import XSD
 
 __all__ = ["not_acceptable", "serialize_answer", "serialize_graph", "term_json"]
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_STRING = XSD.string.value
 
 #: the link in a results head that says the rows stop at the gateway's row limit
 TRUNCATED = "https://w3id.org/lineagekg/ns#truncatedAtRowLimit"

@@ -9,18 +9,20 @@ from lineagekg.api.settings import GatewaySettings
 from lineagekg.iris import digest
 from lineagekg.queries import library
 from lineagekg.store.oxigraph import OxigraphStore
+from lineagekg.terms import RDF, RDFS, XSD
+from lineagekg.terms import VOID as VOID_TERMS
 
 __all__ = ["FORMAT_IRIS", "MAX_NAMED_GRAPHS", "describe_service"]
 
 MAX_NAMED_GRAPHS = 1000     # listed in the description (a traced store has one graph per dataset)
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-_FORMATS = "http://www.w3.org/ns/formats/"
+VOID = VOID_TERMS.NS
+_RDF_TYPE = RDF.type
+_RDFS = RDFS.NS
+FORMATS = "http://www.w3.org/ns/formats/"       # W3C's IRIs of RDF and results formats
 # what /sparql answers with, as W3C format IRIs
-FORMAT_IRIS = [_FORMATS + name for name in (
+FORMAT_IRIS = [FORMATS + name for name in (
     "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
     "Turtle", "N-Triples", "JSON-LD", "RDF_XML")]
 
@@ -71,5 +73,5 @@ def describe_service(store: OxigraphStore, settings: GatewaySettings, endpoint: 
                 ox.Triple(named, _n(SD + "graph"), graph),
                 ox.Triple(graph, _RDF_TYPE, _n(SD + "Graph")),
                 ox.Triple(graph, _n(VOID + "triples"), ox.Literal(str(row["triples"]),
-                                                                  datatype=_n("http://www.w3.org/2001/XMLSchema#integer")))]
+                                                                  datatype=_n(XSD.NS + "integer")))]
     return out

@@ -21,7 +21,7 @@ LINEAGE_MEDIA_TYPE = "text/turtle"
 CONTEXT: dict[str, Any] = {
     "@language": "en", "@vocab": "https://schema.org/", "sc": "https://schema.org/",
     "cr": "http://mlcommons.org/croissant/", "rai": "http://mlcommons.org/croissant/RAI/",
-    "dct": "http://purl.org/dc/terms/", "conformsTo": "dct:conformsTo", "citeAs": "cr:citeAs",
+    "dct": PREFIXES["dcterms"], "conformsTo": "dct:conformsTo", "citeAs": "cr:citeAs",
     "recordSet": "cr:recordSet", "field": "cr:field", "fileObject": "cr:fileObject",
     "fileSet": "cr:fileSet", "source": "cr:source", "extract": "cr:extract", "format": "cr:format",
     "includes": "cr:includes", "isLiveDataset": "cr:isLiveDataset", "md5": "cr:md5",

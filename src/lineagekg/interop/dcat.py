@@ -10,9 +10,7 @@ from lineagekg.namespaces import PREFIXES
 from lineagekg.queries import library
 from lineagekg.store.base import GraphStore
 
-FORMATS = {"turtle": (ox.RdfFormat.TURTLE, "text/turtle"),
-           "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
-           "ntriples": (ox.RdfFormat.N_TRIPLES, "application/n-triples")}
+FORMATS = {"turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "ntriples": ox.RdfFormat.N_TRIPLES}
 DEFAULT_CATALOG = "https://w3id.org/lineagekg/id/catalog"
 
 
@@ -27,6 +25,6 @@ def catalog_triples(store: GraphStore, catalog: str = DEFAULT_CATALOG,
 
 def catalog(store: GraphStore, *, fmt: str = "turtle", catalog_iri: str = DEFAULT_CATALOG) -> bytes:
     """The whole catalog serialised as Turtle, JSON-LD or N-Triples."""
-    rdf_format, _ = FORMATS[fmt]
-    prefixes = {**PREFIXES, "hf": "https://huggingface.co/datasets/"} if fmt == "turtle" else None
+    rdf_format = FORMATS[fmt]
+    prefixes = PREFIXES if fmt == "turtle" else None
     return ox.serialize(catalog_triples(store, catalog_iri), format=rdf_format, prefixes=prefixes) or b""

@@ -54,13 +54,14 @@ from prov.identifier import Identifier, QualifiedName
 from prov.model import Literal as ProvLiteral
 from prov.model import ProvBundle, ProvDocument, ProvRecord
 
+from lineagekg import terms
 from lineagekg.errors import InputError
 from lineagekg.iris import ID_BASE
 from lineagekg.namespaces import PREFIXES
 
-PROV_NS = "http://www.w3.org/ns/prov#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+PROV_NS = terms.PROV.NS
+XSD = terms.XSD.NS
+RDF_TYPE = terms.RDF.type.value
 BLANK_NS = "urn:lineagekg:blank:"
 #: our export format name -> the prov package's serializer name
 PROV_FORMATS = {"provn": "provn", "provjson": "json", "provxml": "xml"}
@@ -71,7 +72,7 @@ _P = {name: ox.NamedNode(PROV_NS + name) for name in (
     "wasGeneratedBy", "generatedAtTime", "wasAssociatedWith", "wasAttributedTo", "startedAtTime",
     "endedAtTime", "qualifiedDerivation", "qualifiedUsage", "entity", "hadActivity")}
 _TYPE = ox.NamedNode(RDF_TYPE)
-_READABLE = {"hf": "https://huggingface.co/datasets/", "blank": BLANK_NS,
+_READABLE = {"blank": BLANK_NS,
              **{name: f"{ID_BASE}{path}/" for name, path in (
                  ("about", "graph/about"), ("trace", "graph/trace"), ("import", "graph/import"),
                  ("review", "graph/review"), ("terminal", "graph/terminal"), ("drv", "derivation"),

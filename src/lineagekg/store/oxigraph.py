@@ -26,6 +26,7 @@ from lineagekg.resources import ontology_path
 from lineagekg.sparql_text import check_shape, has_dataset_clause
 from lineagekg.store.base import Row, WriteOutcome
 from lineagekg.store.delta import Delta
+from lineagekg.terms import XSD
 from lineagekg.validation import Progress, validate_delta
 
 EXPORT_FORMATS = {
@@ -37,7 +38,7 @@ EXPORT_FORMATS = {
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
 _GRAPH_FORMATS = {"trig", "nquads", "jsonld"}
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD = XSD.NS
 
 
 def default_store_path() -> Path:
@@ -619,7 +620,6 @@ class OxigraphStore:
         if fmt in PROV_FORMATS:
             return prov_documents.serialize(quads, fmt)
         prefixes = dict(PREFIXES)
-        prefixes["hf"] = "https://huggingface.co/datasets/"
         if fmt in _GRAPH_FORMATS:
             return ox.serialize(quads, format=EXPORT_FORMATS[fmt], prefixes=prefixes
                                 if fmt == "trig" else None) or b""
