@@ -44,7 +44,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from lineagekg import iris
 from lineagekg.agents.aggregation import (
@@ -170,7 +170,14 @@ def _document_ref(attempt: Attempt) -> DocumentRef:
                        kind=doc.kind)
 
 
-def _years(release: ReleaseDate) -> dict[str, int | None]:
+class _Years(TypedDict):
+    """The release years a :class:`Dataset` keeps."""
+    year: int | None
+    hub_year: int | None
+    paper_year: int | None
+
+
+def _years(release: ReleaseDate) -> _Years:
     released = release.released
     return {"year": released.year if released else None,
             "hub_year": release.hub.year if release.hub else None,
@@ -501,8 +508,8 @@ class Tracer:
         claims = self._select(dataset, [c for r in results for c in r.claims])
         claims, later = reject_later_sources(claims, self.sourcing.release(dataset),
                                              lambda source: self.sourcing.release(self.canonical(source)))
-        known = {c.source: self._known_identifier(c.source) for c in claims}   # one lookup per source
-        claim_sources = list(dict.fromkeys(known.values()))
+        identifiers = {c.source: self._known_identifier(c.source) for c in claims}   # one lookup per source
+        claim_sources = list(dict.fromkeys(identifiers.values()))
         for result in results:
             self._count(result, summary)
         summary.sources_rejected += len(later)
@@ -516,7 +523,7 @@ class Tracer:
         datasets: dict[str, Dataset] = {target.identifier: target}
         derivations: list[Derivation] = []
         for claim in claims:
-            source = known[claim.source]
+            source = identifiers[claim.source]
             datasets.setdefault(source, Dataset(identifier=source, label=source, on_hub=self.on_hub(source)))
             derivations.append(Derivation(
                 target=dataset, source=source, relation=claim.relation, confidence=claim.confidence,

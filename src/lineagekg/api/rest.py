@@ -235,7 +235,7 @@ def dcat_catalog(lineage: LineageDep, cache: AnswerCacheDep, fmt: CatalogFormat 
     from lineagekg.interop import dcat
 
     body = cache.get("catalog", fmt, lambda: dcat.catalog(lineage.store, fmt=fmt))
-    return Response(body, media_type=dcat.FORMATS[fmt][1])
+    return Response(body, media_type=dcat.FORMATS[fmt].media_type)
 
 
 @router.get("/croissant", tags=["export"], response_class=Response,

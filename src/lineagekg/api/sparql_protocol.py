@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
@@ -193,7 +194,7 @@ _QUERY_PARAMS = [
     {"name": "named-graph-uri", "in": "query", "required": False,
      "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": True},
 ]
-_ANSWERS = {
+_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"description": "SELECT/ASK results or a CONSTRUCT/DESCRIBE graph, by the Accept header",
           "content": {t: {} for t in RESULT_TYPES[:4] + GRAPH_TYPES[:4]}},
     400: {"description": "syntax error (the parser's message)"},
