@@ -34,6 +34,7 @@ VALUES: dict[str, str] = {
     "from": HF + "example/math-mix", "to": HF + "openai/gsm8k",
     "a": HF + "example/math-mix", "b": HF + "vicgalle/alpaca-gpt4",
     "catalog": DEFAULT_CATALOG, "resource": HF + "openai/gsm8k", "id": "openai/gsm8k",
+    "predicate": "http://www.w3.org/ns/prov#wasDerivedFrom",
 }
 #: where a query needs another value to answer anything on the small graph
 OVERRIDES: dict[str, dict[str, str]] = {

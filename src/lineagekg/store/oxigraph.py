@@ -20,7 +20,7 @@ from lineagekg.errors import ConfigError, InputError, QueryError, QuerySyntaxErr
 from lineagekg.interop import prov_documents
 from lineagekg.interop.prov_documents import PROV_FORMATS
 from lineagekg.iris import ID_BASE, ONTOLOGY_GRAPH
-from lineagekg.namespaces import PREFIXES
+from lineagekg.namespaces import PREFIXES, value_of
 from lineagekg.queries import SPARQLQuery, library
 from lineagekg.resources import ontology_path
 from lineagekg.sparql_text import check_shape, has_dataset_clause
@@ -318,15 +318,15 @@ class OxigraphStore:
         # neither tabs, newlines nor ">"; TSV escapes them in literals): then every value is an IRI
         if (body[0] != "<" or not body.endswith(">\n") or "<<" in body or cells != lines * (width - 1)
                 or body.count(">\n<") != lines - 1 or body.count(">\t<") != cells):
-            return [tuple(str(t.value) for t in solution)    # type: ignore[union-attr]
+            return [tuple(str(t.value) for t in solution)
                     for solution in self._run(query.render(params), name=query.name)]
         values = iter(body[1:-2].replace(">\n<", ">\t<").split(">\t<"))
-        return list(zip(*[values] * width))
+        return list(zip(*[values] * width, strict=True))
 
     def subject_objects(self, predicate: str) -> list[tuple[str, str]]:
         """(subject, object) values of every quad with ``predicate``, in any graph (once per graph
         that holds it): one index scan, no query, for the in-memory lineage index."""
-        return [(q.subject.value, q.object.value)
+        return [(value_of(q.subject), value_of(q.object))
                 for q in self._store.quads_for_pattern(None, ox.NamedNode(predicate), None)]
 
     def quads(self, graph: str | None = None) -> list[ox.Quad]:
