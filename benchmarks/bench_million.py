@@ -69,7 +69,7 @@ def chunks(syn: Synthetic, size: int) -> Iterator[list[ox.Quad]]:
     documents: dict[str, list[Any]] = {}
     for doc in syn.documents:
         documents.setdefault(doc.title, []).append(doc)
-    for part, edges in zip(datasets, derivations):
+    for part, edges in zip(datasets, derivations, strict=True):
         targets = dict.fromkeys(d.target for d in edges)
         yield batch_quads(Chunk(graph=batch.graph, datasets=tuple(part), derivations=tuple(edges), run=batch.run),
                           extra_documents=[doc for t in targets for doc in documents.get(t, ())])
@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     syn = generate(n, args.seed)
     gen_s = time.perf_counter() - start
-    log(f"generated {n:,} datasets, {len(syn.batch.derivations):,} derivations in {gen_s:.0f} s, RSS {rss_gib():.2f} GiB")
+    log(f"generated {n:,} datasets, {len(syn.batch.derivations):,} derivations in {gen_s:.0f} s, "
+        f"RSS {rss_gib():.2f} GiB")
     if args.check:
         whole = set(quads_of(syn))
         parts = set().union(*(set(c) for c in chunks(syn, args.chunk)))

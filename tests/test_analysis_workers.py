@@ -12,14 +12,13 @@ from collections.abc import Iterator
 
 import httpx
 import rdflib
-from rdflib.compare import isomorphic
+from conftest import LINEAGE
 from live_gateway import LiveGateway, running_gateway
+from rdflib.compare import isomorphic
 
 from lineagekg.api import GatewaySettings
 from lineagekg.importing import import_lineage_jsonl
 from lineagekg.store import OxigraphStore, open_store
-
-from conftest import LINEAGE
 
 GRAPHS = {"text/turtle": "turtle", "application/n-triples": "nt"}
 EXAMPLES = LINEAGE.parents[2] / "examples" / "lineage"
@@ -115,7 +114,8 @@ def test_after_a_write_a_worker_opening_the_new_version_past_the_deadline_is_not
         assert before.status_code == 200
         store.update("INSERT DATA { GRAPH <https://example.org/g/x> { <https://example.org/s> "
                      "<https://example.org/p> 1 } }")
-        # the worker now reopens the store and rebuilds its index: a copy of the store, reopened, and the index: longer than 0.1 s
+        # the worker now reopens the store and rebuilds its index: a copy of the store, reopened, and
+        # the index: longer than 0.1 s
         first = client.get("/api/v1/ancestors", params={"id": "openai/gsm8k"})
         assert first.status_code == 503 and first.json()["type"].endswith("/store-opening"), first.text
         assert first.headers["Retry-After"] == "5"

@@ -12,14 +12,13 @@ import time
 
 import httpx
 import pytest
+from conftest import LINEAGE
 from live_gateway import running_gateway
 
 from lineagekg.api import GatewaySettings
 from lineagekg.api.http_cache import ResponseCache, VersionClock
 from lineagekg.importing import import_lineage_jsonl
 from lineagekg.store import OxigraphStore, open_store
-
-from conftest import LINEAGE
 
 TOKEN = "cache-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -40,7 +40,7 @@ def _pairs(store: Any, predicate: str) -> Iterable[tuple[str, str]]:
     has one (``subject_objects``), else the library query."""
     scan = getattr(store, "subject_objects", None)
     if scan is not None:
-        return scan(predicate)   # type: ignore[no-any-return]
+        return scan(predicate)
     rows = store.select(library().get("internal/predicate-pairs"), predicate=predicate)
     return [(str(r["subject"]), str(r["object"])) for r in rows]
 
@@ -51,7 +51,7 @@ def _iri_rows(store: Any, name: str) -> Iterable[tuple[Any, ...]]:
     query = library().get(name)
     bulk = getattr(store, "iri_rows", None)
     if bulk is not None:
-        return bulk(query)   # type: ignore[no-any-return]
+        return bulk(query)
     return [tuple(row.values()) for row in store.select(query)]
 
 
@@ -175,10 +175,10 @@ class LineageIndex:
         self._relations: dict[int, str] = {}        # t * size + s -> its first relation
         for target, source, relation in _iri_rows(store, "internal/index-relations"):
             if (target, source) in edges:
-                key = ids[target] * size + ids[source]
-                known = self._relations.get(key)
+                pair = ids[target] * size + ids[source]
+                known = self._relations.get(pair)
                 if known is None or relation < known:
-                    self._relations[key] = canonical.setdefault(relation, relation)
+                    self._relations[pair] = canonical.setdefault(relation, relation)
         self._size = size
         self.parts: dict[int, list[int]] = defaultdict(list)
         for part, whole in part_of:
@@ -238,7 +238,8 @@ class LineageIndex:
         iri, up = self.iri, self.up
         return {iri[n]: d for n, d in walk_from((first,), self.up).items() if n not in up}
 
-    def _named(self, found: tuple[tuple[int, ...], tuple[str | None, ...]]) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+    def _named(self, found: tuple[tuple[int, ...], tuple[str | None, ...]]
+               ) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
         iri = self.iri
         return tuple(map(iri.__getitem__, found[0])), found[1]
 

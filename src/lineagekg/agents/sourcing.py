@@ -230,9 +230,9 @@ class SourcingAgent:
                 if sum(1 for known in found.links if known.group == link.group) >= self.limits.get(link.group, 0):
                     continue
                 found.links.append(link)
-                entry = self.corpus.entry_for_url(link.url) if self.corpus is not None else None
-                if entry is not None:
-                    add(self._read_entry(entry, via=link.url))
+                linked = self.corpus.entry_for_url(link.url) if self.corpus is not None else None
+                if linked is not None:
+                    add(self._read_entry(linked, via=link.url))
                 elif self.online:
                     add(self._fetch(link, dataset))
                 else:

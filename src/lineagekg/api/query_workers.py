@@ -8,12 +8,12 @@ its 504 kept its core and grew without bound. So the gateway keeps a pool of ``s
 read-only: an on-disk store through RocksDB's read-only mode (no lock, a snapshot as of opening),
 reopened when the store's generation changes; an in-memory store through an on-disk copy written
 after each write. Its address space is capped with ``RLIMIT_AS`` (what it has with the store open
-plus ``memory_mb``, set after the store is opened). The gateway sends one query at a time to an idle worker and waits for the
-answer until the request's deadline; past it the worker is killed with SIGKILL (its CPU and
-memory come back at once), the request gets 504, and a new worker starts. A worker that dies (a
-crash, the memory cap: Rust aborts when an allocation fails) is replaced the same way and its
-request gets 503; a dead idle worker is found and replaced when it is next picked (the
-supervisor). While no worker is alive, requests get 503 with ``Retry-After`` at once.
+plus ``memory_mb``, set after the store is opened). The gateway sends one query at a time to an idle
+worker and waits for the answer until the request's deadline; past it the worker is killed with
+SIGKILL (its CPU and memory come back at once), the request gets 504, and a new worker starts. A
+worker that dies (a crash, the memory cap: Rust aborts when an allocation fails) is replaced the
+same way and its request gets 503; a dead idle worker is found and replaced when it is next picked
+(the supervisor). While no worker is alive, requests get 503 with ``Retry-After`` at once.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ import shutil
 import signal
 import socket
 import struct
-import termios
-import tempfile
-import threading
 import sys
+import tempfile
+import termios
+import threading
 import time
 import traceback
 import weakref
@@ -169,6 +169,7 @@ def _worker(conn: Connection, memory_mb: int) -> None:
                 opened = (task.store_path, task.generation)
                 _cap_memory(memory_mb)
                 conn.send(_Opened(task.store_path, task.generation))
+            assert store is not None            # opened above on the first task
             reply = job.run(store, context)
         except LineageKGError as exc:
             status, kind = status_of(exc)
@@ -426,7 +427,7 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
         fd = worker.conn.fileno()
-        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+        loop.add_reader(fd, lambda: None if ready.done() else ready.set_result(None))
         try:
             await asyncio.wait_for(ready, timeout=max(timeout, 0.001))
         finally:

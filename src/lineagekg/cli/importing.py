@@ -3,13 +3,17 @@ OpenLineage, PROV), validated with SHACL, all or nothing, and report what was wr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from lineagekg.cli import render as out
 from lineagekg.cli.app import EXIT_NEGATIVE, EXIT_OK, Format, FormatOpt, QuietOpt, StoreOpt, app, command_store
+
+if TYPE_CHECKING:
+    from lineagekg.importing import ImportSummary  # imported lazily: it pulls the interop modules
 
 import_app = typer.Typer(no_args_is_help=True, help="Import published lineage graphs.")
 app.add_typer(import_app, name="import")
@@ -81,15 +85,15 @@ def import_prov(
     return _run_import(run_import, store, fmt, quiet, file, fmt=prov_format)
 
 
-def _run_import(run_import, store: Path | None, output: Format, quiet: bool,  # type: ignore[no-untyped-def]
-                *args, **kwargs) -> int:
+def _run_import(run_import: Callable[..., Any], store: Path | None, output: Format, quiet: bool,
+                *args: Any, **kwargs: Any) -> int:
     """Run one importer with its phases shown on stderr, then report what it did."""
     with out.phases("importing", quiet=quiet) as phase:
         summary = run_import(command_store(store), *args, progress=phase, **kwargs)
     return _report_import(summary, output)
 
 
-def _report_import(summary, fmt: Format) -> int:  # type: ignore[no-untyped-def]  # ImportSummary, imported lazily
+def _report_import(summary: ImportSummary, fmt: Format) -> int:
     """Print what an import did (or its JSON); exit 1 when SHACL rejected it."""
     outcome = summary.outcome
     report = outcome.report

@@ -23,8 +23,8 @@ from lineagekg.documents import Claim
 from lineagekg.evaluation import EvalReport, Label, documents_listed_with, evaluate, load_labels, same_dataset
 from lineagekg.extract.backend import claims_from
 from lineagekg.extract.candidates import DocumentCandidates
-from lineagekg.extract.names import NameRegistry
 from lineagekg.extract.decision import DecisionModel
+from lineagekg.extract.names import NameRegistry
 from lineagekg.extract.training import build_examples, holdout_documents
 from lineagekg.text.markdown import parse
 

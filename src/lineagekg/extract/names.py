@@ -255,7 +255,7 @@ def dpi_names(dpi_dir: Path) -> list[tuple[str, str]]:
         if not ident:
             continue
         names = [str(e.get("Unique Dataset Identifier") or "").strip()]
-        subset = bool(hub) and (per_hub.get(hub.lower(), 0) > 1 or "/viewer/" in url)
+        subset = bool(hub and (per_hub.get(hub.lower(), 0) > 1 or "/viewer/" in url))
         if not subset or _names_dataset(name, ident):
             names.insert(0, name)
         out += [(n, ident) for n in names if n]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,7 +127,8 @@ def build_examples(corpus: Corpus, registry: NameRegistry, labels: list[Label], 
                 continue
             yaml_hit = next((rel for name, rel in stated if _matches(cand, name, registry)), None)
             dpi_hit = any(_matches(cand, p, registry) for p in parents)
-            heading_hit = cand.mention.kind == "link" and any(_SOURCE_HEADING.search(h) for h in cand.block.headings[-2:])
+            heading_hit = cand.mention.kind == "link" and any(_SOURCE_HEADING.search(h)
+                                                              for h in cand.block.headings[-2:])
             if yaml_hit or dpi_hit:
                 examples.append(Example(entry.file, cand, 1, yaml_hit, DISTANT_WEIGHT, "yaml" if yaml_hit else "dpi"))
             elif heading_hit:
@@ -157,7 +158,7 @@ def _commit(root: Path) -> str | None:
 
 
 def train(corpus_dir: Path, label_files: list[Path], holdout_file: Path | None, out: Path,
-          extra_documents: list[str] = ()) -> DecisionModel:
+          extra_documents: Sequence[str] = ()) -> DecisionModel:
     """Train on the corpus and labels (never the hold-out documents) and write the model file
     with a record of what it was trained on."""
     corpus = Corpus.from_directory(corpus_dir)
@@ -170,7 +171,8 @@ def train(corpus_dir: Path, label_files: list[Path], holdout_file: Path | None, 
         counts.setdefault(e.origin, [0, 0])[e.label] += 1
     record = {
         "code_commit": _commit(Path(__file__).resolve().parent),
-        "corpus": {"index_sha256": _sha256(Path(corpus_dir) / "index.json")} if (Path(corpus_dir) / "index.json").is_file() else {},
+        "corpus": ({"index_sha256": _sha256(Path(corpus_dir) / "index.json")}
+                   if (Path(corpus_dir) / "index.json").is_file() else {}),
         "labels": {f.name: _sha256(f) for f in label_files},
         "holdout_sha256": _sha256(holdout_file) if holdout_file and holdout_file.is_file() else None,
         "holdout_documents_excluded": len(holdout),

@@ -452,8 +452,8 @@ def _claim(item: object, n: int, document: SourceDocument, document_text: str, w
             what = "missing" if value is None or value == "" else f"not a string ({_show(value, 40)})"
             problems.append(f"{label}: {key} is {what}; dropped")
             return None
-    target, source = fields["target"].strip(), fields["source"].strip()
-    relation = fields["relation"].strip()
+    text = {key: value.strip() for key, value in fields.items() if isinstance(value, str)}
+    target, source, relation = text["target"], text["source"], text["relation"]
     rel = taxonomy.relations().get(relation) or taxonomy.resolve(relation)
     if rel is None:
         problems.append(f"{label}: relation {relation!r} is not in the taxonomy (one of: "
@@ -472,7 +472,7 @@ def _claim(item: object, n: int, document: SourceDocument, document_text: str, w
     if source.lower() == target.lower():
         problems.append(f"{label}: a dataset cannot be its own source; dropped")
         return None
-    evidence = fields["evidence"].strip()
+    evidence = text["evidence"]
     if len(evidence) > MAX_EVIDENCE_CHARS:
         problems.append(f"{label}: evidence of {len(evidence)} characters is not a quote of one statement; dropped")
         return None
