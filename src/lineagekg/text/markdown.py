@@ -11,6 +11,7 @@ syntax, emphasis and images are reduced to their text; every link is kept with i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -124,12 +125,12 @@ def _join(spans: list[Span]) -> tuple[str, tuple[Link, ...]]:
     return text, kept
 
 
-def _inline_spans(nodes: list[Node]) -> list[Span]:
+def _inline_spans(nodes: Sequence[Node]) -> list[Span]:
     """The text of a run of inline nodes, each piece with the link it sits in."""
     spans: list[Span] = []
     href: list[str | None] = []
 
-    def visit(children: list[Node]) -> None:
+    def visit(children: Sequence[Node]) -> None:
         for child in children:
             t = child.name
             if t in ("text", "text_special"):
