@@ -95,7 +95,8 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("answers") / "store"
     store = open_store(path)
     try:
-        assert import_lineage_jsonl(store, LINEAGE / "small_nodes.jsonl", LINEAGE / "small_edges.jsonl").outcome.accepted
+        assert import_lineage_jsonl(store, LINEAGE / "small_nodes.jsonl",
+                                    LINEAGE / "small_edges.jsonl").outcome.accepted
     finally:
         store.close()
     return path

@@ -55,7 +55,7 @@ class Datasets(Catalogue):
     def _links(self, query: str, iri: str, far: str) -> list[DatasetLink]:
         rows = self.store.select(library().get(query), dataset=iri)
         links = []
-        for (_, other), group in links_by_pair(rows, "dataset", far).items():
+        for (other, _), group in links_by_pair(rows, far, far).items():      # the near end is iri
             best, edges = best_derivation(group)
             relation = local_name(best["relation"])
             links.append(DatasetLink(dataset=self.ref(other, distance=1), edge=best["edge"], relation=relation,

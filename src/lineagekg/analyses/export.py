@@ -26,7 +26,7 @@ class Export(Catalogue):
         for side, query in (("up", "analyses/export-upstream"), ("down", "analyses/export-downstream")):
             if direction in (side, "both"):
                 # a CONSTRUCT: pyoxigraph's triples (the store protocol has no graph-returning call yet)
-                triples.update(dict.fromkeys(self.store.raw_query(library().get(query), dataset=iri)))  # type: ignore[attr-defined]
+                triples.update(dict.fromkeys(self.store.raw_query(library().get(query), dataset=iri)))
         return list(triples)
 
     def export(self, identifier: str, *, fmt: str = "turtle", direction: str = "both") -> bytes:
@@ -40,6 +40,6 @@ class Export(Catalogue):
             raise QueryParameterError("export", "format", f"{fmt!r} is not one of " + ", ".join(SUBGRAPH_FORMATS))
         triples = sorted(self.subgraph(identifier, direction=direction), key=str)
         if fmt in prov_documents.PROV_FORMATS:
-            return prov_documents.serialize(self.store.quads_of(triples), fmt)  # type: ignore[attr-defined]
+            return prov_documents.serialize(self.store.quads_of(triples), fmt)
         prefixes = {**PREFIXES, "hf": "https://huggingface.co/datasets/"} if fmt == "turtle" else None
         return ox.serialize(triples, format=formats[fmt], prefixes=prefixes) or b""

@@ -39,7 +39,8 @@ class DatasetRef(Model):
     is_leaf: bool | None = Field(default=None, description="Nothing in the store derives from it (descendants only)")
     distance: int | None = Field(default=None, description="Hops from the dataset the answer is about")
     terminal_reason: str | None = Field(default=None, description="Why tracing stopped here (lk:TerminalReason)")
-    terminal_note: str | None = Field(default=None, description="The terminal reason as written, when it maps to no concept")
+    terminal_note: str | None = Field(default=None,
+                                      description="The terminal reason as written, when it maps to no concept")
 
 
 class DatasetPage(Answer):
@@ -68,12 +69,14 @@ class DatasetMetadata(Model):
     exists_on_hub: bool | None = Field(default=None, description="Found on the Hugging Face Hub")
     hub_id: str | None = Field(default=None, description="Its Hub identifier")
     is_terminal: bool | None = Field(default=None, description="Tracing stopped here")
-    terminal_note: str | None = Field(default=None, description="The terminal reason as written, when it maps to no concept")
+    terminal_note: str | None = Field(default=None,
+                                      description="The terminal reason as written, when it maps to no concept")
     split_of: str | None = Field(default=None, description="Identifier of the whole dataset, for a split")
     split_name: str | None = Field(default=None, description="Name of the split (test, train ...)")
     splits: tuple[str, ...] = Field(default=(), description="Identifiers of its named splits")
     same_as: tuple[str, ...] = Field(default=(), description="owl:sameAs and skos:exactMatch IRIs")
-    types: tuple[str, ...] = Field(default=(), description="lk: classes of the dataset (Dataset, Benchmark, DatasetSplit)")
+    types: tuple[str, ...] = Field(default=(),
+                                   description="lk: classes of the dataset (Dataset, Benchmark, DatasetSplit)")
     graphs: tuple[str, ...] = Field(default=(), description="Named graphs (sources) that describe it")
 
 
@@ -93,7 +96,8 @@ class DatasetLink(Model):
     family: Family | None = Field(description="The paper's relation above it")
     confidence: float | None = Field(description="Confidence of the most confident derivation")
     review_status: str | None = Field(description="Accepted, Rejected or Pending, when reviewed")
-    edges: tuple[str, ...] = Field(default=(), description="Every qualified derivation of this link (one per source graph)")
+    edges: tuple[str, ...] = Field(default=(),
+                                   description="Every qualified derivation of this link (one per source graph)")
 
 
 class DatasetDescription(Answer):
@@ -239,7 +243,8 @@ class LineageEdge(Model):
     review_status: str | None
     edges: tuple[str, ...] = Field(default=(), description="Every qualified derivation of this edge")
     kind: Literal["derivation", "split"] = Field(
-        default="derivation", description="derivation, or split: the target is a split of the source (GSM8K test of GSM8K)")
+        default="derivation",
+        description="derivation, or split: the target is a split of the source (GSM8K test of GSM8K)")
 
 
 class LineageGraph(Answer):
