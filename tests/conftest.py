@@ -30,6 +30,35 @@ def store() -> OxigraphStore:
     return open_store(memory=True)
 
 
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """One throwaway Virtuoso server for the session (``virtuoso_server``); a missing
+    virtuoso-t is an error, not a skip."""
+    from virtuoso_server import running_virtuoso
+
+    with running_virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def backend_store(request):
+    """An empty store on each backend: embedded Oxigraph in memory, and the session's Virtuoso
+    server (emptied first) through ``SparqlHttpStore``. Modules whose tests must give the same
+    answers on both override ``store`` with it."""
+    if request.param == "oxigraph":
+        yield open_store(memory=True)
+        return
+    from lineagekg.store.sparql_http import open_server_store
+
+    server = request.getfixturevalue("virtuoso")
+    remote = open_server_store(server.location, graph_store_url=server.graph_store_url)
+    remote.clear()
+    try:
+        yield remote
+    finally:
+        remote.close()
+
+
 @pytest.fixture
 def small_store(store: OxigraphStore) -> OxigraphStore:
     summary = import_lineage_jsonl(store, LINEAGE / "small_nodes.jsonl", LINEAGE / "small_edges.jsonl")

@@ -14,9 +14,14 @@ from helpers import write_jsonl
 
 from lineagekg.analyses import Lineage
 from lineagekg.importing import import_lineage_jsonl
-from lineagekg.store import open_store
 
 HF = "https://huggingface.co/datasets/"
+
+
+@pytest.fixture
+def store(backend_store):
+    """Every test here runs on the embedded store and on a Virtuoso server, with the same answers."""
+    return backend_store
 
 
 def test_ancestors_with_distances(small: Lineage) -> None:
@@ -103,7 +108,7 @@ def test_unknown_dataset_suggests_close_names(small: Lineage) -> None:
     assert "openai/gsm8k" in (err.value.hint or "")
 
 
-def test_contamination_through_a_split(tmp_path: Path) -> None:
+def test_contamination_through_a_split(tmp_path: Path, store) -> None:
     """A dataset built from GSM8K's test split is contaminated by GSM8K; one built from another
     dataset of the same name prefix is not."""
     nodes = write_jsonl(tmp_path / "n.jsonl", [
@@ -120,7 +125,6 @@ def test_contamination_through_a_split(tmp_path: Path) -> None:
         {"target": "org/downstream", "source": "org/uses-test", "meta_info": meta},
         {"target": "org/clean", "source": "org/downstream-other", "meta_info": meta},
     ])
-    store = open_store(memory=True)
     assert import_lineage_jsonl(store, nodes, edges).outcome.accepted
     hits = {h.dataset.id: h for h in Lineage(store).contamination("openai/gsm8k")}
     assert set(hits) == {"org/uses-test", "org/downstream"}
@@ -139,7 +143,7 @@ def _random_dag(seed: int, n: int) -> nx.DiGraph:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_transitive_answers_match_a_plain_graph_search(tmp_path: Path, seed: int) -> None:
+def test_transitive_answers_match_a_plain_graph_search(tmp_path: Path, seed: int, store) -> None:
     """Ancestors, descendants, roots, contamination reach, paths and shared roots on random DAGs
     equal what networkx computes on the same edges."""
     n = 120
@@ -153,7 +157,6 @@ def test_transitive_answers_match_a_plain_graph_search(tmp_path: Path, seed: int
         {"target": name(t), "source": name(s), "meta_info": json.dumps({
             "source": "HuggingFace README", "confidence": 0.9, "relationship": relations[(t + s) % 7],
             "evidence": f"{name(t)} uses {name(s)}"})} for t, s in sorted(g.edges)])
-    store = open_store(memory=True)
     assert import_lineage_jsonl(store, nodes, edges).outcome.accepted
     lineage = Lineage(store)
     rng = random.Random(seed)
@@ -183,7 +186,7 @@ def test_transitive_answers_match_a_plain_graph_search(tmp_path: Path, seed: int
             assert {r.id for r in lineage.shared_roots([name(i), name(j)])} == {name(x) for x in shared}
 
 
-def test_path_reaches_a_split_of_the_upstream_dataset(tmp_path: Path) -> None:
+def test_path_reaches_a_split_of_the_upstream_dataset(tmp_path: Path, store) -> None:
     nodes = write_jsonl(tmp_path / "n.jsonl", [
         {"name": "t/qa", "is_benchmark": True},
         {"name": "t/qa:validation", "split_of": "t/qa", "split": "validation"},
@@ -192,7 +195,6 @@ def test_path_reaches_a_split_of_the_upstream_dataset(tmp_path: Path) -> None:
     edges = write_jsonl(tmp_path / "e.jsonl", [
         {"target": "o/feedback", "source": "t/qa:validation", "meta_info": meta},
         {"target": "h/binarized", "source": "o/feedback", "meta_info": meta}])
-    store = open_store(memory=True)
     assert import_lineage_jsonl(store, nodes, edges).outcome.accepted
     direction, path = Lineage(store).path("h/binarized", "t/qa")
     assert direction == "upstream"

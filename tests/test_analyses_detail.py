@@ -25,6 +25,12 @@ CARD = "https://example.org/cards/distilled-math.md"
 QUOTE = "Questions were rewritten from GSM8K by our tracer's model."
 
 
+@pytest.fixture
+def store(backend_store):
+    """Every test here runs on the embedded store and on a Virtuoso server, with the same answers."""
+    return backend_store
+
+
 def trace_batch() -> LineageBatch:
     card = DocumentRef(CARD, title="Card of example/distilled-math", sha256="ab" * 32,
                        retrieved_at="2025-01-02T03:00:00Z", kind="HuggingFace README")

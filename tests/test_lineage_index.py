@@ -14,13 +14,19 @@ from helpers import write_jsonl
 
 from lineagekg.analyses import Lineage
 from lineagekg.importing import import_lineage_jsonl
-from lineagekg.store import OxigraphStore, open_store
+from lineagekg.store import OxigraphStore
 
 RELATIONS = ["Direct Inclusion/Subset", "Structured Fusion", "Synthetic Generation", "Semantic Evolution",
              "CoT Distillation"]
 
 
-def _random_store(tmp_path: Path, seed: int, n: int = 60) -> OxigraphStore:
+@pytest.fixture
+def store(backend_store):
+    """Every test here runs on the embedded store and on a Virtuoso server, with the same answers."""
+    return backend_store
+
+
+def _random_store(store: OxigraphStore, tmp_path: Path, seed: int, n: int = 60) -> OxigraphStore:
     """A random DAG of ``n`` datasets (sources are earlier ones), a few benchmarks with a test
     split that later datasets take, some edges stated twice with different relations."""
     rng = random.Random(seed)
@@ -36,7 +42,6 @@ def _random_store(tmp_path: Path, seed: int, n: int = 60) -> OxigraphStore:
                 edges.append({"target": names[t], "source": source, "meta_info": json.dumps({
                     "source": "Paper", "confidence": 0.8, "relationship": relation,
                     "evidence": f"{names[t]} uses {source}"})})
-    store = open_store(memory=True)
     outcome = import_lineage_jsonl(store, write_jsonl(tmp_path / "n.jsonl", nodes),
                                    write_jsonl(tmp_path / "e.jsonl", edges)).outcome
     assert outcome.accepted, outcome.report
@@ -68,8 +73,8 @@ def test_the_index_answers_as_sparql_on_the_small_graph(small_store: OxigraphSto
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_the_index_answers_as_sparql_on_random_graphs(tmp_path: Path, seed: int) -> None:
-    store = _random_store(tmp_path, seed)
+def test_the_index_answers_as_sparql_on_random_graphs(tmp_path: Path, seed: int, store: OxigraphStore) -> None:
+    _random_store(store, tmp_path, seed)
     indexed = Lineage(store, index=True)
     assert any(indexed.contamination(b) for b in ("org0/d000", "org4/d009", "org3/d018"))
     _compare(store, random.Random(seed))

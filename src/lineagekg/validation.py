@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph as ox
 import pyshacl
@@ -183,6 +183,17 @@ _ONTOLOGY_GRAPH = NamedNode(ONTOLOGY_GRAPH)
 Progress = Callable[[int, int], None]
 
 
+class StoreReader(Protocol):
+    """What validating a write reads from the store it goes to: a pyoxigraph ``Store``, or a
+    view of a SPARQL server (``store.sparql_http``) whose queries see no default graph."""
+
+    def query(self, query: str) -> Any: ...
+
+    def quads_for_pattern(self, subject: Any, predicate: Any, obj: Any, graph_name: Any = None) -> Any: ...
+
+    def named_graphs(self) -> Any: ...
+
+
 @lru_cache(maxsize=1)
 def _ontology_quads() -> tuple[Quad, ...]:
     return tuple(ox.parse(path=str(ontology_path()), format=RdfFormat.TURTLE))
@@ -223,7 +234,7 @@ class _After:
     ends up in one graph of the scratch store, ``home``; the ontology is mixed in there too.
     """
 
-    def __init__(self, store: Store, delta: Delta) -> None:
+    def __init__(self, store: StoreReader, delta: Delta) -> None:
         self.store = store
         self.gone = set(delta.removed)
         self.data = Store()
@@ -419,7 +430,7 @@ def _without_cycle_constraint() -> Graph:
     return shapes
 
 
-def validate_delta(store: Store, delta: Delta, *, progress: Progress | None = None) -> ShapeReport:
+def validate_delta(store: StoreReader, delta: Delta, *, progress: Progress | None = None) -> ShapeReport:
     """The SHACL report for ``store`` (a pyoxigraph store, union of its graphs) as it would
     stand after ``delta``, on the nodes the delta can change; nothing is written.
 

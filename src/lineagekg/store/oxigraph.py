@@ -26,8 +26,9 @@ from lineagekg.resources import ontology_path
 from lineagekg.sparql_text import check_shape, has_dataset_clause
 from lineagekg.store.base import Row, WriteOutcome
 from lineagekg.store.delta import Delta
+from lineagekg.store.write_check import check_write
 from lineagekg.terms import XSD
-from lineagekg.validation import Progress, validate_delta
+from lineagekg.validation import Progress
 
 EXPORT_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -72,7 +73,15 @@ def prune_info_logs(path: Path, keep: int = INFO_LOGS_KEPT) -> int:
 def open_store(path: Path | str | None = None, *, memory: bool = False,
                read_only: bool = False) -> OxigraphStore:
     """Open (creating if needed) the store at ``path`` (default: ``default_store_path()``);
-    ``read_only``: open a snapshot of it for reading, even while another process holds it."""
+    ``read_only``: open a snapshot of it for reading, even while another process holds it.
+
+    A ``path`` of the form ``sparql+http://host:port/sparql`` opens the store on that SPARQL
+    server instead (``store.sparql_http``; it offers what the analyses, importers and reviews
+    use of this class)."""
+    if isinstance(path, str) and path.startswith(("sparql+http://", "sparql+https://")):
+        from lineagekg.store.sparql_http import open_server_store
+
+        return open_server_store(path)  # type: ignore[return-value]
     if memory:
         return OxigraphStore(None)
     return OxigraphStore(Path(path) if path else default_store_path(), read_only=read_only)
@@ -112,7 +121,7 @@ def _iri(value: str, what: str) -> ox.NamedNode:
         raise InputError(f"{what} {value!r} is not an IRI: {exc}", field=what) from exc
 
 
-def _describes(quad: ox.Quad) -> bool:
+def describes(quad: ox.Quad) -> bool:
     """Whether ``quad`` is in the own graph of what it describes (``iris.about_graph``), which
     every write merges into."""
     return isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value.startswith(ID_BASE + "graph/about/")
@@ -130,7 +139,25 @@ def _graph_ref(graph: Any) -> str:
     return "DEFAULT" if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph}"
 
 
-def _data_block(quads: list[ox.Quad]) -> str:
+def serialize_quads(quads: list[ox.Quad], fmt: str) -> bytes:
+    """Quads in an export format: TriG, N-Quads and JSON-LD keep the named graphs; Turtle,
+    N-Triples and RDF/XML hold the union of the graphs; PROV-N, PROV-JSON and PROV-XML keep them
+    as PROV bundles."""
+    if fmt not in EXPORT_FORMATS and fmt not in PROV_FORMATS:
+        raise ConfigError(f"unknown export format {fmt!r}",
+                          hint=f"use one of: {', '.join([*EXPORT_FORMATS, *PROV_FORMATS])}")
+    if fmt in PROV_FORMATS:
+        return prov_documents.serialize(quads, fmt)
+    prefixes = dict(PREFIXES)
+    if fmt in _GRAPH_FORMATS:
+        return ox.serialize(quads, format=EXPORT_FORMATS[fmt], prefixes=prefixes
+                            if fmt == "trig" else None) or b""
+    triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
+    return ox.serialize(triples, format=EXPORT_FORMATS[fmt],
+                        prefixes=prefixes if fmt in ("turtle", "rdfxml") else None) or b""
+
+
+def data_block(quads: list[ox.Quad]) -> str:
     """Quads as the body of ``INSERT DATA``/``DELETE DATA``: N-Triples by pyoxigraph, per graph."""
     by_graph: dict[Any, list[ox.Triple]] = {}
     for q in quads:
@@ -370,27 +397,12 @@ class OxigraphStore:
                 delta = compute()
             if graphs is None:
                 graphs = {q.graph_name for q in delta.added}
-            if _ONTOLOGY in graphs or _ONTOLOGY in delta.created:
-                raise InputError(f"{what} writes the ontology graph {ONTOLOGY_GRAPH}, which is read-only",
-                                 hint="it is loaded from ontology/ when the store opens")
-            report = (validate_delta(self._store, delta, progress=progress)
-                      if validate and (delta.added or delta.removed) else None)
-            named = [g for g in delta.created if isinstance(g, ox.NamedNode)]
-            outcome = WriteOutcome(
-                what=what, accepted=not (report and report.has_violations),
-                added=len(delta.added), removed=len(delta.removed),
-                graphs_created=tuple(sorted(str(g.value) for g in named)),
-                graphs_dropped=tuple(sorted(str(g.value) for g in delta.dropped if isinstance(g, ox.NamedNode))),
-                report=report, graph=warnings_graph or (str(named[0].value) if len(named) == 1 else ""))
+            outcome, extra = check_write(self._store, delta, what=what, validate=validate,
+                                         warnings_graph=warnings_graph, progress=progress, graphs=graphs)
             if not outcome.accepted:
                 return outcome
             if before_commit is not None:
                 before_commit()
-            extra: list[ox.Quad] = []
-            if warnings_graph is not None and report is not None and report.results:
-                report_graph = ox.NamedNode(warnings_graph + "/validation")
-                parsed = ox.parse(report.graph.serialize(format="nt"), format=ox.RdfFormat.N_TRIPLES)
-                extra = [ox.Quad(t.subject, t.predicate, t.object, report_graph) for t in parsed]
             self._apply(delta, extra, what, graphs)
             return outcome
 
@@ -431,7 +443,7 @@ class OxigraphStore:
                                 graphs_created=(), graphs_dropped=(), report=None,
                                 already_present=True, graph=graph)
         g = ox.NamedNode(graph)
-        if not any_graph and any(q.graph_name != g and not _describes(q) for q in quads):
+        if not any_graph and any(q.graph_name != g and not describes(q) for q in quads):
             raise StoreError(f"every quad of an import must be in graph {graph} or the own graph of what it describes")
         stale = {ox.NamedNode(name) for name in replacing if self.has_graph(name)}
         removed = [q for name in stale for q in self._store.quads_for_pattern(None, None, None, name)]
@@ -598,10 +610,10 @@ class OxigraphStore:
         deletes = [q for q in delta.removed if q.graph_name not in rewrite]
         ops = []
         if deletes:
-            ops.append(f"DELETE DATA {{ {_data_block(deletes)} }}")
+            ops.append(f"DELETE DATA {{ {data_block(deletes)} }}")
         ops += [f"CLEAR SILENT {_graph_ref(g)}" for g in sorted(rewrite, key=str)]
         if inserts:
-            ops.append(f"INSERT DATA {{ {_data_block(inserts)} }}")
+            ops.append(f"INSERT DATA {{ {data_block(inserts)} }}")
         ops += [f"DROP SILENT GRAPH {g}" for g in sorted(delta.dropped, key=str)]
         ops += [f"CREATE SILENT GRAPH {g}" for g in sorted(delta.created, key=str)]
         return " ;\n".join(ops)
@@ -612,20 +624,7 @@ class OxigraphStore:
         """Serialise the store: TriG, N-Quads and JSON-LD keep the named graphs; Turtle,
         N-Triples and RDF/XML hold the union of the data graphs; PROV-N, PROV-JSON and PROV-XML
         (``provn``, ``provjson``, ``provxml``) keep them as PROV bundles."""
-        if fmt not in EXPORT_FORMATS and fmt not in PROV_FORMATS:
-            raise ConfigError(f"unknown export format {fmt!r}",
-                              hint=f"use one of: {', '.join([*EXPORT_FORMATS, *PROV_FORMATS])}")
-        quads = [q for q in self._store
-                 if include_ontology or q.graph_name != ox.NamedNode(ONTOLOGY_GRAPH)]
-        if fmt in PROV_FORMATS:
-            return prov_documents.serialize(quads, fmt)
-        prefixes = dict(PREFIXES)
-        if fmt in _GRAPH_FORMATS:
-            return ox.serialize(quads, format=EXPORT_FORMATS[fmt], prefixes=prefixes
-                                if fmt == "trig" else None) or b""
-        triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
-        return ox.serialize(triples, format=EXPORT_FORMATS[fmt],
-                            prefixes=prefixes if fmt in ("turtle", "rdfxml") else None) or b""
+        return serialize_quads([q for q in self._store if include_ontology or q.graph_name != _ONTOLOGY], fmt)
 
     def snapshot(self, directory: Path) -> Path:
         """Write every quad to a new on-disk store in ``directory`` (for processes that read an
@@ -670,7 +669,7 @@ class OxigraphStore:
         self._refuse_if_read_only(f"writing {graph}")
         if self.has_graph(graph):
             raise StoreError(f"graph {graph} exists already; nothing was written")
-        if any(q.graph_name != ox.NamedNode(graph) and not _describes(q) for q in add):
+        if any(q.graph_name != ox.NamedNode(graph) and not describes(q) for q in add):
             raise StoreError(f"every quad to add must be in graph {graph} or the own graph of what it describes")
         for q in [*add, *remove]:
             if not isinstance(q.graph_name, ox.NamedNode) or any(
