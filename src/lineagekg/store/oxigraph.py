@@ -103,7 +103,7 @@ def to_python(term: Any) -> Any:
         if dt in (_XSD + "decimal", _XSD + "double", _XSD + "float"):
             return float(term.value)
         if dt == _XSD + "boolean":
-            return term.value == "true"
+            return term.value in ("true", "1")     # both are xsd:boolean's lexical forms of true
         return term.value
     if isinstance(term, (ox.NamedNode, ox.BlankNode)):
         return term.value

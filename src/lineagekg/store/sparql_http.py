@@ -248,12 +248,16 @@ class SparqlHttpStore:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def query_text(self, text: str, *, what: str = "query", default_graph: str | None = None) -> Any:
-        """Run ``text`` on the server: pyoxigraph solutions, a boolean, or a list of triples."""
+    def query_text(self, text: str, *, what: str = "query", default_graph: str | None = None,
+                   kind: str = "SELECT") -> Any:
+        """Run ``text`` (a query of form ``kind``) on the server: pyoxigraph solutions, a boolean,
+        or a list of triples (``CONSTRUCT``/``DESCRIBE``: asked for as N-Triples, since Virtuoso
+        would otherwise give the triples as a table)."""
         data: dict[str, Any] = {"query": text}
         if default_graph is not None:
             data["default-graph-uri"] = default_graph
-        response = self._http.send("POST", self.settings.query_url, what, data=data, headers={"Accept": _ACCEPT})
+        accept = "application/n-triples" if kind.upper() in ("CONSTRUCT", "DESCRIBE") else _ACCEPT
+        response = self._http.send("POST", self.settings.query_url, what, data=data, headers={"Accept": accept})
         return _results(response, what)
 
     def select(self, query: SPARQLQuery, **params: object) -> list[Row]:
@@ -269,7 +273,7 @@ class SparqlHttpStore:
         """Run any query of the library or a user's file; pyoxigraph results."""
         text = query.render(params)
         check_shape(text, what=f"query {query.name}")
-        return self.query_text(text, what=query.name)
+        return self.query_text(text, what=query.name, kind=query.kind)
 
     def named_graphs(self) -> list[str]:
         # not SELECT DISTINCT: Virtuoso answers that from its list of graphs, private ones included
