@@ -74,6 +74,8 @@ def test_the_index_answers_as_sparql_on_the_small_graph(small_store: OxigraphSto
 
 @pytest.mark.parametrize("seed", range(4))
 def test_the_index_answers_as_sparql_on_random_graphs(tmp_path: Path, seed: int, store: OxigraphStore) -> None:
+    if seed >= 2 and not isinstance(store, OxigraphStore):
+        pytest.skip("two random graphs on the server (a minute of queries); four on the embedded store")
     _random_store(store, tmp_path, seed)
     indexed = Lineage(store, index=True)
     assert any(indexed.contamination(b) for b in ("org0/d000", "org4/d009", "org3/d018"))

@@ -18,6 +18,7 @@ from lineagekg.cli import render as out
 from lineagekg.errors import QueryParameterError, StoreError
 from lineagekg.store import OxigraphStore, default_store_path, open_store
 from lineagekg.store.oxigraph import held_by_another_process
+from lineagekg.store.sparql_http import is_server_location
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_USAGE, EXIT_KNOWN_ERROR, EXIT_BUG = 0, 1, 2, 3, 4
 
@@ -33,9 +34,10 @@ class Format(enum.StrEnum):
     json = "json"
 
 
-StoreOpt = Annotated[Path | None, typer.Option(
+StoreOpt = Annotated[str | None, typer.Option(
     "--store", envvar="LINEAGEKG_STORE", show_default=False,
-    help=f"Store directory (default: LINEAGEKG_STORE or {default_store_path()}).")]
+    help=f"Store directory (default: LINEAGEKG_STORE or {default_store_path()}), or a SPARQL server: "
+         "sparql+http://host:port/sparql.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people, json for scripts.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q",
                                         help="No progress display (none either when stderr is not a terminal).")]
@@ -44,11 +46,14 @@ IdArg = Annotated[str, typer.Argument(help="Dataset id as imported (a Hub id suc
 _opened: list[OxigraphStore] = []
 
 
-def command_store(path: Path | None) -> OxigraphStore:
+def command_store(path: str | Path | None) -> OxigraphStore:
     """Open the store for this command; ``close_stores`` releases it when the command ends.
 
     A store that another process holds (a running gateway) is opened read-only: reading
-    commands answer from a snapshot taken now, and a write is refused with a clear error."""
+    commands answer from a snapshot taken now, and a write is refused with a clear error.
+    ``sparql+http://host:port/sparql`` opens the store on that SPARQL server."""
+    if isinstance(path, str) and not is_server_location(path):
+        path = Path(path)
     try:
         store = open_store(path)
     except StoreError as exc:

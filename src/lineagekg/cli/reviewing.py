@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -48,7 +47,7 @@ def review(ctx: typer.Context, store: StoreOpt = None, fmt: FormatOpt = Format.t
     return EXIT_OK
 
 
-def _decide(edge: str, accept: bool, by: str | None, note: str | None, store: Path | None, fmt: Format) -> int:
+def _decide(edge: str, accept: bool, by: str | None, note: str | None, store: str | None, fmt: Format) -> int:
     from lineagekg.reviewing import Decision, decide, default_reviewer
 
     outcome = decide(command_store(store), Decision(edge, accept, by if by is not None else default_reviewer(), note))

@@ -221,7 +221,7 @@ def agreement_command(
 
 # --- contamination --verify ----------------------------------------------------------------------
 
-def verify_contamination(benchmark: str, store: Path | None, fmt: Format, *, threshold: float, ngram: int,
+def verify_contamination(benchmark: str, store: str | None, fmt: Format, *, threshold: float, ngram: int,
                          num_perm: int, write: bool) -> int:
     """The record-level check behind ``lineagekg contamination BENCHMARK --verify``."""
     from lineagekg.samples.contamination import verify

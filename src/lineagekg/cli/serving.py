@@ -17,6 +17,7 @@ import typer
 
 from lineagekg.cli import render as out
 from lineagekg.cli.app import EXIT_OK, StoreOpt, app, command_store
+from lineagekg.errors import ConfigError
 
 
 @app.command()
@@ -37,6 +38,9 @@ def serve(
 
     settings = GatewaySettings.from_env()
     opened = command_store(store)
+    if opened.path is None and getattr(opened, "location", None):
+        raise ConfigError(f"the store {store} is a SPARQL server: it serves SPARQL itself",
+                          hint="serve an embedded store (a directory), or query the server directly")
     application = create_app(opened, settings)
     start_workers(application)     # the query and analysis workers, ready before the first request
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}"

@@ -20,11 +20,14 @@ What differs from the embedded store, and how it is handled here:
   with a blank node is refused (nothing is written).
 - Virtuoso answers ``SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }`` from its list of graphs,
   private ones (its own schema graph) included: graphs are listed with ``GROUP BY`` instead.
+- Virtuoso gives ``xsd:boolean`` values back as ``"1"``/``"0"``: read as ``"true"``/``"false"``,
+  the terms written.
 - Virtuoso answers ``ASK`` with a one-row table of 0 or 1: read here as the boolean.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import time
@@ -173,7 +176,7 @@ def _results(response: httpx.Response, what: str) -> Any:
     kind = response.headers.get("content-type", "").split(";")[0].strip()
     try:
         if kind == "application/sparql-results+json":
-            answer = ox.parse_query_results(response.content, format=_RESULTS_JSON)
+            answer = ox.parse_query_results(_canonical_booleans(response.content), format=_RESULTS_JSON)
             if isinstance(answer, ox.QuerySolutions) and [v.value for v in answer.variables] == ["__ASK_RETVAL"]:
                 rows = list(answer)      # Virtuoso's ASK: one row holding 1 or 0
                 value = bool(rows) and rows[0][0] is not None and rows[0][0].value not in ("0", "false")
@@ -185,6 +188,23 @@ def _results(response: httpx.Response, what: str) -> Any:
     except SyntaxError as exc:
         raise StoreError(f"{what}: the SPARQL server's answer does not parse: {exc}") from exc
     raise StoreError(f"{what}: the SPARQL server answered with {kind or 'no content type'}, not SPARQL results")
+
+
+_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def _canonical_booleans(content: bytes) -> bytes:
+    """SPARQL JSON results with xsd:boolean values in their canonical form: Virtuoso stores a
+    written ``"true"^^xsd:boolean`` and gives it back as ``"1"`` (the same value, another
+    lexical form), which would make it another term than the one written."""
+    if _BOOLEAN.encode() not in content:
+        return content
+    data = json.loads(content)
+    for row in data.get("results", {}).get("bindings", []):
+        for term in row.values():
+            if term.get("datatype") == _BOOLEAN and term.get("value") in ("0", "1"):
+                term["value"] = "true" if term["value"] == "1" else "false"
+    return json.dumps(data).encode()
 
 
 def _boolean(value: bool) -> Any:
