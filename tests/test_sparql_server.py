@@ -16,7 +16,7 @@ from virtuoso_server import free_port
 
 from lineagekg.analyses import Lineage
 from lineagekg.cli import main
-from lineagekg.errors import InputError, QuerySyntaxError, StoreError, UnreachableError
+from lineagekg.errors import ConfigError, InputError, QuerySyntaxError, StoreError, UnreachableError
 from lineagekg.importing import import_lineage_jsonl
 from lineagekg.iris import ONTOLOGY_GRAPH
 from lineagekg.store import Delta, open_store
@@ -184,3 +184,20 @@ def test_the_cli_reads_and_writes_a_server_given_as_store(virtuoso, server_store
     assert '"openai/gsm8k"' in capsys.readouterr().out
     assert main(["roots", "example/math-mix", "--store", f"sparql+http://127.0.0.1:{free_port()}/sparql"]) != 0
     assert "cannot reach the SPARQL server" in capsys.readouterr().err
+
+
+def test_the_settings_file_selects_the_server_and_its_options(virtuoso, server_store: SparqlHttpStore,
+                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = tmp_path / "settings.toml"
+    settings.write_text(f'[store]\nlocation = "{virtuoso.location}"\n\n[store.sparql]\n'
+                        f'graph_store_url = "{virtuoso.graph_store_url}"\ntimeout = 30\nchunk = 7\n', encoding="utf-8")
+    monkeypatch.delenv("LINEAGEKG_STORE", raising=False)
+    monkeypatch.setenv("LINEAGEKG_SETTINGS", str(settings))
+    store = open_store()
+    assert isinstance(store, SparqlHttpStore)
+    assert (store.settings.graph_store_url, store.settings.timeout, store.settings.chunk) == (
+        virtuoso.graph_store_url, 30.0, 7)
+    settings.write_text('[store]\nlocation = "sparql+http://127.0.0.1:1/sparql"\n\n[store.sparql]\nchunks = 7\n',
+                        encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown key 'chunks' in \[store.sparql\]"):
+        open_store()

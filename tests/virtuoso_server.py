@@ -1,9 +1,10 @@
 """A throwaway Virtuoso server for the tests: ``virtuoso-t`` on loopback ports with its own
 database directory and virtuoso.ini, started once per test session and stopped after it.
 
-The SPARQL user may update (``SPARQL_UPDATE``), and Virtuoso's own schema graph is made
-private, so the public endpoint sees only the graphs lineagekg writes (a fresh database also
-holds a service description and an LDP graph: they are cleared).
+Its virtuoso.ini and setup are the compose service's (docker/virtuoso): the SPARQL user may
+update (``SPARQL_UPDATE``), and Virtuoso's own schema graph is made private, so the public
+endpoint sees only the graphs lineagekg writes (a fresh database also holds a service
+description and an LDP graph: they are cleared).
 """
 
 from __future__ import annotations
@@ -22,53 +23,8 @@ import httpx
 VIRTUOSO = "virtuoso-t"
 ISQL = "isql-vt"
 
-_INI = """[Database]
-DatabaseFile = {d}/virtuoso.db
-ErrorLogFile = {d}/virtuoso.log
-LockFile = {d}/virtuoso.lck
-TransactionFile = {d}/virtuoso.trx
-xa_persistent_file = {d}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {d}/virtuoso-temp.db
-TransactionFile = {d}/virtuoso-temp.trx
-Striping = 0
-
-[Parameters]
-ServerPort = 127.0.0.1:{isql}
-DisableUnixSocket = 1
-ServerThreads = 8
-CheckpointInterval = 0
-NumberOfBuffers = {buffers}
-MaxDirtyBuffers = {dirty}
-DirsAllowed = ., {d}, {loads}
-DefaultIsolation = 2
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http}
-ServerRoot = {d}
-MaxClientConnections = 8
-ServerThreads = 8
-EnabledDavVSP = 0
-
-[SPARQL]
-ResultSetMaxRows = 10000000
-MaxQueryExecutionTime = 600
-MaxQueryCostEstimationTime = 0
-"""
-
-_SETUP = """GRANT SPARQL_UPDATE TO "SPARQL";
-DB.DBA.RDF_GRAPH_GROUP_CREATE ('http://www.openlinksw.com/schemas/virtrdf#PrivateGraphs', 1);
-DB.DBA.RDF_GRAPH_GROUP_INS ('http://www.openlinksw.com/schemas/virtrdf#PrivateGraphs', 'http://www.openlinksw.com/schemas/virtrdf#');
-DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7, 0);
-DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 0, 1);
-SPARQL CLEAR GRAPH <http://www.w3.org/ns/ldp#>;
-SPARQL CLEAR GRAPH <http://localuriqaserver/sparql>;
-"""
+#: the configuration the compose service runs too (docker/virtuoso)
+CONFIG = Path(__file__).resolve().parents[1] / "docker" / "virtuoso"
 
 
 @dataclass(frozen=True)
@@ -89,7 +45,9 @@ class VirtuosoServer:
     def isql(self, script: str) -> str:
         done = subprocess.run([ISQL, f"127.0.0.1:{self.isql_port}", "dba", "dba"], input=script,
                               capture_output=True, text=True, timeout=120, check=True)
-        if "*** Error" in done.stdout + done.stderr:
+        errors = [line for line in (done.stdout + done.stderr).splitlines()
+                  if "*** Error" in line and "already have role" not in line]
+        if errors:
             raise RuntimeError(f"isql: {done.stdout}{done.stderr}")
         return done.stdout
 
@@ -114,9 +72,11 @@ def running_virtuoso(directory: Path, *, buffers: int = 20_000) -> Iterator[Virt
     loads = directory / "loads"
     loads.mkdir(exist_ok=True)
     server = VirtuosoServer(directory, free_port(), free_port(), loads)
-    (directory / "virtuoso.ini").write_text(_INI.format(
-        d=directory, isql=server.isql_port, http=server.http_port, buffers=buffers,
-        dirty=buffers * 3 // 4, loads=loads), encoding="utf-8")
+    ini = (CONFIG / "virtuoso.ini.template").read_text(encoding="utf-8")
+    for key, value in {"d": directory, "isql": server.isql_port, "http": server.http_port, "buffers": buffers,
+                       "dirty": buffers * 3 // 4, "loads": loads, "listen": "127.0.0.1:"}.items():
+        ini = ini.replace("{" + key + "}", str(value))
+    (directory / "virtuoso.ini").write_text(ini, encoding="utf-8")
     process = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(directory / "virtuoso.ini")],
                                cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -132,7 +92,7 @@ def running_virtuoso(directory: Path, *, buffers: int = 20_000) -> Iterator[Virt
             if time.monotonic() > deadline:
                 raise RuntimeError("virtuoso-t did not answer on its SPARQL endpoint within 90 s")
             time.sleep(0.3)
-        server.isql(_SETUP)
+        server.isql((CONFIG / "setup.sql").read_text(encoding="utf-8"))
         yield server
     finally:
         process.terminate()

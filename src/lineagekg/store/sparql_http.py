@@ -414,20 +414,26 @@ class SparqlHttpStore:
         by_graph: dict[Any, list[ox.Quad]] = {}
         for q in quads:
             by_graph.setdefault(q.graph_name, []).append(q)
+        size = self.settings.chunk
+        small: list[ox.Quad] = []            # graphs written a few quads each: many per update
         for g, graph_quads in by_graph.items():
+            if len(graph_quads) < size // 10 or not self.settings.graph_store_url:
+                small += graph_quads
+                continue
             blank = [q for q in graph_quads if _has_blank(q)]   # one request: one blank node scope
             plain = [q for q in graph_quads if not _has_blank(q)]
-            batches = [blank + plain[:self.settings.chunk], *_chunks(plain[self.settings.chunk:], self.settings.chunk)]
-            for batch in batches:
-                if not batch:
-                    continue
-                done.added += batch
-                if self.settings.graph_store_url:
+            for batch in [blank + plain[:size], *_chunks(plain[size:], size)]:
+                if batch:
+                    done.added += batch
                     body = ox.serialize([q.triple for q in batch], format=ox.RdfFormat.N_TRIPLES) or b""
                     self._http.send("POST", self.settings.graph_store_url, what, params={"graph-uri": g.value},
                                     content=body, headers={"Content-Type": "application/n-triples"})
-                else:
-                    self._update(f"INSERT DATA {{ {data_block(batch)} }}", what)
+        small.sort(key=_has_blank, reverse=True)   # blank nodes all in the first update: one scope
+        first = max(size, sum(1 for q in small if _has_blank(q)))
+        for batch in [small[:first], *_chunks(small[first:], size)]:
+            if batch:
+                done.added += batch
+                self._update(f"INSERT DATA {{ {data_block(batch)} }}", what)
 
     def _undo(self, done: _Applied, what: str, cause: Exception) -> None:
         try:
