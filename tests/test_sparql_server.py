@@ -36,7 +36,9 @@ def server_store(virtuoso):
 
 
 def _small(store) -> None:
-    outcome = import_lineage_jsonl(store, LINEAGE / "small_nodes.jsonl", LINEAGE / "small_edges.jsonl").outcome
+    """The small graph, imported as of one fixed time (the run's start time is part of it)."""
+    outcome = import_lineage_jsonl(store, LINEAGE / "small_nodes.jsonl", LINEAGE / "small_edges.jsonl",
+                                   started_at="2025-01-02T03:04:05Z").outcome
     assert outcome.accepted, outcome.report
 
 
