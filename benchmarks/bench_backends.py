@@ -8,7 +8,7 @@ parameters (the deepest dataset, the root with most descendants, the most reache
 A throwaway Virtuoso is started as the tests start it (tests/virtuoso_server.py: the compose
 service's configuration, on loopback). Loads are unvalidated bulk loads of the same quads:
 ``OxigraphStore.bulk_load`` in memory; on the server, Virtuoso's bulk loader (an N-Quads file,
-``ld_dir``/``rdf_loader_run``) and the Graph Store Protocol in chunks. Queries are
+``ld_dir``/``rdf_loader_run``) and plain HTTP writes in chunks (INSERT DATA, Graph Store Protocol). Queries are
 ``Lineage(store)`` (the library's SPARQL, as the CLI runs them; no in-memory index), medians of
 ``--repeat`` runs; the answers on the server must equal the embedded store's, or the script
 exits non-zero. Needs virtuoso-opensource-7-bin and the ``bench`` extra (networkx).
@@ -79,9 +79,9 @@ def run_size(n: int, args: argparse.Namespace, log: Callable[[str], None]) -> li
         gsp = open_server_store(server.location, graph_store_url=server.graph_store_url, chunk=args.chunk,
                                 timeout=1800)
         posted = once(lambda: gsp.bulk_load(quads))
-        rows.append(f"| {n:,} | load | Graph Store Protocol, {args.chunk:,} quads a request {posted:.1f} s | "
+        rows.append(f"| {n:,} | load | over HTTP (INSERT DATA, Graph Store Protocol), {args.chunk:,} quads a request {posted:.1f} s | "
                     f"**{posted / embedded_load:.1f}×** | |")
-        log(f"[{n}] loaded: Graph Store Protocol {posted:.1f} s")
+        log(f"[{n}] loaded over HTTP: {posted:.1f} s")
         local, served = Lineage(embedded), Lineage(gsp)
         name = local.name
         plan: list[tuple[str, Callable[[Lineage], Any]]] = [
