@@ -85,7 +85,7 @@ def import_prov(
     return _run_import(run_import, store, fmt, quiet, file, fmt=prov_format)
 
 
-def _run_import(run_import: Callable[..., Any], store: Path | None, output: Format, quiet: bool,
+def _run_import(run_import: Callable[..., Any], store: str | None, output: Format, quiet: bool,
                 *args: Any, **kwargs: Any) -> int:
     """Run one importer with its phases shown on stderr, then report what it did."""
     with out.phases("importing", quiet=quiet) as phase:

@@ -74,19 +74,7 @@ def open_store(path: Path | str | None = None, *, memory: bool = False,
                read_only: bool = False) -> OxigraphStore:
     """Open (creating if needed) the store at ``path`` (default: ``default_store_path()``);
     ``read_only``: open a snapshot of it for reading, even while another process holds it.
-
-    A ``path`` of the form ``sparql+http://host:port/sparql`` opens the store on that SPARQL
-    server instead (``store.sparql_http``; it offers what the analyses, importers and reviews
-    use of this class). Without ``path``, ``[store] location`` of the settings file
-    (``store.settings``) is used when it is set and ``LINEAGEKG_STORE`` is not."""
-    from lineagekg.store import settings
-
-    if path is None and not memory and not os.environ.get("LINEAGEKG_STORE"):
-        path = settings.store_location()
-    if isinstance(path, str) and path.startswith(("sparql+http://", "sparql+https://")):
-        from lineagekg.store.sparql_http import open_server_store
-
-        return open_server_store(path, **settings.server_options())  # type: ignore[return-value]
+    (``store.opening.open_store`` opens a SPARQL server store too.)"""
     if memory:
         return OxigraphStore(None)
     return OxigraphStore(Path(path) if path else default_store_path(), read_only=read_only)

@@ -462,6 +462,12 @@ class SparqlHttpStore:
         self.generation += 1
         self.last_write = time.time()
 
+    @property
+    def version(self) -> int:
+        """Changes with every write through this object (the key of the caches of what it holds;
+        writes by other clients of the server are not counted)."""
+        return self.generation
+
     def import_quads(self, quads: list[ox.Quad], graph: str, *, validate: bool = True,
                      progress: Progress | None = None, replacing: Iterable[str] = (),
                      any_graph: bool = False) -> WriteOutcome:
