@@ -79,7 +79,8 @@ def run_size(n: int, args: argparse.Namespace, log: Callable[[str], None]) -> li
         gsp = open_server_store(server.location, graph_store_url=server.graph_store_url, chunk=args.chunk,
                                 timeout=1800)
         posted = once(lambda: gsp.bulk_load(quads))
-        rows.append(f"| {n:,} | load | over HTTP (INSERT DATA, Graph Store Protocol), {args.chunk:,} quads a request {posted:.1f} s | "
+        rows.append(f"| {n:,} | load | over HTTP (INSERT DATA, Graph Store Protocol), {args.chunk:,} quads "
+                    f"a request {posted:.1f} s | "
                     f"**{posted / embedded_load:.1f}×** | |")
         log(f"[{n}] loaded over HTTP: {posted:.1f} s")
         local, served = Lineage(embedded), Lineage(gsp)
@@ -88,7 +89,8 @@ def run_size(n: int, args: argparse.Namespace, log: Callable[[str], None]) -> li
             ("ancestors", lambda lin: lin.ancestors(name(p["ancestors"]["dataset"]))),
             ("descendants", lambda lin: lin.descendants(name(p["descendants"]["dataset"]))),
             ("roots", lambda lin: lin.roots(name(p["roots"]["dataset"]))),
-            ("shared roots", lambda lin: lin.shared_roots([name(p["shared-roots"]["a"]), name(p["shared-roots"]["b"])])),
+            ("shared roots",
+             lambda lin: lin.shared_roots([name(p["shared-roots"]["a"]), name(p["shared-roots"]["b"])])),
             ("path", lambda lin: lin.path(name(p["path"]["from"]), name(p["path"]["to"]))),
             ("contamination", lambda lin: lin.contamination(name(p["contamination"]["benchmark"]))),
         ]
@@ -103,7 +105,8 @@ def run_size(n: int, args: argparse.Namespace, log: Callable[[str], None]) -> li
             size = len(want) if not isinstance(want, tuple) else want[1].length
             log(f"[{n}] {label}: answer {size}, embedded {here_ms:.1f} ms, Virtuoso {there_ms:.1f} ms"
                 + ("" if same else ": VIRTUOSO'S ANSWER DIFFERS"))
-            rows.append(f"| {n:,} | {label} (answer {size:,}) | embedded {here_ms:,.1f} ms, Virtuoso {there_ms:,.1f} ms "
+            rows.append(f"| {n:,} | {label} (answer {size:,}) | embedded {here_ms:,.1f} ms, "
+                        f"Virtuoso {there_ms:,.1f} ms "
                         f"| **{there_ms / here_ms:.1f}×** | {'equal' if same else '**differs**'} |")
         gsp.close()
         remote.close()

@@ -181,7 +181,8 @@ def test_bulk_import_through_virtuosos_loader_is_validated_and_answers_the_same(
     assert Lineage(store).statistics() == Lineage(embedded).statistics()
     assert Lineage(store).ancestors("example/math-mix") == Lineage(embedded).ancestors("example/math-mix")
     before = len(store)
-    back = write_jsonl(tmp_path / "e.jsonl", [{"target": "openai/gsm8k", "source": "example/math-mix", "meta_info": META}])
+    back = write_jsonl(tmp_path / "e.jsonl",
+                       [{"target": "openai/gsm8k", "source": "example/math-mix", "meta_info": META}])
     nodes = write_jsonl(tmp_path / "n.jsonl", [{"name": "openai/gsm8k"}, {"name": "example/math-mix"}])
     outcome = import_lineage_jsonl(store, nodes, back).outcome     # a cycle through what the server holds
     assert not outcome.accepted and len(store) == before

@@ -96,8 +96,9 @@ class BulkLoader:
             done = subprocess.run([self.isql, f"{self.host}:{self.port}", self.user, self.password],
                                   input=script, capture_output=True, text=True, timeout=timeout, check=False)
         except FileNotFoundError as exc:
-            raise StoreError(f"bulk load: {self.isql} not found", hint="install virtuoso-opensource-7-bin, "
-                             "or leave the loader out of the settings (writes then use the Graph Store Protocol)") from exc
+            raise StoreError(f"bulk load: {self.isql} not found",
+                             hint="install virtuoso-opensource-7-bin, or leave the loader out of the "
+                                  "settings (writes then use the Graph Store Protocol)") from exc
         except subprocess.TimeoutExpired as exc:
             raise StoreError(f"bulk load of {len(quads)} quads: isql did not finish in {timeout:g} s") from exc
         finally:
