@@ -25,6 +25,7 @@ from lineagekg.importing import import_lineage_jsonl
 from lineagekg.store import open_store
 
 TIMEOUT = 2.0                 # the gateway's query time limit here (s)
+QUERY_MEMORY_MB = 512         # a worker's cap here: the sort of a cross join reaches it within its deadline
 MEMORY_BOUND_MB = 1_200       # gateway + forkserver + workers, resident, at every sample
 TOKEN = "hostile-test-token"
 HF = "https://huggingface.co/datasets/"
@@ -137,7 +138,7 @@ def gateway(tmp_path_factory):
                                  ox.Literal(f"value {i}"), graph) for i in range(100_000)])
         assert len(store) > 100_000
     env = {**os.environ, "LINEAGEKG_QUERY_TIMEOUT": str(TIMEOUT), "LINEAGEKG_QUERY_WORKERS": "2",
-           "LINEAGEKG_QUERY_MEMORY_MB": "1024", "LINEAGEKG_CLIENT_QUERIES": "1",
+           "LINEAGEKG_QUERY_MEMORY_MB": str(QUERY_MEMORY_MB), "LINEAGEKG_CLIENT_QUERIES": "1",
            "LINEAGEKG_CLIENT_SECONDS_PER_MINUTE": "4", "LINEAGEKG_UPDATE_TOKEN": TOKEN,
            # REST analyses in threads: the gateway's grandchildren are then exactly the query workers
            # (the analysis workers' own runaway test is in test_analysis_workers.py)
@@ -191,15 +192,8 @@ def test_parser_hostile_text_by_every_route(gateway) -> None:
 
 # --- item 2: a query past its deadline ------------------------------------------------------
 
-def test_runaway_query_gets_504_and_its_worker_and_memory_are_released(gateway) -> None:
-    base, process = gateway["base"], gateway["process"]
-    before = workers(process.pid)
-    assert len(before) == 2
-    with client("127.0.0.5") as runaway:          # its own peer: its time is not the normal client's
-        elapsed, answer = timed(lambda: ask(runaway, base, RUNAWAY))
-    assert answer.status_code == 504, answer.text
-    assert answer.json()["type"].endswith("/query-timeout")
-    assert TIMEOUT <= elapsed < TIMEOUT + 3
+def _worker_replaced_and_memory_back(gateway, before: set[int]) -> None:
+    process = gateway["process"]
     released_by = time.monotonic() + 2.0
     while time.monotonic() < released_by:
         now = workers(process.pid)
@@ -213,7 +207,34 @@ def test_runaway_query_gets_504_and_its_worker_and_memory_are_released(gateway) 
     assert _state(killed) in ("", "Z")          # gone: it holds no core
 
 
-# --- item 2: slots held by one client; fair admission ----------------------------------------
+def test_runaway_query_gets_504_and_its_worker_and_memory_are_released(gateway) -> None:
+    """A query that runs for ever in flat memory (a counted cross join) is stopped at its deadline."""
+    base, process = gateway["base"], gateway["process"]
+    before = workers(process.pid)
+    assert len(before) == 2
+    with client("127.0.0.5") as runaway:          # its own peer: its time is not the normal client's
+        elapsed, answer = timed(lambda: ask(runaway, base, CROSS_COUNT))
+    assert answer.status_code == 504, answer.text
+    assert answer.json()["type"].endswith("/query-timeout")
+    assert TIMEOUT <= elapsed < TIMEOUT + 3
+    _worker_replaced_and_memory_back(gateway, before)
+
+
+def test_sorted_cross_join_is_stopped_by_its_deadline_or_its_memory_cap(gateway) -> None:
+    """The sorted cross join of issue 13 grows memory as fast as the machine allows: whichever cap it
+    meets first (the deadline: 504; the worker's memory cap: 503) stops it, within the deadline."""
+    base, process = gateway["base"], gateway["process"]
+    before = workers(process.pid)
+    with client("127.0.0.6") as runaway:
+        elapsed, answer = timed(lambda: ask(runaway, base, RUNAWAY))
+    problem = answer.json()["type"]
+    assert (answer.status_code, problem.rsplit("/", 1)[-1]) in {(504, "query-timeout"), (503, "query-worker-died")}, \
+        answer.text
+    assert elapsed < TIMEOUT + 3
+    _worker_replaced_and_memory_back(gateway, before)
+
+
+# --- item 3: fair admission ------------------------------------------------------------------
 
 def test_one_client_flooding_cross_joins_does_not_starve_another(gateway) -> None:
     base = gateway["base"]
@@ -258,7 +279,7 @@ def test_a_worker_crashing_mid_query_is_a_503_with_retry_after(gateway) -> None:
     base, process = gateway["base"], gateway["process"]
     crasher = client("127.0.0.4")
     with crasher, ThreadPoolExecutor(max_workers=1) as pool:
-        running = pool.submit(ask, crasher, base, RUNAWAY)
+        running = pool.submit(ask, crasher, base, CROSS_COUNT)
         time.sleep(0.7)
         for pid in workers(process.pid):
             os.kill(pid, signal.SIGSEGV)
