@@ -1,26 +1,42 @@
-"""Killing an import at any moment leaves a store that opens and answers as before: the import is
-validated before anything is written and written in one transaction. A child process imports a
-few thousand datasets into an on-disk store that already holds the small graph and is killed
-(SIGKILL) at each step of the validated write; the store must then hold either exactly what it
-held before or the whole import."""
+"""Killing an import or the gateway at any moment leaves a store that opens and answers as before
+the interrupted write, or as after the whole of it: every write is validated before anything is
+written and written in one transaction.
+
+- A child process imports datasets into an on-disk store that already holds the small graph and
+  is killed (SIGKILL) at each named step of the validated write, and at seeded random moments.
+- ``lineagekg serve`` is killed (SIGKILL of its whole process tree: uvicorn, the forkserver, the
+  query and analysis workers) at seeded random moments of a large write through HTTP (SPARQL
+  Update, Graph Store PUT and DELETE), the moments spread over the time the same write takes
+  when it is not killed.
+
+After each kill the store is reopened; its answers (quad count, ancestors of a known dataset and of
+the write's deepest dataset, every name) must be exactly those before the write or those after
+the whole write (``kill_safety.before_or_whole``). The Virtuoso backend has its own tests
+(``test_kill_safety_virtuoso.py``)."""
 
 from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+import pyoxigraph as ox
 import pytest
-from helpers import write_jsonl
+from kill_safety import Answers, answers_at, base_store, before_or_whole, big_graph, big_write_quads, kill_tree
+from live_gateway import free_port, wait_until_answering
 
-from lineagekg.analyses import Lineage
-from lineagekg.importing import import_lineage_jsonl
-from lineagekg.store import open_store
+from lineagekg.store.oxigraph import data_block
 
-LINEAGE = Path(__file__).parent / "data" / "lineage"
 CHILD = """
 import sys
 from pathlib import Path
@@ -34,35 +50,49 @@ print("accepted" if summary.outcome.accepted else "rejected", flush=True)
 store.close()
 print("closed", flush=True)
 """
+IMPORTED = 800                          # datasets the child imports
+WRITTEN = 300                           # datasets the gateway's write holds (~7,800 quads, ~1 s)
+BULK = ox.NamedNode("https://example.org/kill-safety/bulk")
+TOKEN = "kill-safety-token"
 
 
-def _big_graph(tmp: Path, n: int = 800) -> tuple[Path, Path]:
-    rng = random.Random(5)
-    nodes = [{"name": f"bulk/d{i:05d}", "exists_on_hf": True} for i in range(n)]
-    edges = [{"target": f"bulk/d{t:05d}", "source": f"bulk/d{rng.randrange(t):05d}",
-              "meta_info": '{"source": "Paper", "confidence": 0.7, "relationship": "Structured Fusion", '
-                           '"evidence": "built from it"}'} for t in range(1, n)]
-    return write_jsonl(tmp / "nodes.jsonl", nodes), write_jsonl(tmp / "edges.jsonl", edges)
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Answers]:
+    """A closed on-disk store holding the small graph (copied for each kill), and its answers."""
+    path = base_store(tmp_path_factory.mktemp("base") / "store")
+    return path, answers_at(path)
 
 
-def _answers(path: Path) -> tuple[int, list, list]:
-    with open_store(path) as store:
-        lineage = Lineage(store)
-        return (len(store), lineage.ancestors("vicgalle/alpaca-gpt4"),
-                sorted(lineage.names().values()))
+def _copy(store: Path, tmp: Path) -> Path:
+    return Path(shutil.copytree(store, tmp / "store"))
+
+
+def _import_child(store: Path, nodes: Path, edges: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", CHILD, str(store), str(nodes), str(edges)],
+                            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+@pytest.fixture(scope="module")
+def imported(base: tuple[Path, Answers], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Answers, float]:
+    """The import's input files, the answers after the whole import and how long it takes."""
+    tmp = tmp_path_factory.mktemp("imported")
+    nodes, edges = big_graph(tmp, IMPORTED)
+    store = _copy(base[0], tmp)
+    started = time.monotonic()
+    child = _import_child(store, nodes, edges)
+    out, _ = child.communicate(timeout=300)
+    took = time.monotonic() - started
+    assert child.returncode == 0 and "closed" in out, out
+    return nodes, edges, answers_at(store), took
 
 
 @pytest.mark.parametrize("step", ["reading", "building PROV", "batch loaded", "stored context read",
                                   "acyclicity checked", "shapes checked"])
-def test_an_import_killed_at_any_step_leaves_the_store_as_it_was_or_whole(tmp_path: Path, step: str) -> None:
-    store_path = tmp_path / "store"
-    with open_store(store_path) as store:
-        assert import_lineage_jsonl(store, LINEAGE / "small_nodes.jsonl",
-                                    LINEAGE / "small_edges.jsonl").outcome.accepted
-    before = _answers(store_path)
-    nodes, edges = _big_graph(tmp_path)
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(store_path), str(nodes), str(edges)],
-                             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+def test_an_import_killed_at_each_step_leaves_the_store_as_it_was_or_whole(
+        base: tuple[Path, Answers], imported: tuple[Path, Path, Answers, float], tmp_path: Path, step: str) -> None:
+    nodes, edges, whole, _ = imported
+    store = _copy(base[0], tmp_path)
+    child = _import_child(store, nodes, edges)
     seen = []
     assert child.stdout is not None
     for line in child.stdout:
@@ -72,12 +102,126 @@ def test_an_import_killed_at_any_step_leaves_the_store_as_it_was_or_whole(tmp_pa
             break
     child.wait(timeout=120)
     assert any(step in s for s in seen), seen
-    after = _answers(store_path)
+    state = before_or_whole(answers_at(store), base[1], whole)
     if "closed" in seen:            # the import finished before the kill: all of it is there
-        assert after[0] > before[0] and "bulk/d00799" in after[2]
-    elif after[0] == before[0]:
-        assert after == before
-    else:                           # killed after the commit: the whole import, nothing less
-        assert "bulk/d00799" in after[2] and after[1] == before[1]
-        with open_store(store_path) as store:
-            assert len(Lineage(store).ancestors("bulk/d00799")) >= 1
+        assert state == "whole"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_an_import_killed_at_a_random_moment_leaves_the_store_as_it_was_or_whole(
+        base: tuple[Path, Answers], imported: tuple[Path, Path, Answers, float], tmp_path: Path, seed: int) -> None:
+    nodes, edges, whole, took = imported
+    delay = random.Random(seed).uniform(0.0, took * 1.1)
+    store = _copy(base[0], tmp_path)
+    child = _import_child(store, nodes, edges)
+    time.sleep(delay)
+    child.send_signal(signal.SIGKILL)
+    out, _ = child.communicate(timeout=120)
+    state = before_or_whole(answers_at(store), base[1], whole)
+    if "closed" in out:
+        assert state == "whole"
+
+
+# --- the gateway killed during a write ------------------------------------------------------
+
+@contextmanager
+def _served(store: Path, tmp: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``lineagekg serve`` over ``store`` with an update token, in a session of its own (so its
+    whole process tree can be killed); killed (SIGKILL) at the end if still running."""
+    port = free_port()
+    env = {**os.environ, "LINEAGEKG_UPDATE_TOKEN": TOKEN, "LINEAGEKG_MAX_QUERY_LENGTH": "100000000",
+           "LINEAGEKG_QUERY_TIMEOUT": "120", "TMPDIR": str(tmp)}     # snapshots a kill leaves stay in tmp
+    process = subprocess.Popen([sys.executable, "-m", "lineagekg", "serve", "--port", str(port), "--store",
+                                str(store), "--log-level", "warning"], env=env, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(base_url + "/api/v1/openapi.json", alive=lambda: process.poll() is None, timeout=120)
+        yield base_url, process
+    finally:
+        kill_tree(process)
+
+
+@dataclass(frozen=True)
+class HttpWrite:
+    """One write through the gateway: method, path, body, content type."""
+
+    method: str
+    path: str
+    body: bytes = b""
+    content_type: str = ""
+
+    def send(self, base_url: str, *, timeout: float = 300) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        if self.content_type:
+            headers["Content-Type"] = self.content_type
+        return httpx.request(self.method, base_url + self.path, content=self.body or None, headers=headers,
+                             timeout=timeout)
+
+
+def _writes(quads: list[ox.Quad]) -> dict[str, HttpWrite]:
+    triples = list(dict.fromkeys(q.triple for q in quads))
+    in_bulk = [ox.Quad(t.subject, t.predicate, t.object, BULK) for t in triples]
+    graph = f"?graph={BULK.value}"
+    return {"SPARQL Update": HttpWrite("POST", "/update", f"INSERT DATA {{ {data_block(in_bulk)} }}".encode(),
+                                       "application/sparql-update"),
+            "Graph Store PUT": HttpWrite("PUT", "/store" + graph,
+                                         ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"",
+                                         "application/n-triples"),
+            "Graph Store DELETE": HttpWrite("DELETE", "/store" + graph)}
+
+
+@dataclass(frozen=True)
+class GatewayCase:
+    write: HttpWrite
+    start: Path               # the store the write starts from (closed, copied for each kill)
+    before: Answers
+    whole: Answers
+    took: float               # seconds the whole write takes through the gateway
+
+
+@pytest.fixture(scope="module")
+def gateway_cases(base: tuple[Path, Answers], tmp_path_factory: pytest.TempPathFactory) -> dict[str, GatewayCase]:
+    """Each write done whole once through a served gateway: its answers and how long it took.
+    DELETE starts from the store the PUT left (it removes that graph again)."""
+    tmp = tmp_path_factory.mktemp("gateway")
+    writes = _writes(big_write_quads(tmp, WRITTEN))
+    cases: dict[str, GatewayCase] = {}
+    start, before = base
+    for name, write in writes.items():
+        run = tmp / name.replace(" ", "-")
+        store = _copy(start, run)
+        with _served(store, run) as (base_url, _):
+            started = time.monotonic()
+            response = write.send(base_url)
+            took = time.monotonic() - started
+        assert response.status_code in (200, 201, 204), response.text
+        whole = answers_at(store)
+        assert whole != before, name
+        cases[name] = GatewayCase(write, start, before, whole, took)
+        if name == "Graph Store PUT":
+            start, before = store, whole
+    return cases
+
+
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("name", ["SPARQL Update", "Graph Store PUT", "Graph Store DELETE"])
+def test_the_gateway_killed_during_a_write_leaves_the_store_as_it_was_or_whole(
+        gateway_cases: dict[str, GatewayCase], tmp_path: Path, name: str, seed: int) -> None:
+    case = gateway_cases[name]
+    delay = random.Random(f"{name}-{seed}").uniform(0.0, case.took * 1.1)
+    store = _copy(case.start, tmp_path)
+    with _served(store, tmp_path) as (base_url, process):
+        sender = threading.Thread(target=lambda: _send_quietly(case.write, base_url), daemon=True)
+        sender.start()
+        time.sleep(delay)
+        kill_tree(process)
+        sender.join(timeout=60)
+    before_or_whole(answers_at(store), case.before, case.whole)
+
+
+def _send_quietly(write: HttpWrite, base_url: str) -> None:
+    try:
+        write.send(base_url)
+    except httpx.HTTPError:           # the gateway was killed mid-request: expected
+        pass
