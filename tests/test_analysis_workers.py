@@ -40,30 +40,36 @@ def small_store() -> OxigraphStore:
     return store
 
 
-def answers(store: OxigraphStore, settings: GatewaySettings) -> list[tuple[int, str, str, bytes]]:
+def answers(store: OxigraphStore, settings: GatewaySettings) -> tuple[list[tuple[int, str, str, bytes]], int]:
+    """Every request's answer, and how many the gateway answered itself (inline)."""
     with running_gateway(store, settings) as gateway:
         out = []
         for path, params in REQUESTS:
             r = httpx.get(gateway.base_url + "/api/v1" + path, params=params, timeout=60)
             out.append((r.status_code, r.headers["content-type"], r.headers.get("content-disposition", ""), r.content))
-        return out
+        return out, gateway.app.state.inline_analyses.answered
 
 
-def test_workers_answer_exactly_as_the_gateway_threads() -> None:
+def test_workers_and_the_gateway_itself_answer_exactly_as_the_gateway_threads() -> None:
     cache_off = {"response_cache_mb": 0, "query_timeout": 60.0}
     store = small_store()             # one store: its import run's times are in the evidence
-    in_threads = answers(store, GatewaySettings(analysis_workers=0, **cache_off))
-    in_workers = answers(store, GatewaySettings(analysis_workers=2, **cache_off))
-    assert [a[0] for a in in_workers] == [200] * (len(REQUESTS) - 2) + [404, 404]
-    for (path, _), threaded, worked in zip(REQUESTS, in_threads, in_workers, strict=True):
-        assert worked[:3] == threaded[:3], path
-        media = worked[1].split(";")[0]
-        if media in GRAPHS:              # RDF: the same graph (the on-disk copy may list it in another order)
-            assert isomorphic(*(rdflib.Graph().parse(data=x[3], format=GRAPHS[media]) for x in (worked, threaded)))
-        elif media.endswith("json"):     # JSON: the same document
-            assert json.loads(worked[3]) == json.loads(threaded[3]), path
-        else:
-            assert worked[3] == threaded[3], path
+    in_threads, _ = answers(store, GatewaySettings(analysis_workers=0, inline_max_datasets=0, **cache_off))
+    in_workers, none = answers(store, GatewaySettings(analysis_workers=2, inline_max_datasets=0, **cache_off))
+    inline, answered = answers(store, GatewaySettings(analysis_workers=2, **cache_off))
+    # the index-backed routes (ancestors, descendants, roots, path, shared roots) in the gateway
+    # itself; their 404s raise there and are answered as problems
+    assert (none, answered) == (0, 5)
+    assert [a[0] for a in in_workers] == [a[0] for a in inline] == [200] * (len(REQUESTS) - 2) + [404, 404]
+    for (path, _), threaded, worked, mine in zip(REQUESTS, in_threads, in_workers, inline, strict=True):
+        for other in (worked, mine):
+            assert other[:3] == threaded[:3], path
+            media = other[1].split(";")[0]
+            if media in GRAPHS:          # RDF: the same graph (the on-disk copy may list it in another order)
+                assert isomorphic(*(rdflib.Graph().parse(data=x[3], format=GRAPHS[media]) for x in (other, threaded)))
+            elif media.endswith("json"):     # JSON: the same document
+                assert json.loads(other[3]) == json.loads(threaded[3]), path
+            else:
+                assert other[3] == threaded[3], path
 
 
 def alive(pid: int) -> bool:

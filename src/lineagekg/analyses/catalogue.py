@@ -40,19 +40,25 @@ class _Catalog:
 class Catalogue:
     """The store the analyses read, and how they name its datasets."""
 
-    def __init__(self, store: GraphStore, *, index: bool = False) -> None:
+    def __init__(self, store: GraphStore, *, index: bool = False, pinned: int | None = None) -> None:
         """``index``: answer closure questions from an in-memory index of the lineage graph
         (``LineageIndex``, read once per store version) rather than one SPARQL query each; for
-        long-lived callers such as the gateway, where the index is read once and used often."""
+        long-lived callers such as the gateway, where the index is read once and used often.
+        ``pinned``: the store version the index and names are read for, once, whatever the store
+        does afterwards (the gateway answers from one version while it reads the next, and never
+        reads the index where it answers)."""
         self.store = store
         self._use_index = index
+        self._pinned = pinned
         self._lock = threading.Lock()
         self._catalog: _Catalog | None = None
         self._index: LineageIndex | None = None
 
     def _store_version(self) -> int | None:
         """The store's write counter (``generation``, bumped by every write through the store);
-        None when the store has none (then nothing is cached)."""
+        None when the store has none (then nothing is cached); the pinned version, when there is one."""
+        if self._pinned is not None:
+            return self._pinned
         generation = getattr(self.store, "generation", None)
         return generation if isinstance(generation, int) else None
 

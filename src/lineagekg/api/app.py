@@ -16,7 +16,9 @@ from lineagekg.api import explorer, graph_store, linked_data, rest, sparql_proto
 from lineagekg.api.analysis_workers import analysis_pool_of
 from lineagekg.api.answer_cache import AnswerCache
 from lineagekg.api.cross_origin import install_cross_origin
+from lineagekg.api.heap import freeze_heap
 from lineagekg.api.http_cache import install_http_caching
+from lineagekg.api.inline_analyses import InlineAnalyses, inline_of
 from lineagekg.api.problems import install_problem_handlers
 from lineagekg.api.query_limits import limiter_for
 from lineagekg.api.query_workers import query_pool_of
@@ -42,6 +44,7 @@ def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) ->
     app.state.store = store
     app.state.settings = settings = settings or GatewaySettings.from_env()
     app.state.lineage = Lineage(store, index=True)
+    app.state.inline_analyses = InlineAnalyses(store, max_datasets=settings.inline_max_datasets)
     app.state.query_limiter = limiter_for(settings)
     app.state.answer_cache = AnswerCache(store)
     install_problem_handlers(app)
@@ -56,17 +59,27 @@ def create_app(store: OxigraphStore, settings: GatewaySettings | None = None) ->
     return app
 
 
-def start_workers(app: FastAPI, timeout: float = 60) -> None:
+def start_workers(app: FastAPI, timeout: float = 60, *, dedicated: bool = False) -> None:
     """Start the gateway's worker processes (users' queries, and REST analyses unless they run in
-    threads) and wait until they are ready (the analysis workers: store open, index built), before
-    the server listens."""
+    threads), read the gateway's own index for its inline analyses, and wait until all are ready
+    (the analysis workers: store open, index built), before the server listens.
+
+    ``dedicated``: the process is the gateway and nothing else (``lineagekg serve``): what is
+    alive now, and each index read later, is frozen out of the garbage collector's walks
+    (``api.heap``: full collections over the index were the p99)."""
     pools = [query_pool_of(app), analysis_pool_of(app)]
     for pool in pools:
         if pool is not None:
             pool.start()
+    inline = inline_of(app)
+    inline.freeze_heap = dedicated
+    if inline.max_datasets > 0:
+        inline.read()
     for pool in pools:
         if pool is not None:
             pool.wait_ready(timeout)
+    if dedicated:
+        freeze_heap()
 
 
 def close_app(app: FastAPI) -> None:

@@ -44,6 +44,7 @@ from typing import Any, Protocol
 from fastapi import FastAPI, Request
 
 from lineagekg.api.admission import Admission, client_of
+from lineagekg.api.heap import freeze_heap
 from lineagekg.api.problems import GatewayError, status_of
 from lineagekg.api.query_limits import Deadline
 from lineagekg.api.results import serialize_answer
@@ -166,6 +167,7 @@ def _worker(conn: Connection, memory_mb: int) -> None:
                 _cap_memory(None)
                 store = OxigraphStore(Path(task.store_path), read_only=True)
                 job.warm(store, context)
+                freeze_heap()           # the store's index out of the collector's walks (its pauses)
                 opened = (task.store_path, task.generation)
                 _cap_memory(memory_mb)
                 conn.send(_Opened(task.store_path, task.generation))

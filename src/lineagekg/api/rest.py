@@ -5,7 +5,8 @@ Dataset ids contain slashes (``openai/gsm8k``), so they travel as the query para
 id, an alias or an IRI). Errors are the library's, translated to problem JSON in one place
 (``api.problems``): an unknown dataset is a 404, a bad parameter a 400. Routes are written as
 plain ``def`` and run in the gateway's analysis worker processes (``api.analysis_workers``), within
-the time limit.
+the time limit; those answered from the lineage index alone (``@index_backed``) in the gateway
+process itself (``api.inline_analyses``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from lineagekg.analyses import models as m
 from lineagekg.api.admission import client_of
 from lineagekg.api.analysis_workers import analysis_pool_of, run_analysis
 from lineagekg.api.deps import AnswerCacheDep, LineageDep, limiter_of
+from lineagekg.api.inline_analyses import index_backed, inline_of, is_index_backed
 from lineagekg.api.problems import problem_responses
 from lineagekg.interop import prov_documents
 from lineagekg.iris import slug
@@ -37,14 +39,19 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def _within_limits(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """``endpoint`` run within the gateway's limits: in an analysis worker process
-    (``analysis_workers``; killed past the time limit), or with ``analysis_workers`` 0 in a thread
-    of the query limiter; a 504 problem past the time limit, 503 when nothing frees up. The
-    endpoint's parameters stay as declared; ``request`` is added for the limiter."""
+    """``endpoint`` run within the gateway's limits: an :func:`index_backed` route in the gateway
+    process from its pinned index when it has one for the store's version (``inline_analyses``:
+    bounded, no deadline needed); else in an analysis worker process (``analysis_workers``;
+    killed past the time limit), or with ``analysis_workers`` 0 in a thread of the query limiter;
+    a 504 problem past the time limit, 503 when nothing frees up. The endpoint's parameters stay
+    as declared; ``request`` is added for the limiter."""
     signature = inspect.signature(endpoint)
+    bounded = is_index_backed(endpoint)
 
     @functools.wraps(endpoint)
     async def limited(*, request: Request, **params: Any) -> Any:
+        if bounded and (answered := inline_of(request.app).answer(endpoint, params)) is not None:
+            return answered
         if analysis_pool_of(request.app) is not None:
             return await run_analysis(request, endpoint, params)
         return await limiter_of(request).run(lambda _deadline: endpoint(**params), client=client_of(request))
@@ -102,17 +109,20 @@ def dataset(lineage: LineageDep, identifier: DatasetId) -> m.DatasetDescription:
 
 @router.get("/ancestors", tags=["lineage"], responses=_WITH_404,
             summary="Every dataset it derives from, nearest first")
+@index_backed
 def ancestors(lineage: LineageDep, identifier: DatasetId) -> m.RelatedAnswer:
     return answers.ancestors(lineage, identifier)
 
 
 @router.get("/descendants", tags=["lineage"], responses=_WITH_404,
             summary="Every dataset derived from it, nearest first")
+@index_backed
 def descendants(lineage: LineageDep, identifier: DatasetId) -> m.RelatedAnswer:
     return answers.descendants(lineage, identifier)
 
 
 @router.get("/roots", tags=["lineage"], responses=_WITH_404, summary="Its upstream roots and why each is terminal")
+@index_backed
 def roots(lineage: LineageDep, identifier: DatasetId) -> m.RelatedAnswer:
     return answers.roots(lineage, identifier)
 
@@ -140,6 +150,7 @@ def tree(lineage: LineageDep, identifier: DatasetId,
 
 @router.get("/path", tags=["lineage"], responses=_WITH_404,
             summary="A shortest lineage path between two datasets, in whichever direction exists")
+@index_backed
 def path(lineage: LineageDep,
          from_: Annotated[str, Query(alias="from", min_length=1, max_length=2048, examples=["example/math-mix"],
                                      description="A dataset (id, alias or IRI)")],
@@ -150,6 +161,7 @@ def path(lineage: LineageDep,
 
 
 @router.get("/shared-roots", tags=["lineage"], responses=_WITH_404, summary="The roots every one of the datasets has")
+@index_backed
 def shared_roots(lineage: LineageDep,
                  identifiers: Annotated[list[str], Query(
                      alias="id", min_length=2, max_length=20, examples=[["example/math-mix", "vicgalle/alpaca-gpt4"]],

@@ -42,6 +42,7 @@ class GatewaySettings:
     cors_origins: tuple[str, ...] = ("*",)      # origins whose browser pages may read the gateway
     analysis_workers: int = 2                   # processes running REST analyses (0: threads in the gateway)
     response_cache_mb: int = 64                 # cached GET answers (MiB; 0: validators and 304 only)
+    inline_max_datasets: int = 20_000           # index-backed analyses in the gateway up to this size (0: never)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -50,7 +51,8 @@ class GatewaySettings:
         ``LINEAGEKG_MAX_QUERY_LENGTH``, ``LINEAGEKG_MAX_CONCURRENT_QUERIES``,
         ``LINEAGEKG_QUERY_WORKERS``, ``LINEAGEKG_QUERY_MEMORY_MB``, ``LINEAGEKG_CLIENT_QUERIES`` and
         ``LINEAGEKG_CLIENT_SECONDS_PER_MINUTE``, ``LINEAGEKG_ANALYSIS_WORKERS`` (0 or more) and
-        ``LINEAGEKG_RESPONSE_CACHE_MB`` (0 or more) (see docs/gateway.md), and
+        ``LINEAGEKG_RESPONSE_CACHE_MB`` and ``LINEAGEKG_INLINE_MAX_DATASETS`` (0 or more) (see
+        docs/gateway.md), and
         ``LINEAGEKG_CORS_ORIGINS`` (space or comma separated origins, ``*`` for any (the default),
         empty for none)."""
         env = os.environ if env is None else env
@@ -72,4 +74,6 @@ class GatewaySettings:
                                                     cls.client_seconds_per_minute, float)),
             analysis_workers=int(_number(env, "LINEAGEKG_ANALYSIS_WORKERS", cls.analysis_workers, int, zero=True)),
             response_cache_mb=int(_number(env, "LINEAGEKG_RESPONSE_CACHE_MB", cls.response_cache_mb, int, zero=True)),
+            inline_max_datasets=int(_number(env, "LINEAGEKG_INLINE_MAX_DATASETS", cls.inline_max_datasets, int,
+                                             zero=True)),
         )

@@ -42,7 +42,7 @@ def serve(
         raise ConfigError(f"the store {store} is a SPARQL server: it serves SPARQL itself",
                           hint="serve an embedded store (a directory), or query the server directly")
     application = create_app(opened, settings)
-    start_workers(application)     # the query and analysis workers, ready before the first request
+    start_workers(application, dedicated=True)     # workers and indexes ready before the first request
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
     typer.echo(f"lineagekg gateway on {url}/ (SPARQL: {url}/sparql, REST: {url}/api/v1, "
                f"VoID: {url}/.well-known/void)")
