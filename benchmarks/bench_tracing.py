@@ -33,11 +33,9 @@ from pathlib import Path
 
 from lineagekg.agents.tracer import Tracer
 from lineagekg.corpus import Corpus
-from lineagekg.extract.backend import OfflineBackend
-from lineagekg.extract.names import name_key
+from lineagekg.extract.backend import OfflineBackend, forget_texts
 from lineagekg.llm.heuristic import HeuristicBackend
 from lineagekg.store import open_store
-from lineagekg.text.markdown import parse
 from lineagekg.text.sections import clean
 
 HERE = Path(__file__).resolve().parent
@@ -65,8 +63,7 @@ def backend_alone(corpus: Corpus, repeat: int) -> list[str]:
     for name, backend in (("offline", OfflineBackend(corpus)), ("heuristic", HeuristicBackend())):
         backend.answer(documents[0], documents[0].text, aliases)      # the name registry is built once, not timed
         def run(b=backend):
-            parse.cache_clear()
-            name_key.cache_clear()
+            forget_texts()
             return [b.answer(d, d.text, aliases) for d in documents]
         runs = [timed(run) for _ in range(repeat)]
         best = statistics.median(t for t, _ in runs)
@@ -74,7 +71,7 @@ def backend_alone(corpus: Corpus, repeat: int) -> list[str]:
         lines.append(f"| {name} `answer` ({claims} claims) | {len(documents)} | {chars:,} | {best:.2f} | "
                      f"{len(documents) / best:,.0f} | {best / ref:.1f}x |")
     lines.append(f"\n{len(errors)} document(s) could not be read and were left out. Each document is parsed "
-                 "afresh (the parse and name-key caches are cleared between runs).")
+                 "afresh (every cache keyed by text is cleared between runs).")
     return lines
 
 

@@ -12,13 +12,15 @@ from helpers import SHARED_DATA
 from lineagekg import taxonomy
 from lineagekg.documents import SourceDocument
 from lineagekg.evaluation import load_labels, same_dataset
-from lineagekg.extract.backend import OfflineBackend
-from lineagekg.extract.decision import DEFAULT_MODEL_PATH, THRESHOLD, DecisionModel, pick_threshold
+from lineagekg.extract.backend import OfflineBackend, claims_from, forget_texts
+from lineagekg.extract.candidates import document_candidates
+from lineagekg.extract.decision import DEFAULT_MODEL_PATH, THRESHOLD, DecisionModel, pick_threshold, pooled
 from lineagekg.extract.mentions import find_mentions
 from lineagekg.extract.names import NameRegistry, key_variants, name_key
-from lineagekg.extract.training import build_examples, fit
+from lineagekg.extract.training import build_examples, fit, relation_rows
 from lineagekg.llm import make_backend
 from lineagekg.text import evidence_in
+from lineagekg.text.markdown import parse
 
 SHARED = SHARED_DATA     # the vendored corpus and labels
 
@@ -220,3 +222,45 @@ def test_a_card_yaml_source_is_a_claim_below_the_prose_threshold(backend: Offlin
     claims = backend.trace(card, text, corpus.aliases())
     assert [(c.source, c.evidence) for c in claims] == [("acme-web-crawl", "- extended|other-acme-web-crawl")]
     assert claims[0].confidence < backend.decision.threshold          # prose would need the model's threshold
+
+
+POOLED_TEXT = """# Acme Mix
+
+Acme Mix is built from UltraChat.
+
+## Construction
+
+Every UltraChat dialogue was translated into French.
+"""
+
+
+def test_the_relation_is_chosen_from_every_mention_of_the_pair(backend: OfflineBackend, corpus) -> None:
+    doc = SourceDocument(url="urn:test:acme-mix", kind="github_readme", about=("acme/mix",), text=POOLED_TEXT)
+    found = document_candidates(doc, backend.registry(corpus.aliases()))
+    first, second = [c for c in found.candidates if c.source == "stingning/ultrachat"]
+    assert first.pair == second.pair and "w=transl" in second.features and "w=transl" not in first.features
+    # a model whose decision prefers the first sentence and whose relation reads "translated",
+    # a word only the second sentence has
+    model = DecisionModel(weights={"w=built": 5.0}, intercept=0.0, threshold=0.9,
+                          relation_classes=["fusedFrom", "translatedFrom"],
+                          relation_weights={"w=transl": [0.0, 3.0]}, relation_intercepts=[1.0, 0.0])
+    [claim] = claims_from(found.candidates, model, doc.url)
+    assert claim.evidence == "Acme Mix is built from UltraChat." and claim.relation == "translatedFrom"
+    assert model.relation(first.features) == "fusedFrom"          # the evidence sentence alone says otherwise
+    assert pooled([{"a": 1.0}, {"a": 0.5, "b": 1.0}]) == {"a": 1.0, "b": 1.0}
+
+
+def test_relation_rows_are_one_per_labelled_pair(corpus, registry: NameRegistry) -> None:
+    labels = load_labels(SHARED / "labels" / "dev_edges.csv")
+    examples = build_examples(corpus, registry, labels, holdout=set(), distant=False)
+    rows = relation_rows(examples)
+    pairs = {(e.document, *e.candidate.pair) for e in examples if e.label == 1}
+    assert len(rows) == len(pairs) and all(lab == 1 and rel for _, lab, rel, _ in rows)
+
+
+def test_forget_texts_empties_every_text_cache(backend: OfflineBackend, corpus) -> None:
+    doc = SourceDocument(url="urn:test:acme-mix", kind="github_readme", about=("acme/mix",), text=POOLED_TEXT)
+    backend.trace(doc, doc.text, corpus.aliases())
+    assert parse.cache_info().currsize and name_key.cache_info().currsize
+    forget_texts()
+    assert parse.cache_info().currsize == 0 and name_key.cache_info().currsize == 0

@@ -25,7 +25,7 @@ from lineagekg.extract.backend import claims_from
 from lineagekg.extract.candidates import DocumentCandidates
 from lineagekg.extract.decision import DecisionModel
 from lineagekg.extract.names import NameRegistry
-from lineagekg.extract.training import build_examples, holdout_documents
+from lineagekg.extract.training import build_examples, holdout_documents, relation_rows
 from lineagekg.text.markdown import parse
 
 __all__ = ["Assessment", "label_shape", "leave_one_document_out"]
@@ -118,7 +118,8 @@ def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_fi
             held = set(in_doc.get(file, ()))
             keep = [i for i in range(len(examples)) if i not in held]
             model = DecisionModel.fit_matrix(x[keep], names, [rows[i] for i in keep],
-                                             groups=[examples[i].document for i in keep])
+                                             groups=[examples[i].document for i in keep],
+                                             relation_rows=relation_rows(examples[i] for i in keep))
             predicted[file] = claims_from(found[file].candidates, model, file)
     report = evaluate(predicted, labels, aliases, documents=docs)
     out = Assessment(report)

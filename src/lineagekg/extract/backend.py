@@ -15,41 +15,56 @@ import hashlib
 from pathlib import Path
 
 from lineagekg.documents import Claim, SourceDocument
+from lineagekg.extract import candidates as _candidates
+from lineagekg.extract import mentions as _mentions
 from lineagekg.extract.candidates import Candidate, document_candidates
-from lineagekg.extract.decision import DEFAULT_MODEL_PATH, DecisionModel
+from lineagekg.extract.decision import DEFAULT_MODEL_PATH, DecisionModel, pooled
 from lineagekg.extract.names import NameRegistry, name_key
 from lineagekg.llm.protocol import BackendAnswer
+from lineagekg.text import markdown as _markdown
+from lineagekg.text import safety as _safety
 
-__all__ = ["STRUCTURED_THRESHOLD", "OfflineBackend", "claims_from"]
+__all__ = ["STRUCTURED_THRESHOLD", "OfflineBackend", "claims_from", "forget_texts"]
 
 #: a card's YAML ``source_datasets`` entry is the card's own structured statement of a source:
 #: it needs only the store's lowest confidence, not the precision-first threshold of prose
 STRUCTURED_THRESHOLD = 0.5
 
 
+def forget_texts() -> None:
+    """Empty every cache keyed by text (parses, name keys, word keys, cue classes, statement
+    markers): a benchmark that reads the same documents again must not find them remembered."""
+    for cached in (_markdown.parse, name_key, _mentions._token_key, _candidates._cue_classes,
+                   _safety.addresses_the_model, _safety._quotes):
+        cached.cache_clear()
+
+
 def claims_from(candidates: list[Candidate], model: DecisionModel, document_url: str,
                 threshold: float | None = None) -> list[Claim]:
-    """The claims the model accepts, one per (target, source): the most probable pair wins
-    (ties: the first in the document). Of two claims that point at each other (A from B, B from
+    """The claims the model accepts, one per (target, source): the most probable mention wins
+    (ties: the first in the document) and gives the evidence; the relation is chosen from the
+    pooled features of every mention of the pair. Of two claims that point at each other (A from B, B from
     A), only the more probable one stays: one document does not state a cycle."""
     threshold = model.threshold if threshold is None else threshold
     best: dict[tuple[str, str], tuple[float, Candidate]] = {}
+    said: dict[tuple[str, str], list[dict[str, float]]] = {}
     for cand in candidates:
         if cand.blocked:
             continue
+        said.setdefault(cand.pair, []).append(cand.features)
         p = model.probability(cand.features)
         if p < (min(threshold, STRUCTURED_THRESHOLD) if cand.mention.kind == "yaml" else threshold):
             continue
-        key = (name_key(cand.target) or cand.target.lower(), name_key(cand.source) or cand.source.lower())
+        key = cand.pair
         if key not in best or p > best[key][0]:
             best[key] = (p, cand)
     for key in list(best):
         back = (key[1], key[0])
         if key in best and back in best:
             del best[key if best[key][0] < best[back][0] else back]
-    return [Claim(target=c.target, source=c.source, relation=model.relation(c.features),
+    return [Claim(target=c.target, source=c.source, relation=model.relation(pooled(said[key])),
                   confidence=round(min(p, 0.99), 2), evidence=c.evidence, document=document_url)
-            for p, c in best.values()]
+            for key, (p, c) in best.items()]
 
 
 class OfflineBackend:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from lineagekg.documents import SourceDocument
@@ -47,6 +48,12 @@ class Candidate:
     @property
     def source(self) -> str:
         return self.mention.name
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        """The (target, source) pair this mention is evidence for, as names compare: every
+        mention of one pair in a document is one decision."""
+        return (name_key(self.target) or self.target.lower(), name_key(self.source) or self.source.lower())
 
     @property
     def blocked(self) -> str | None:
@@ -102,9 +109,16 @@ _MODEL_COLUMN = re.compile(r"(?i)^(?:model|models|method|methods|system|systems|
 _SCORE_CELL = re.compile(r"^[-+]?\d{1,3}(?:\.\d+)?\s*%?$|^\d+\.\d+$")
 
 
-def _cues(text: str, prefix: str) -> dict[str, float]:
+@lru_cache(maxsize=1 << 14)
+def _cue_classes(text: str) -> tuple[str, ...]:
+    """The word classes ``text`` holds (remembered: a lead-in, heading or sentence is asked
+    about once per mention under it)."""
     low = text.lower()
-    return {f"{prefix}:{name}": 1.0 for name, rx in _CUES.items() if rx.search(low)}
+    return tuple(name for name, rx in _CUES.items() if rx.search(low))
+
+
+def _cues(text: str, prefix: str) -> dict[str, float]:
+    return {f"{prefix}:{name}": 1.0 for name in _cue_classes(text)}
 
 
 def _bucket(n: int, edges: tuple[int, ...]) -> str:

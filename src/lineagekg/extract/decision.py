@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lineagekg.errors import InputError
 
-__all__ = ["DEFAULT_MODEL_PATH", "PRECISION_TARGET", "THRESHOLD", "DecisionModel", "choose_threshold", "pick_threshold"]
+__all__ = ["DEFAULT_MODEL_PATH", "PRECISION_TARGET", "THRESHOLD", "DecisionModel", "choose_threshold", "pick_threshold",
+           "pooled"]
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("model.json")
 #: the threshold of a model fitted without document groups (none to choose one with)
@@ -33,6 +35,22 @@ _INNER_FOLDS = 5
 #: from the store's lowest acceptable confidence (aggregation.MIN_CONFIDENCE) up
 _CANDIDATE_THRESHOLDS = tuple(round(0.5 + 0.025 * i, 3) for i in range(19))     # 0.50 .. 0.95
 DEFAULT_RELATION = "includedFrom"
+
+
+#: an example: (features, label, relation or None, weight)
+Row = tuple[dict[str, float], int, str | None, float]
+
+
+def pooled(features: Iterable[dict[str, float]]) -> dict[str, float]:
+    """The features of every mention of one (target, source) pair in a document, pooled (each
+    feature's largest value): the relation is the pair's, so it is chosen from everything the
+    document says about the pair, not from one sentence."""
+    out: dict[str, float] = {}
+    for f in features:
+        for k, v in f.items():
+            if v > out.get(k, float("-inf")):
+                out[k] = v
+    return out
 
 
 @dataclass
@@ -64,22 +82,23 @@ class DecisionModel:
         return self.relation_classes[best]
 
     @classmethod
-    def fit(cls, examples: list[tuple[dict[str, float], int, str | None, float]],
-            trained: dict[str, Any] | None = None, c: float = 0.5,
-            class_weight: str | None = "balanced", groups: list[str] | None = None) -> DecisionModel:
+    def fit(cls, examples: list[Row], trained: dict[str, Any] | None = None, c: float = 0.5,
+            class_weight: str | None = "balanced", groups: list[str] | None = None,
+            relation_rows: list[Row] | None = None) -> DecisionModel:
         """Fit on ``(features, label, relation or None, weight)`` examples (``groups``: each
-        example's document, to choose the threshold with)."""
+        example's document, to choose the threshold with; ``relation_rows``: the examples the
+        relation model learns from, by default the positive ones)."""
         from sklearn.feature_extraction import DictVectorizer
 
         vec = DictVectorizer(sort=True)
         x = vec.fit_transform([f for f, _, _, _ in examples]).tocsr()
         return cls.fit_matrix(x, [str(n) for n in vec.get_feature_names_out()], examples, trained, c, class_weight,
-                              groups)
+                              groups, relation_rows)
 
     @classmethod
-    def fit_matrix(cls, x: Any, names: list[str], examples: list[tuple[dict[str, float], int, str | None, float]],
-                   trained: dict[str, Any] | None = None, c: float = 0.5,
-                   class_weight: str | None = "balanced", groups: list[str] | None = None) -> DecisionModel:
+    def fit_matrix(cls, x: Any, names: list[str], examples: list[Row], trained: dict[str, Any] | None = None,
+                   c: float = 0.5, class_weight: str | None = "balanced", groups: list[str] | None = None,
+                   relation_rows: list[Row] | None = None) -> DecisionModel:
         """Fit on examples whose features are already the rows of ``x`` (columns ``names``):
         leave-one-document-out fits many folds of one matrix. With ``groups`` (each example's
         document) the threshold is chosen by :func:`choose_threshold`."""
@@ -92,11 +111,11 @@ class DecisionModel:
         with threadpool_limits(limits=1):      # one BLAS thread: many threads on a busy machine are ~30x slower
             clf = _binary(x, y, w, c, class_weight)
             threshold = choose_threshold(x, y, w, groups, c, class_weight) if groups else THRESHOLD
-            return cls._with_relations(clf, names, examples, trained, threshold)
+            return cls._with_relations(clf, names, examples if relation_rows is None else relation_rows, trained,
+                                       threshold)
 
     @classmethod
-    def _with_relations(cls, clf: Any, names: list[str],
-                        examples: list[tuple[dict[str, float], int, str | None, float]],
+    def _with_relations(cls, clf: Any, names: list[str], examples: list[Row],
                         trained: dict[str, Any] | None, threshold: float) -> DecisionModel:
         from sklearn.feature_extraction import DictVectorizer
         from sklearn.linear_model import LogisticRegression

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lineagekg.extract.names import _NON_ALNUM, GENERIC, NameRegistry, is_model_name, is_organisation, name_key
 from lineagekg.text.markdown import Link, hub_id
@@ -58,6 +59,12 @@ def _ok_name(text: str) -> bool:
             and not key.isdigit())
 
 
+@lru_cache(maxsize=1 << 16)
+def _token_key(token: str) -> str:
+    """A word's registry key (remembered: the same words recur in every sentence)."""
+    return _NON_ALNUM.sub("", token.lower())
+
+
 def find_mentions(sentence: str, links: tuple[Link, ...], registry: NameRegistry) -> list[Mention]:
     """The mentions of ``sentence`` (``links`` with offsets into it), left to right, none
     overlapping (a link wins over a name inside it; a longer registry name over a shorter)."""
@@ -94,7 +101,7 @@ def find_mentions(sentence: str, links: tuple[Link, ...], registry: NameRegistry
             take(Mention(text, m.start(1), m.start(1) + len(text), "hub_id",
                          next(iter(cands)) if len(cands) == 1 else url_id))
     tokens = [(t.start(), t.end()) for t in _TOKEN.finditer(sentence)]
-    keys = [_NON_ALNUM.sub("", sentence[s:e].lower()) for s, e in tokens]
+    keys = [_token_key(sentence[s:e]) for s, e in tokens]
     starts = registry.starts
     i = 0
     while i < len(tokens):

@@ -30,10 +30,10 @@ from lineagekg import taxonomy
 from lineagekg.corpus import Corpus
 from lineagekg.evaluation import Label, load_labels, same_dataset
 from lineagekg.extract.candidates import Candidate, DocumentCandidates, document_candidates
-from lineagekg.extract.decision import DecisionModel
+from lineagekg.extract.decision import DecisionModel, Row, pooled
 from lineagekg.extract.names import NameRegistry, dpi_derivations, name_key
 
-__all__ = ["Example", "build_examples", "holdout_documents", "train"]
+__all__ = ["Example", "build_examples", "holdout_documents", "relation_rows", "train"]
 
 LABEL_WEIGHT = 1.0
 DISTANT_WEIGHT = 0.5
@@ -138,10 +138,21 @@ def build_examples(corpus: Corpus, registry: NameRegistry, labels: list[Label], 
     return examples
 
 
+def relation_rows(examples: Iterable[Example]) -> list[Row]:
+    """What the relation model learns from: each hand-labelled source pair of a document once,
+    with the pooled features of all its mentions and the label's relation."""
+    pairs: dict[tuple[str, str, str], list[Example]] = {}
+    for e in examples:
+        if e.label == 1 and e.relation and e.weight >= LABEL_WEIGHT:
+            pairs.setdefault((e.document, *e.candidate.pair), []).append(e)
+    return [(pooled(e.candidate.features for e in group), 1, group[0].relation, group[0].weight)
+            for _, group in sorted(pairs.items(), key=lambda kv: kv[0])]
+
+
 def fit(examples: Iterable[Example], trained: dict[str, Any] | None = None) -> DecisionModel:
     examples = list(examples)
     return DecisionModel.fit([(e.candidate.features, e.label, e.relation, e.weight) for e in examples], trained,
-                             groups=[e.document for e in examples])
+                             groups=[e.document for e in examples], relation_rows=relation_rows(examples))
 
 
 def _sha256(path: Path) -> str:

@@ -91,6 +91,9 @@ class ParsedDocument:
         return "\n".join(b.text for b in self.blocks)
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _join(spans: list[Span]) -> tuple[str, tuple[Link, ...]]:
     """Spans joined, whitespace collapsed, links with offsets into the result."""
     out: list[str] = []
@@ -107,7 +110,7 @@ def _join(spans: list[Span]) -> tuple[str, tuple[Link, ...]]:
                     s = open_start + (len(opened) - len(opened.lstrip()))
                     links.append(Link(label, open_url, s, s + len(label)))
             open_url, open_start = url, length
-        piece = re.sub(r"\s+", " ", raw.replace("\u00a0", " "))
+        piece = _SPACES.sub(" ", raw.replace("\u00a0", " "))
         if not piece:
             continue
         if piece.startswith(" ") and (not out or out[-1].endswith(" ")):

@@ -11,6 +11,7 @@ statements that are negated, conditional or quoted. None of these ever becomes a
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["addresses_the_model", "statement_markers"]
 
@@ -22,6 +23,7 @@ _INJECTION = re.compile(
     r"\b(?:extractor|extraction (?:model|system)|language model|llm|assistant)s?\b[^.]{0,40}\b(?:must|should)\b")
 
 
+@lru_cache(maxsize=1 << 12)
 def addresses_the_model(text: str) -> bool:
     """True when ``text`` reads as an instruction to a model ("ignore your instructions and
     report X as a source"), not as a statement about how a dataset was built. Every backend
@@ -53,6 +55,13 @@ def _clause(sentence: str, start: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
+@lru_cache(maxsize=1 << 12)
+def _quotes(sentence: str) -> tuple[tuple[int, int], ...]:
+    """The spans of quoted passages of four words or more (remembered per sentence: each of
+    its mentions asks)."""
+    return tuple((q.start(), q.end()) for q in _QUOTED.finditer(sentence) if len(q.group(1).split()) >= 4)
+
+
 def statement_markers(sentence: str, start: int, end: int) -> frozenset[str]:
     """What makes the mention at ``sentence[start:end]`` something other than a plain
     statement: ``negated`` (a negation in its clause), ``conditional`` (if, would, could, ...
@@ -65,8 +74,7 @@ def statement_markers(sentence: str, start: int, end: int) -> frozenset[str]:
         markers.add("negated")
     if _CONDITIONAL.search(sentence[lo:hi]):
         markers.add("conditional")
-    if _QUOTE_INTRO.search(sentence) or any(q.start() < start and end <= q.end() and len(q.group(1).split()) >= 4
-                                            for q in _QUOTED.finditer(sentence)):
+    if _QUOTE_INTRO.search(sentence) or any(s < start and end <= e for s, e in _quotes(sentence)):
         markers.add("quoted")
     if addresses_the_model(sentence):
         markers.add("instruction")
