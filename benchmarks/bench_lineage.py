@@ -16,7 +16,8 @@ benchmark, ...). For each analysis, medians of ``--repeat`` runs of:
   the datasets reaching the benchmark or its split with their next hops.
 
 The answers must agree (index = SPARQL exactly, both = networkx as sets); the script exits
-non-zero otherwise. Needs the ``bench`` extra (networkx).
+non-zero otherwise. The index and networkx are timed alternately (one call of each per round)
+so the load of a shared machine falls on both alike. Needs the ``bench`` extra (networkx).
 """
 
 from __future__ import annotations
@@ -50,6 +51,29 @@ def timed(fn: Callable[[], Any], repeat: int, budget: float) -> tuple[float, Any
         times.append(took * 1000)
         spent += took
     return statistics.median(times), answer
+
+
+def interleaved(fn: Callable[[], Any], reference: Callable[[], Any], repeat: int,
+                budget: float) -> tuple[float, Any, float, Any]:
+    """Median milliseconds of ``fn`` and of ``reference``, run alternately (one of each per
+    round, up to ``repeat`` rounds, at least one, within ``budget`` seconds), so that the load
+    of a shared machine falls on both alike; with the last answer of each."""
+    mine: list[float] = []
+    theirs: list[float] = []
+    answer = want = None
+    spent = 0.0
+    while len(mine) < repeat and (not mine or spent < budget):
+        for times, call in ((mine, fn), (theirs, reference)):
+            start = time.perf_counter()
+            result = call()
+            took = time.perf_counter() - start
+            times.append(took * 1000)
+            spent += took
+            if call is fn:
+                answer = result
+            else:
+                want = result
+    return statistics.median(mine), answer, statistics.median(theirs), want
 
 
 def reference_graph(syn: Any) -> tuple[nx.DiGraph, float]:
@@ -115,8 +139,7 @@ def measure(n: int, syn: Any, store: Any, args: argparse.Namespace, log: Callabl
     ]
     rows = []
     for label, api, reference, canon, canon_ref in plan:
-        nx_ms, want = timed(lambda: reference(g), args.repeat, args.budget)
-        idx_ms, got = timed(lambda: api(indexed), args.repeat, args.budget)
+        idx_ms, got, nx_ms, want = interleaved(lambda: api(indexed), lambda: reference(g), args.repeat, args.budget)
         sp_ms: float | None = None
         if sparql_for is None or label in sparql_for:
             sp_ms, sp_got = timed(lambda: api(sparql), args.repeat if n <= 20_000 else 1, args.budget)

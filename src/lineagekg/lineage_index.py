@@ -252,11 +252,19 @@ class LineageIndex:
         found = shortest_path(self.up, self.relation, a, {b, *self.parts.get(b, ())})
         return self._named(found) if found is not None else None
 
-    def contamination(self, benchmark: str) -> dict[str, tuple[tuple[str, ...], tuple[str | None, ...]]]:
+    def contamination(self, benchmark: str, name: Callable[[str], str] | None = None
+                      ) -> dict[str, tuple[tuple[str, ...], tuple[str | None, ...]]]:
         """Every node that derives (in one or more steps) from the benchmark or a split of it,
-        with its witness path, from one multi-source search."""
+        with its witness path, from one multi-source search; the path's nodes are IRIs, or what
+        ``name`` calls them (worked out once per node, not once per path it is on)."""
         b = self.id.get(benchmark)
         if b is None:
             return {}
-        found = witness_paths(self.up, self.down, self.relation, {b, *self.parts.get(b, ())})
-        return {self.iri[node]: self._named(path) for node, path in found.items()}
+        goals = {b, *self.parts.get(b, ())}
+        found = witness_paths(self.up, self.down, self.relation, goals)
+        iri = self.iri
+        called = {n: iri[n] for n in (*found, *goals)}     # every node on a path starts one or is a goal
+        if name is not None:
+            called = {n: name(i) for n, i in called.items()}
+        label = called.__getitem__
+        return {iri[node]: (tuple(map(label, nodes)), relations) for node, (nodes, relations) in found.items()}

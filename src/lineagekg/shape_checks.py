@@ -248,6 +248,11 @@ def _value_tests(shape: Shape) -> dict[str, tuple[str, str, str]]:
     return tests
 
 
+def _small_bounds(low: Any, high: Any) -> bool:
+    """Whether the count bounds are at most 1 (checked without grouping)."""
+    return (low is not None or high is not None) and all(b is None or int(b) <= 1 for b in (low, high))
+
+
 def _core(shape: Shape, data: _Data, focus: set[Any] | None) -> list[Finding]:
     """The core constraints of one shape as set-based queries that return only failures."""
     findings: list[Finding] = []
@@ -269,7 +274,17 @@ def _core(shape: Shape, data: _Data, focus: set[Any] | None) -> list[Finding]:
         return findings
     step = f"?v <{shape.path[1:]}> ?this" if shape.path.startswith("^") else f"?this <{shape.path}> ?v"
     low, high = p.get(SH.minCount), p.get(SH.maxCount)
-    if low is not None or high is not None:
+    if _small_bounds(low, high):
+        # counts of 0 or 1 need no grouping: a missing value and two distinct values are
+        # index lookups per target (COUNT(DISTINCT) compares terms as sameTerm does)
+        if low is not None and int(low) == 1:
+            for row in data.query(f"SELECT ?this WHERE {{ {target} FILTER NOT EXISTS {{ {step} }} }}"):
+                found(row[0], "MinCountConstraintComponent", None, f"Less than {low} values")
+        if high is not None:
+            other = "" if int(high) == 0 else f". {step.replace('?v', '?w')} FILTER (!sameTerm(?v, ?w))"
+            for row in data.query(f"SELECT DISTINCT ?this WHERE {{ {target} {step} {other} }}"):
+                found(row[0], "MaxCountConstraintComponent", None, f"More than {high} values")
+    elif low is not None or high is not None:
         bounds = [f"COUNT(DISTINCT ?v) < {int(low)}" if low is not None else "",
                   f"COUNT(DISTINCT ?v) > {int(high)}" if high is not None else ""]
         query = (f"SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {target} OPTIONAL {{ {step} }} }} "

@@ -241,14 +241,18 @@ class _After:
         self.data.bulk_extend(delta.added)
         first = delta.added[0].graph_name if delta.added else NamedNode("urn:lineagekg:validation")
         self.home = first
-        others: list[NamedNode | ox.BlankNode | ox.DefaultGraph] = [g for g in self.data.named_graphs() if g != first]
+        # a delta over several graphs: its triples, as a set, in one graph, by one update (the
+        # other graphs stay: every check reads ``home``)
+        into = "?s ?p ?o" if isinstance(first, ox.DefaultGraph) else f"GRAPH {first} {{ ?s ?p ?o }}"
+        sources = []
+        if any(g != first for g in self.data.named_graphs()):
+            exclude = "" if isinstance(first, ox.DefaultGraph) else f"FILTER (?g != {first})"
+            sources.append(f"GRAPH ?g {{ ?s ?p ?o }} {exclude}")
         if not isinstance(first, ox.DefaultGraph) and any(True for _ in self.data.quads_for_pattern(
                 None, None, None, ox.DefaultGraph())):
-            others.append(ox.DefaultGraph())
-        for g in others:          # a delta over several graphs: its triples, as a set, in one graph
-            source = "DEFAULT" if isinstance(g, ox.DefaultGraph) else f"GRAPH {g}"
-            target = "DEFAULT" if isinstance(first, ox.DefaultGraph) else f"GRAPH {first}"
-            self.data.update(f"ADD {source} TO {target} ; DROP SILENT {source}")
+            sources.append("?s ?p ?o")
+        for source in sources:
+            self.data.update(f"INSERT {{ {into} }} WHERE {{ {source} }}")
         self.copied: set[Any] = set()       # nodes whose stored triples are in ``data``
         # a store holding nothing but the ontology has no context to read (a first import)
         self.empty = not any(g != _ONTOLOGY_GRAPH for g in store.named_graphs()) and not any(
@@ -317,6 +321,8 @@ def _complete(after: _After, focus: list[Any], inverse: set[Any]) -> None:
     full description of the nodes pointing at them along an inverse path of the shapes (a
     derivation's target), and the neighbour facts (types, identifier, label, date) of every
     other node they point at."""
+    if after.empty:               # nothing stored to complete the delta with
+        return
     after.describe(focus)
     for predicate in inverse:
         after.describe([q.subject for q in after.stored(focus, predicate, pointing=True)])
@@ -468,6 +474,9 @@ def validate_delta(store: StoreReader, delta: Delta, *, progress: Progress | Non
         step(4)
         return report_of(findings)
     data = after.data
+    for other in list(data.named_graphs()):       # pySHACL reads every graph: keep only ``home``
+        if other != after.home:
+            data.remove_graph(other)
     if not isinstance(after.home, ox.DefaultGraph):
         data.update(f"ADD GRAPH {after.home} TO DEFAULT")
     report = _pyshacl(data, shapes=_without_cycle_constraint())

@@ -7,16 +7,21 @@ path) is a breadth-first search over the edges a query returned.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import itemgetter
 from typing import Literal
 
-from lineagekg.analyses.catalogue import Catalogue, Edge
-from lineagekg.analyses.models import DatasetRef, WitnessPath
+from lineagekg.analyses.catalogue import Catalogue, Edge, collector_paused
+from lineagekg.analyses.models import DatasetRef, WitnessPath, trusted
 from lineagekg.analyses.naming import local_name
 from lineagekg.errors import QueryParameterError
 from lineagekg.lineage_index import search_graph, shortest_path
 from lineagekg.queries import library
 
 PathDirection = Literal["upstream", "downstream"]
+
+
+_first_two = itemgetter(0, 1)
 
 
 def _nearest_first(found: list[DatasetRef]) -> list[DatasetRef]:
@@ -32,14 +37,30 @@ class Ancestry(Catalogue):
         if self._use_index:
             index = self.index()
             reach = index.upstream if up else index.downstream
-            return _nearest_first([self.ref(n, label=index.label(n), distance=d, **{flag: end})
-                                   for n, d, end in reach(iri)])
+            with collector_paused():
+                return self._related(reach(iri), flag, index.label)
         query, column, flag_column, edges = (("ancestors", "ancestor", "isRoot", "upstream-edges") if up else
                                              ("descendants", "descendant", "isLeaf", "downstream-edges"))
         rows = self.store.select(library().get(query), dataset=iri)
         dist = self._distances(iri, self._edges(edges, iri), upstream=up)
         return _nearest_first([self.ref(r[column], label=r["label"], distance=dist.get(r[column]),
                                         **{flag: r[flag_column]}) for r in rows])
+
+    def _related(self, reached: list[tuple[str, int, bool]], flag: str,
+                 label: Callable[[str], str | None]) -> list[DatasetRef]:
+        """``ref`` of each (IRI, distance, flag) the index reached, nearest first: the same
+        items, made in one loop over the catalogue (answers of 10^4 items at 100k datasets)."""
+        by_iri = self._current_catalog().by_iri
+        items = []
+        for node, distance, end in reached:
+            known = by_iri.get(node) or DatasetRef(id=node, iri=node)
+            values = known.__dict__.copy()
+            values["distance"], values[flag] = distance, end
+            if not known.label and (written := label(node)) is not None:
+                values["label"] = written
+            items.append((distance, known.id, trusted(DatasetRef, values)))
+        items.sort(key=_first_two)
+        return [item for _, _, item in items]
 
     def ancestors(self, identifier: str) -> list[DatasetRef]:
         """Every upstream dataset, with its shortest distance, nearest first."""
@@ -62,7 +83,8 @@ class Ancestry(Catalogue):
             index = self.index()
             facts = [(index.fact(n), n, d) for n, d in index.roots(iri).items()]
             facts.sort(key=lambda x: (x[0].id is not None, x[0].id or ""))   # as roots.rq orders them
-            return [self.ref(n, label=fact.label, distance=d, is_root=True,
+            ref = self.refs()
+            return [ref(n, label=fact.label, distance=d, is_root=True,
                              terminal_reason=local_name(fact.terminal_reason), terminal_note=fact.terminal_note)
                     for fact, n, d in facts]
         rows = self.store.select(library().get("roots"), dataset=iri)
@@ -81,8 +103,8 @@ class Ancestry(Catalogue):
             common = set(index.roots(iris[0]))
             for other in iris[1:]:
                 common &= set(index.roots(other))
-            names = self.names()
-            return [self.ref(k, label=index.fact(k).label, is_root=True,
+            names, ref = self.names(), self.refs()
+            return [ref(k, label=index.fact(k).label, is_root=True,
                              terminal_reason=local_name(index.fact(k).terminal_reason))
                     for k in sorted(common, key=lambda k: names.get(k, k))]
         rows = self.store.select(library().get("shared-roots"), a=iris[0], b=iris[1])

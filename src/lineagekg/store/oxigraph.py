@@ -117,7 +117,11 @@ def _iri(value: str, what: str) -> ox.NamedNode:
 def describes(quad: ox.Quad) -> bool:
     """Whether ``quad`` is in the own graph of what it describes (``iris.about_graph``), which
     every write merges into."""
-    return isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value.startswith(ID_BASE + "graph/about/")
+    return _is_about_graph(quad.graph_name)
+
+
+def _is_about_graph(graph: Any) -> bool:
+    return isinstance(graph, ox.NamedNode) and graph.value.startswith(ID_BASE + "graph/about/")
 
 
 def _has_blank(quad: ox.Quad) -> bool:
@@ -436,14 +440,21 @@ class OxigraphStore:
                                 graphs_created=(), graphs_dropped=(), report=None,
                                 already_present=True, graph=graph)
         g = ox.NamedNode(graph)
-        if not any_graph and any(q.graph_name != g and not describes(q) for q in quads):
+        names = {q.graph_name for q in quads}          # one pass over the quads' graphs
+        if not any_graph and any(n != g and not _is_about_graph(n) for n in names):
             raise StoreError(f"every quad of an import must be in graph {graph} or the own graph of what it describes")
         stale = {ox.NamedNode(name) for name in replacing if self.has_graph(name)}
         removed = [q for name in stale for q in self._store.quads_for_pattern(None, None, None, name)]
-        added = [q for q in dict.fromkeys(quads) if q.graph_name == g or q not in self._store]   # merged
+        # merged: a quad of a graph the store already holds is written only if new
+        stored = {n for n in names if n != g
+                  and (isinstance(n, ox.DefaultGraph) or self._store.contains_named_graph(n))}
+        unique = list(dict.fromkeys(quads))
+        added = [q for q in unique if q.graph_name not in stored or q not in self._store] if stored else unique
+        if len(added) < len(unique):
+            names = {q.graph_name for q in added}
         return self.write(Delta(added=added, removed=removed, created={g}, dropped=stale),
                           what=f"import of graph {graph}", validate=validate, warnings_graph=graph,
-                          progress=progress, graphs=None if any_graph else {g} | {q.graph_name for q in added})
+                          progress=progress, graphs=None if any_graph else {g} | names)
 
     def bulk_load(self, quads: list[ox.Quad]) -> None:
         """Write without validation or transaction (benchmarks and trusted dumps only)."""
