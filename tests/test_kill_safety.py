@@ -118,6 +118,7 @@ def test_an_import_killed_at_a_random_moment_leaves_the_store_as_it_was_or_whole
     child.send_signal(signal.SIGKILL)
     out, _ = child.communicate(timeout=120)
     state = before_or_whole(answers_at(store), base[1], whole)
+    print(f"kill-state import {delay:.2f}/{took:.2f} s {state}")
     if "closed" in out:
         assert state == "whole"
 
@@ -217,7 +218,8 @@ def test_the_gateway_killed_during_a_write_leaves_the_store_as_it_was_or_whole(
         time.sleep(delay)
         kill_tree(process)
         sender.join(timeout=60)
-    before_or_whole(answers_at(store), case.before, case.whole)
+    state = before_or_whole(answers_at(store), case.before, case.whole)
+    print(f"kill-state gateway {name} {delay:.2f}/{case.took:.2f} s {state}")   # the tally in docs/serving.md
 
 
 def _send_quietly(write: HttpWrite, base_url: str) -> None:

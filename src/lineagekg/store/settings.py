@@ -12,6 +12,7 @@ SPARQL server. TOML, at ``LINEAGEKG_SETTINGS`` or ``$XDG_CONFIG_HOME/lineagekg/s
     password = "dba"
     timeout = 120
     chunk = 10000
+    staging_expiry = 3600                                 # s: staging graphs of killed writes go then
 
     [store.sparql.loader]                                 # Virtuoso's bulk loader, for big writes
     directory = "/data/loads"                             # in the server's DirsAllowed
@@ -29,7 +30,7 @@ from typing import Any
 from lineagekg.errors import ConfigError
 
 _SPARQL_KEYS = {"graph_store_url": str, "update_url": str, "user": str, "password": str,
-                "timeout": (int, float), "chunk": int}
+                "timeout": (int, float), "chunk": int, "staging_expiry": (int, float)}
 _LOADER_KEYS = {"directory": str, "port": int, "user": str, "password": str, "isql": str, "host": str,
                 "from_quads": int}
 
@@ -80,8 +81,9 @@ def server_options() -> dict[str, Any]:
     path = settings_path()
     sparql = _read(path).get("store", {}).get("sparql", {})
     options = _checked(sparql, {**_SPARQL_KEYS, "loader": dict}, "store.sparql", path)
-    if "timeout" in options:
-        options["timeout"] = float(options["timeout"])
+    for key in ("timeout", "staging_expiry"):
+        if key in options:
+            options[key] = float(options[key])
     if "loader" in sparql:
         loader = _checked(sparql["loader"], _LOADER_KEYS, "store.sparql.loader", path)
         if "directory" not in loader:

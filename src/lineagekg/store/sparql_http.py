@@ -10,10 +10,13 @@ what the server holds (``validate_delta`` reads it through ``_ServerView``), the
 What differs from the embedded store, and how it is handled here:
 
 - A server runs each request on its own (Virtuoso commits every operation of an update
-  request separately: measured, ``tests/test_sparql_server.py``), so a write is applied as a
-  sequence of requests and, when one fails, the ones done are undone (deleted quads put back,
-  added ones deleted, new graphs dropped): all or nothing, short of the server failing again
-  while undoing, which the error then says.
+  request separately: measured, ``tests/test_sparql_server.py``), so a write is staged first
+  (``store.staging``): its quads go, encoded, into a staging graph of their own, as many
+  requests as it takes, then ONE update operation applies them all (one server transaction). A
+  failing request, or a client killed at any moment, leaves the data as it was or whole; a
+  staging graph left behind is dropped by the next client that opens the store or writes, once
+  it is older than ``staging_expiry``. (``bulk_load``, for benchmarks and trusted dumps, writes
+  directly and undoes what it did when a request fails; it is not kill-safe.)
 - The server has no default graph of its own beside the named graphs (Virtuoso's is the union
   of them), so writes go to named graphs only, and validation reads named graphs only.
 - Blank nodes on the server cannot be named in a later request: a write that removes a triple
@@ -45,6 +48,7 @@ from lineagekg.iris import ONTOLOGY_GRAPH
 from lineagekg.queries import SPARQLQuery, library
 from lineagekg.resources import ontology_path
 from lineagekg.sparql_text import check_shape
+from lineagekg.store import staging
 from lineagekg.store.base import Row, WriteOutcome
 from lineagekg.store.delta import Delta
 from lineagekg.store.oxigraph import data_block, describes, serialize_quads, to_python
@@ -124,6 +128,7 @@ class ServerSettings:
     chunk: int = 10_000                   # quads per write request
     loader: BulkLoader | None = None      # for writes of at least ``loader_from`` quads
     loader_from: int = 50_000
+    staging_expiry: float = 3600.0        # s: a staging graph this old is a killed write's (dropped)
 
     @classmethod
     def from_location(cls, location: str, **options: Any) -> ServerSettings:
@@ -242,8 +247,9 @@ class _ServerView:
         """The named graphs, a data graph first when there is one: telling whether the server
         holds anything beyond the ontology (all validation asks) takes one ``LIMIT 1`` query,
         not a scan of every quad."""
-        rows = list(self.store.query_text(f"SELECT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != {ONTOLOGY}) }} "
-                                          "LIMIT 1", what="validation lookup"))
+        rows = list(self.store.query_text(f"SELECT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != {ONTOLOGY} && "
+                                          f"!STRSTARTS(STR(?g), \"{staging.PREFIX}\")) }} LIMIT 1",
+                                          what="validation lookup"))
         first = rows[0][0] if rows else ONTOLOGY
         yield first
         yield from (ox.NamedNode(g) for g in self.store.named_graphs() if g != first.value)
@@ -272,6 +278,7 @@ class SparqlHttpStore:
         self._write_lock = threading.Lock()
         self.generation = 0                   # bumped by every write through this object
         self.last_write: float | None = None
+        self.drop_stale_staging()
         self._ensure_ontology()
 
     # --- reading ---------------------------------------------------------------------------
@@ -306,13 +313,14 @@ class SparqlHttpStore:
     def named_graphs(self) -> list[str]:
         # not SELECT DISTINCT: Virtuoso answers that from its list of graphs, private ones included
         rows = self.query_text("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", what="listing graphs")
-        return sorted(r[0].value for r in rows if isinstance(r[0], ox.NamedNode))
+        return sorted(r[0].value for r in rows if isinstance(r[0], ox.NamedNode) and not staging.is_staging(r[0].value))
 
     def has_graph(self, graph: str) -> bool:
         return bool(self.query_text(f"ASK {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}", what=f"graph {graph}"))
 
     def __len__(self) -> int:
-        rows = list(self.query_text("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", what="counting quads"))
+        rows = list(self.query_text("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                                    f"FILTER (!STRSTARTS(STR(?g), \"{staging.PREFIX}\")) }}", what="counting quads"))
         return int(rows[0][0].value) if rows else 0
 
     def match(self, subject: Any = None, predicate: Any = None, obj: Any = None, graph: Any = None) -> list[ox.Quad]:
@@ -321,7 +329,7 @@ class SparqlHttpStore:
                       zip((subject, predicate, obj, graph), ("?s", "?p", "?o", "?g"), strict=True))
         rows = self.query_text(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH {g} {{ {s} {p} {o} }} }}", what="reading quads")
         return [ox.Quad(subject or r["s"], predicate or r["p"], obj if obj is not None else r["o"], graph or r["g"])
-                for r in rows]
+                for r in rows if graph is not None or not staging.is_staging(r["g"].value)]
 
     def quads(self, graph: str | None = None) -> list[ox.Quad]:
         return self.match(graph=ox.NamedNode(graph) if graph else None)
@@ -360,7 +368,7 @@ class SparqlHttpStore:
                      for t in ox.parse(path=str(ontology_path()), format=ox.RdfFormat.TURTLE)]
         except (SyntaxError, OSError) as exc:
             raise StoreError(f"cannot read the ontology to load it into the server: {exc}") from exc
-        self._apply(Delta(added=quads), [], "loading the ontology")
+        self._apply_staged(Delta(added=quads), [], "loading the ontology")
 
     def write(self, delta: Delta, *, what: str = "write", validate: bool = True,
               warnings_graph: str | None = None, progress: Progress | None = None,
@@ -391,11 +399,76 @@ class SparqlHttpStore:
                 return outcome
             if before_commit is not None:
                 before_commit()
-            self._apply(delta, extra, what)
+            self._apply_staged(delta, extra, what)
             return outcome
 
+    def _apply_staged(self, delta: Delta, extra: list[ox.Quad], what: str) -> None:
+        """Write ``delta`` and ``extra`` kill-safely (``store.staging``): stage every quad, then
+        apply them all with one update operation, then drop the staging graph."""
+        self.drop_stale_staging()
+        added = [*delta.added, *extra]
+        if added or delta.removed:
+            stage = staging.new_staging_graph()
+            try:
+                self._stage(stage, staging.encode(stage, added, delta.removed), what)
+                self._update(staging.commit_update(stage), what)
+                committed = bool(self.query_text(staging.committed_query(stage), what=what))
+            except (StoreError, UnreachableError) as exc:
+                self._drop_quietly(stage, what)
+                raise StoreError(f"{what}: writing failed, nothing was written (a write is applied by one "
+                                 f"update once staged, all or nothing): {exc}") from exc
+            self._drop_quietly(stage, what)
+            if not committed:
+                raise StoreError(f"{what}: nothing was written: its staging graph {stage.value} was dropped "
+                                 "before it was applied (another client's clean-up of a write older than "
+                                 f"{self.settings.staging_expiry:g} s)", hint="write it again; raise "
+                                 "staging_expiry in the settings file if writes take that long")
+        for g in sorted(delta.dropped, key=str):   # empty now: their quads were in delta.removed
+            self._update(f"DROP SILENT GRAPH {g}", what)
+        self._changed()
+
+    def _stage(self, stage: ox.NamedNode, quads: list[ox.Quad], what: str) -> None:
+        """Write the staging graph ``stage``: its marker first, every quad with a blank node in
+        one request (one blank node scope), through the bulk loader for big writes when there is
+        one, else the Graph Store Protocol, else ``INSERT ... WHERE {}`` (Virtuoso refuses blank
+        nodes in ``INSERT DATA``)."""
+        self._update(f"INSERT DATA {{ {data_block([staging.marker(stage)])} }}", what)
+        loader = self.settings.loader
+        if loader is not None and len(quads) >= self.settings.loader_from:
+            loader.load(quads, timeout=self.settings.timeout)
+            return
+        quads = sorted(quads, key=_has_blank, reverse=True)
+        size = self.settings.chunk
+        first = max(size, sum(1 for q in quads if _has_blank(q)))
+        for batch in [quads[:first], *_chunks(quads[first:], size)]:
+            if not batch:
+                continue
+            if self.settings.graph_store_url:
+                body = ox.serialize([q.triple for q in batch], format=ox.RdfFormat.N_TRIPLES) or b""
+                self._http.send("POST", self.settings.graph_store_url, what, params={"graph-uri": stage.value},
+                                content=body, headers={"Content-Type": "application/n-triples"})
+            else:
+                self._update(f"INSERT {{ {data_block(batch)} }} WHERE {{ }}", what)
+
+    def _drop_quietly(self, stage: ox.NamedNode, what: str) -> None:
+        """Drop a staging graph; if that fails it is left for the next clean-up (it is not data)."""
+        try:
+            self._update(f"DROP SILENT GRAPH {stage}", what)
+        except (StoreError, UnreachableError):
+            pass
+
+    def drop_stale_staging(self, *, expiry: float | None = None) -> list[str]:
+        """Drop the staging graphs left by writes started more than ``expiry`` seconds ago
+        (default: the settings' ``staging_expiry``): clients killed while staging. Returns them."""
+        rows = self.query_text(staging.stale_staging_query(), what="looking for staging graphs")
+        gone = staging.stale(rows, expiry=self.settings.staging_expiry if expiry is None else expiry)
+        for g in gone:
+            self._update(f"DROP SILENT GRAPH {g}", "dropping a staging graph left by a killed write")
+        return [g.value for g in gone]
+
     def _apply(self, delta: Delta, extra: list[ox.Quad], what: str) -> None:
-        """Write ``delta`` and ``extra`` as a sequence of requests; undo what was done if one fails."""
+        """Write ``delta`` and ``extra`` directly as a sequence of requests (``bulk_load``);
+        undo what was done if one fails (not kill-safe: ``_apply_staged`` is)."""
         done = _Applied()
         added = [*delta.added, *extra]
         fresh = {g for g in {*delta.created, *(q.graph_name for q in extra)} if not self.has_graph(g.value)}
@@ -535,7 +608,8 @@ class SparqlHttpStore:
         return self.write(Delta(), what="update", compute=delta, before_commit=before_commit)
 
     def clear(self) -> None:
-        """Drop every data graph (the ontology stays): an empty lineage store."""
+        """Drop every data graph and staging graph (the ontology stays): an empty lineage store."""
+        self.drop_stale_staging(expiry=0)
         for g in self.named_graphs():
             if g != ONTOLOGY_GRAPH:
                 self._update(f"DROP SILENT GRAPH {ox.NamedNode(g)}", "clearing the store")
