@@ -10,15 +10,19 @@ import pytest
 from helpers import SHARED_DATA
 
 from lineagekg import taxonomy
+from lineagekg.agents.tracer import Tracer
 from lineagekg.documents import SourceDocument
 from lineagekg.evaluation import load_labels, same_dataset
 from lineagekg.extract.backend import OfflineBackend, claims_from, forget_texts
 from lineagekg.extract.candidates import document_candidates
 from lineagekg.extract.decision import DEFAULT_MODEL_PATH, THRESHOLD, DecisionModel, pick_threshold, pooled
 from lineagekg.extract.mentions import find_mentions
-from lineagekg.extract.names import NameRegistry, key_variants, name_key
+from lineagekg.extract.names import NameRegistry, key_variants, name_key, url_key
 from lineagekg.extract.training import build_examples, fit, relation_rows
 from lineagekg.llm import make_backend
+from lineagekg.llm.heuristic import HeuristicBackend
+from lineagekg.queries import library
+from lineagekg.store import open_store
 from lineagekg.text import evidence_in
 from lineagekg.text.markdown import parse
 
@@ -264,3 +268,46 @@ def test_forget_texts_empties_every_text_cache(backend: OfflineBackend, corpus) 
     assert parse.cache_info().currsize and name_key.cache_info().currsize
     forget_texts()
     assert parse.cache_info().currsize == 0 and name_key.cache_info().currsize == 0
+
+
+def test_a_dataset_is_known_by_its_github_and_arxiv_pages(corpus, registry: NameRegistry) -> None:
+    # the corpus index lists yizhongw/self-instruct's README as the document of yizhongw/self_instruct
+    assert url_key("https://github.com/yizhongw/self-instruct/blob/main/data/seed_tasks.jsonl") == \
+        "github:yizhongw/self-instruct"
+    assert url_key("https://arxiv.org/pdf/2212.10560v2") == "arxiv:2212.10560"
+    assert registry.by_url("https://github.com/yizhongw/self-instruct") == "yizhongw/self_instruct"
+    assert registry.by_url("https://github.com/huggingface/datasets") is None    # many datasets' cards
+    doc = corpus.document("docs/tatsu-lab__stanford_alpaca__README.md")
+    found = document_candidates(doc, registry)
+    pages = {(c.target, c.source) for c in found.candidates if c.mention.kind == "page"}
+    assert ("tatsu-lab/alpaca", "yizhongw/self_instruct") in pages      # "[self-instruct](github...)"
+
+
+def test_a_list_item_that_starts_with_a_dataset_is_its_target(corpus, registry: NameRegistry) -> None:
+    # "* **[NuminaMath-TIR](...)**: ... we selected approximately 70k problems from the NuminaMath-CoT dataset"
+    doc = corpus.document("docs/project-numina__aimo-progress-prize__README.md")
+    pairs = {(c.target, c.source, c.target_where) for c in document_candidates(doc, registry).candidates
+             if "70k problems" in c.evidence}
+    assert ("AI-MO/NuminaMath-TIR", "AI-MO/NuminaMath-CoT", "item") in pairs
+
+
+def test_source_lists_and_tables_carry_their_context(corpus, registry: NameRegistry) -> None:
+    # GEM's card lists its subsets as links: "for each of the subsets:" then 11 items that are names
+    doc = corpus.document("hf_legacy_cards/gem.md")
+    cand = next(c for c in document_candidates(doc, registry).candidates if c.mention.text == "CommonGen")
+    f = cand.features
+    assert f["lead=source_like"] == 1.0 and f["list=mostly_names"] == 1.0 and f["unit=name_only"] == 1.0
+    assert f["list_items=>8"] == 1.0
+
+
+def test_store_names_join_the_registry_when_a_trace_starts(corpus) -> None:
+    store = open_store(memory=True)
+    Tracer(store, corpus, HeuristicBackend(), depth=1).run(["openbmb/UltraFeedback"])     # leaves FalseQA
+    known = [str(r["id"]) for r in store.select(library().get("internal/identifiers"))]
+    backend = OfflineBackend(corpus)
+    before = backend.registry({})
+    unknown = [n for n in known if not before.knows(n)]
+    assert "FalseQA" in unknown                         # a source no registry knows
+    Tracer(store, corpus, backend, depth=1).run(["openbmb/UltraFeedback"])
+    assert all(backend.registry({}).knows(n) for n in unknown)
+    assert before.resolve("UltraChat") == "stingning/ultrachat"      # a known name is never made ambiguous

@@ -415,6 +415,7 @@ class Tracer:
         began = time.perf_counter()
         seeds = tuple(seeds)
         summary = TraceSummary(seeds=seeds)
+        self._share_store_names()
         queue: deque[tuple[str, int]] = deque()
         seen: set[str] = set()
         for seed in seeds:
@@ -433,6 +434,14 @@ class Tracer:
         finally:
             summary.seconds = time.perf_counter() - began
         return summary
+
+    def _share_store_names(self) -> None:
+        """Give a backend with a name registry every dataset identifier already in the store
+        (once per trace), so a later document naming an earlier trace's source resolves to it."""
+        know = getattr(self.backend, "know_names", None)
+        if callable(know):
+            rows = self.store.select(library().get("internal/identifiers"))
+            know(sorted(str(r["id"]) for r in rows if r.get("id")), self._aliases)
 
     def _report(self, event: DatasetProgress) -> None:
         if self.progress is not None:

@@ -36,15 +36,20 @@ class Assessment:
     report: EvalReport
     shapes: dict[str, list[int]] = field(default_factory=dict)      # shape -> [labels, matched]
     failures: Counter[str] = field(default_factory=Counter)
-    miss_reasons: list[tuple[Label, str]] = field(default_factory=list)
+    miss_reasons: list[tuple[Label, str, str]] = field(default_factory=list)
+    by_shape: Counter[tuple[str, str]] = field(default_factory=Counter)   # (cause, shape) -> misses
 
     def table(self) -> str:
         rows = [self.report.table(), "", "recall by statement shape (labels, matched, recall):"]
         for shape, (n, ok) in sorted(self.shapes.items()):
             rows.append(f"  {shape:<9} {n:>4} {ok:>4} {ok / n if n else 0:.2f}")
         rows.append("misses by cause: " + ", ".join(f"{k} {v}" for k, v in sorted(self.failures.items())))
-        for lb, why in self.miss_reasons:
-            rows.append(f"WHY   {lb.child} <- {lb.parent}: {why}")
+        shapes = sorted({s for _, s in self.by_shape})
+        rows.append("misses by cause and shape: " + "".join(f" {s:>8}" for s in shapes))
+        for cause in sorted(self.failures):
+            rows.append(f"  {cause:<9}" + "".join(f" {self.by_shape[(cause, s)]:>8}" for s in shapes))
+        for lb, why, shape in self.miss_reasons:
+            rows.append(f"WHY   {lb.child} <- {lb.parent}: {why} [{shape}]")
         return "\n".join(rows)
 
 
@@ -144,5 +149,6 @@ def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_fi
         else:
             why = "name"
         out.failures[why.split(" ")[0]] += 1
-        out.miss_reasons.append((lb, why))
+        out.by_shape[(why.split(" ")[0], shape)] += 1
+        out.miss_reasons.append((lb, why, shape))
     return out

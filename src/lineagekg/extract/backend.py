@@ -12,6 +12,7 @@ sentence (list item, table row, config line) the mention sits in, verbatim as a 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 from lineagekg.documents import Claim, SourceDocument
@@ -93,6 +94,19 @@ class OfflineBackend:
                                                 [(i, i) for i in set(aliases.values())])
             self._registry_for = aliases
         return self._registry
+
+    def know_names(self, names: Iterable[str], aliases: dict[str, str]) -> int:
+        """Add the datasets already in the store to the registry (the tracer calls this once per
+        trace): a source named in an earlier trace resolves to the same node when a later
+        document names it. A name the registry already knows, in any spelling, is left alone
+        (a store name never makes a known name ambiguous). Returns how many were added."""
+        registry = self.registry(aliases)
+        added = 0
+        for name in names:
+            if name and not registry.knows(name):
+                registry.add(name, name, "store")
+                added += registry.knows(name)
+        return added
 
     def answer(self, document: SourceDocument, text: str, aliases: dict[str, str]) -> BackendAnswer:
         found = document_candidates(document, self.registry(aliases), text)

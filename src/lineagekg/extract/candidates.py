@@ -199,12 +199,28 @@ class _Targets:
         return found
 
 
+def _item_head(block: Block) -> tuple[str, tuple[Link, ...]]:
+    """The first sentence of a list item with its links: "**[NuminaMath-TIR](...)**: ...
+    we selected 70k problems from NuminaMath-CoT" is about the dataset the item starts with."""
+    spans = sentence_spans(block.text)
+    if len(spans) < 2:
+        return "", ()
+    s, e = spans[0]
+    return block.text[s:e], tuple(Link(ln.text, ln.url, ln.start - s, ln.end - s) for ln in block.links
+                                  if ln.start >= s and ln.end <= e)
+
+
 def _context_targets(block: Block, targets: _Targets, path: str) -> tuple[list[str], str]:
     if block.kind == "row" and block.cells:
         s, e = block.cells[0]
         first = targets.named_in(block.text[s:e])
         if first:
             return first, "row"
+    if block.kind == "item":
+        head = _item_head(block)
+        first = targets.named_in(*head) if head[0] else []
+        if first:
+            return first, "item"
     lead = targets.named_in(block.lead)
     if lead:
         return lead, "lead"
@@ -238,6 +254,65 @@ def _table_features(block: Block, unit: str) -> dict[str, float]:
     return f
 
 
+#: headings and lead-ins of a source list ("Data sources", "Datasets used", "Composition") and of a
+#: list of what was evaluated or cited ("Evaluation", "Benchmarks", "Citation")
+_SOURCE_CONTEXT = re.compile(r"(?i)\b(?:sources?|composition|compos\w+|subsets?|components?|mixture|mix|constituents?|"
+                             r"origins?|built (?:from|on)|derived|seed|collected|datasets? used|data used|"
+                             r"training data|consists? of|includ\w*|comprises?|combin\w*)\b")
+_EVAL_CONTEXT = re.compile(r"(?i)\b(?:evaluat\w*|benchmarks?|results?|leaderboard|performance|experiments?|citations?|"
+                           r"cite|references?|related|acknowledg\w*|baselines?|comparisons?|models?)\b")
+_SOURCE_COLUMN = re.compile(r"(?i)\b(?:sources?|datasets?|origin|subsets?|corpus|corpora|name|task)\b")
+_PROPORTION = re.compile(r"(?i)\b(?:proportion|ratio|weight|mix\w*|percent\w*|share|sampling|rate)\b|%")
+_NAME_LED = re.compile(r"^\s*(?:\d+\.\s*)?(?:\[[^\]]+\]|[A-Z0-9][\w.+-]*(?:\s+[A-Z0-9][\w.+-]*){0,4})"
+                       r"\s*(?:$|[:(\-–—,/])")
+
+
+def _context_features(block: Block, list_items: int, list_named: int) -> dict[str, float]:
+    """What kind of list, table or section a block sits in: source-like or evaluation-like
+    words in its heading path and lead-in, how long its list is and how many of its items start
+    with a name (a list of names under "Data sources" is a source list), a table's source
+    column and proportions (a mix table)."""
+    f: dict[str, float] = {}
+    path = " ".join(block.headings)
+    for where, text in (("hpath", path), ("lead", block.lead)):
+        if _SOURCE_CONTEXT.search(text):
+            f[f"{where}=source_like"] = 1.0
+        if _EVAL_CONTEXT.search(text):
+            f[f"{where}=eval_like"] = 1.0
+    if block.kind == "item":
+        f[f"list_items={_bucket(list_items, (1, 3, 8))}"] = 1.0
+        if list_items >= 2:
+            f["list=mostly_names" if list_named * 2 >= list_items else "list=mostly_text"] = 1.0
+    if block.kind == "row":
+        if any(_PROPORTION.search(h) for h in block.columns) or "%" in block.text:
+            f["table=proportion"] = 1.0
+        if block.columns and _SOURCE_COLUMN.search(block.columns[0]):
+            f["table=source_column"] = 1.0
+    return f
+
+
+def _lists(blocks: list[Block]) -> dict[int, tuple[int, int]]:
+    """For each list item (by block index): how many items its list has, and how many of them
+    start with a name or a link (items of one list share a lead-in and heading path and follow
+    each other)."""
+    out: dict[int, tuple[int, int]] = {}
+    run: list[Block] = []
+
+    def close() -> None:
+        named = sum(1 for b in run if _NAME_LED.match(b.text))
+        for b in run:
+            out[b.index] = (len(run), named)
+        run.clear()
+
+    for block in blocks:
+        if run and (block.kind != "item" or (block.lead, block.headings) != (run[0].lead, run[0].headings)):
+            close()
+        if block.kind == "item":
+            run.append(block)
+    close()
+    return out
+
+
 def _source_features(mention: Mention, target: str, about: tuple[str, ...], registry: NameRegistry) -> dict[str, float]:
     """What the source is besides its words: another dataset of the same document (a sibling
     more often than a parent), of the target's organisation, a name known only as a DPI
@@ -261,9 +336,13 @@ def _source_features(mention: Mention, target: str, about: tuple[str, ...], regi
 
 def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, mentions: list[Mention],
               own: list[Mention], where: str, markers: frozenset[str], target: str, about: tuple[str, ...],
-              registry: NameRegistry) -> dict[str, float]:
+              registry: NameRegistry, context: dict[str, float]) -> dict[str, float]:
     f: dict[str, float] = {"bias": 1.0, f"shape={block.shape}": 1.0, f"kind={block.kind}": 1.0,
                            f"mkind={mention.kind}": 1.0, f"where={where}": 1.0, f"doc={doc.kind}": 1.0}
+    f.update(context)
+    rest = _WORD.findall((unit[:mention.start] + " " + unit[mention.end:]).lower())
+    if len(rest) <= 2 and block.kind in ("item", "row", "heading"):
+        f["unit=name_only"] = 1.0             # the item or heading is the name (and a link, a number)
     if mention.ident:
         f["resolved"] = 1.0
     f.update(_source_features(mention, target, about, registry))
@@ -368,7 +447,9 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
     if not about:
         return out
     targets = _Targets(about, registry, doc.metadata.get("pretty_name") if doc.metadata else None)
+    lists = _lists(parsed.blocks)
     for block in parsed.blocks:
+        context = _context_features(block, *lists.get(block.index, (0, 0)))
         for unit, links in _units(block):
             mentions = _yaml_sources(unit, registry) if block.info == "source_datasets" else \
                 find_mentions(unit, links, registry)
@@ -378,13 +459,20 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
             target_mentions = [m for m in mentions if targets.of(m)]
             named = list(dict.fromkeys(t for m in target_mentions if (t := targets.of(m))))
             named += [t for t in targets.in_links(links) if t not in named]
-            where = "sentence"
+            placed = [(t, "sentence") for t in named]
             if not named:
-                named, where = _context_targets(block, targets, doc.path or doc.url)
-            if not named:
+                context_named, where = _context_targets(block, targets, doc.path or doc.url)
+                placed = [(t, where) for t in context_named]
+            elif block.kind == "item":
+                # a later sentence of an item that starts with a dataset names another one of the
+                # document's datasets: its source, most likely ("we selected 70k problems from X")
+                head = _item_head(block)
+                if head[0] and head[0] != unit:
+                    placed += [(t, "item") for t in targets.named_in(*head) if t not in named]
+            if not placed:
                 out.no_target += len(mentions)
                 continue
-            for target in named:
+            for target, where in placed:
                 own = [m for m in target_mentions if targets.of(m) == target]
                 for mention in mentions:
                     if targets.of(mention) == target or name_key(mention.name) == name_key(target):
@@ -393,6 +481,6 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
                     out.candidates.append(Candidate(
                         target=target, mention=mention, evidence=unit, block=block,
                         features=_features(doc, block, unit, mention, mentions, own, where, markers, target,
-                                           about, registry),
+                                           about, registry, context),
                         markers=markers, target_where=where))
     return out

@@ -24,7 +24,7 @@ class Mention:
     text: str
     start: int
     end: int
-    kind: str                  # link, hub_id, registry, phrase, namelike
+    kind: str                  # link, page, hub_id, registry, phrase, namelike
     ident: str | None = None
     ambiguous: bool = False
 
@@ -83,6 +83,8 @@ def find_mentions(sentence: str, links: tuple[Link, ...], registry: NameRegistry
         if ident:
             resolved = registry.resolve(ident) or ident
             take(Mention(ln.text, ln.start, ln.end, "link", resolved))
+        elif (page := registry.by_url(ln.url)) and free(ln.start, ln.end):     # a dataset's GitHub/arXiv page
+            take(Mention(ln.text, ln.start, ln.end, "page", page))
         elif _ok_name(ln.text) and registry.knows(ln.text) and free(ln.start, ln.end):
             cands = registry.candidates(ln.text)
             take(Mention(ln.text, ln.start, ln.end, "registry", next(iter(cands)) if len(cands) == 1 else None,

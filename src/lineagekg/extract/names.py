@@ -23,7 +23,7 @@ from pathlib import Path
 
 from lineagekg.text.markdown import hub_id
 
-__all__ = ["GENERIC", "NameRegistry", "is_model_name", "is_organisation", "key_variants", "name_key"]
+__all__ = ["GENERIC", "NameRegistry", "is_model_name", "is_organisation", "key_variants", "name_key", "url_key"]
 
 _CITATION = re.compile(r"\s*(?:\((?:[^()]*\bet al\.?[^()]*"
                        r"|[A-Z][\w-]+(?:\s+(?:and|&)\s+[A-Z][\w-]+)?,?\s+\d{4}[a-z]?)\)"
@@ -91,6 +91,20 @@ def key_variants(name: str) -> list[str]:
     return [k for k in out if k]
 
 
+_GITHUB_REPO = re.compile(r"(?i)github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?(?:[/#?]|$)")
+_ARXIV = re.compile(r"(?i)arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})")
+
+
+def url_key(url: str) -> str | None:
+    """The comparable form of a GitHub repository or arXiv paper URL (``github:org/repo``,
+    ``arxiv:2304.12244``), None for any other URL: the pages a dataset is known by."""
+    m = _GITHUB_REPO.search(url)
+    if m:
+        return f"github:{m.group(1).lower()}/{m.group(2).lower()}"
+    m = _ARXIV.search(url)
+    return f"arxiv:{m.group(1)}" if m else None
+
+
 def is_model_name(name: str) -> bool:
     """True for a model's name ("GPT-4", "Llama 2 70B", "StarCoder"): a family prefix or a
     parameter-size suffix."""
@@ -109,6 +123,7 @@ class NameRegistry:
         self._reverse: dict[str, set[str]] | None = None
         self._prefixes: set[str] = set()
         self._origins: dict[str, set[str]] = {}
+        self._urls: dict[str, set[str]] = {}
         self.starts: set[str] = set()      # every key and every prefix of one (a quick first test)
         self.max_words = 1
 
@@ -132,6 +147,19 @@ class NameRegistry:
         self.starts.add(key)
         self._reverse = None
         self.max_words = max(self.max_words, min(8, len(name.split())))
+
+    def add_url(self, url: str, ident: str) -> None:
+        """Know a GitHub repository or arXiv URL as the page of ``ident`` (other URLs are
+        ignored); a page two datasets share resolves to neither."""
+        key = url_key(url)
+        if key:
+            self._urls.setdefault(key, set()).add(ident)
+
+    def by_url(self, url: str) -> str | None:
+        """The one dataset whose page ``url`` is (GitHub repository or arXiv paper), else None."""
+        key = url_key(url)
+        found = self._urls.get(key, set()) if key else set()
+        return next(iter(found)) if len(found) == 1 else None
 
     def candidates(self, name: str) -> set[str]:
         """The ids a name may stand for (the first key variant that is known)."""
@@ -197,12 +225,16 @@ class NameRegistry:
                         reg.add(local[len(org):], ident, "index")         # databricks/databricks-dolly-15k
             for ident, pretty in _pretty_names(corpus):
                 reg.add(pretty, ident, "card")
+            for url, ident in _repository_pages(corpus):
+                reg.add_url(url, ident)
             root = getattr(corpus, "root", None)
             if dpi_dir is None and root is not None:
                 dpi_dir = Path(root) / "dpi" / "raw"
         if dpi_dir is not None:
             for name, ident in dpi_names(dpi_dir):
                 reg.add(name, ident, "dpi")
+            for url, ident in dpi_pages(dpi_dir):
+                reg.add_url(url, ident)
         for name, ident in extra:
             reg.add(name, ident)
         return reg
@@ -219,6 +251,18 @@ def _pretty_names(corpus: object) -> list[tuple[str, str]]:
         if isinstance(pretty, str) and pretty.strip() and len(doc.about) == 1:
             out.append((doc.about[0], pretty.strip()))
     return [(ident, pretty) for ident, pretty in out]
+
+
+def _repository_pages(corpus: object) -> list[tuple[str, str]]:
+    """``(GitHub repository URL, id)`` for each repository of the corpus whose documents are all
+    about the same one dataset (a repository about several names none of them)."""
+    per_repo: dict[str, set[str]] = {}
+    for entry in corpus.entries():                              # type: ignore[attr-defined]
+        key = url_key(entry.url or "")
+        if key and key.startswith("github:") and entry.kind == "github_readme":
+            per_repo.setdefault(key, set()).update(entry.datasets or ("",))
+    return [("https://github.com/" + key.split(":", 1)[1], next(iter(ids)))
+            for key, ids in sorted(per_repo.items()) if len(ids) == 1 and "" not in ids]
 
 
 @lru_cache(maxsize=4)
@@ -259,6 +303,16 @@ def dpi_names(dpi_dir: Path) -> list[tuple[str, str]]:
         if not subset or _names_dataset(name, ident):
             names.insert(0, name)
         out += [(n, ident) for n in names if n]
+    return out
+
+
+def dpi_pages(dpi_dir: Path) -> list[tuple[str, str]]:
+    """``(GitHub or arXiv URL, Hub id)`` of every DPI dataset with a Hub id."""
+    out = []
+    for e in _dpi_entries(str(dpi_dir)):
+        hub = hub_id(str(e.get("Hugging Face URL") or ""))
+        if hub and "/" in hub:
+            out += [(str(e.get(f) or ""), hub) for f in ("GitHub URL", "ArXiv URL") if e.get(f)]
     return out
 
 
