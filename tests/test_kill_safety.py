@@ -111,7 +111,7 @@ def test_an_import_killed_at_each_step_leaves_the_store_as_it_was_or_whole(
 def test_an_import_killed_at_a_random_moment_leaves_the_store_as_it_was_or_whole(
         base: tuple[Path, Answers], imported: tuple[Path, Path, Answers, float], tmp_path: Path, seed: int) -> None:
     nodes, edges, whole, took = imported
-    delay = random.Random(seed).uniform(0.0, took * 1.1)
+    delay = random.Random(seed).uniform(0.0, took * 1.3)
     store = _copy(base[0], tmp_path)
     child = _import_child(store, nodes, edges)
     time.sleep(delay)
@@ -210,7 +210,7 @@ def gateway_cases(base: tuple[Path, Answers], tmp_path_factory: pytest.TempPathF
 def test_the_gateway_killed_during_a_write_leaves_the_store_as_it_was_or_whole(
         gateway_cases: dict[str, GatewayCase], tmp_path: Path, name: str, seed: int) -> None:
     case = gateway_cases[name]
-    delay = random.Random(f"{name}-{seed}").uniform(0.0, case.took * 1.1)
+    delay = random.Random(f"{name}-{seed}").uniform(0.0, case.took * 1.3)
     store = _copy(case.start, tmp_path)
     with _served(store, tmp_path) as (base_url, process):
         sender = threading.Thread(target=lambda: _send_quietly(case.write, base_url), daemon=True)

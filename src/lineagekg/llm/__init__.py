@@ -76,10 +76,11 @@ def make_backend(name: str, *, model: str | None = None, cache_dir: Path | None 
             client = sdk.Anthropic(api_key=key, max_retries=0)
         return AnthropicBackend(client, model=model or DEFAULT_MODEL,
                                 cache=ModelCallCache(cache_dir or default_cache_dir()),
-                                max_concurrency=max_concurrency)
+                                max_concurrency=max_concurrency, corpus=corpus)
     if name == "replay":
         from lineagekg.llm.anthropic_backend import DEFAULT_MODEL
         from lineagekg.llm.replay import ReplayBackend
 
-        return ReplayBackend(replay_dir or cache_dir or default_cache_dir(), model=model or DEFAULT_MODEL)
+        return ReplayBackend(replay_dir or cache_dir or default_cache_dir(), model=model or DEFAULT_MODEL,
+                             corpus=corpus)
     raise ConfigError(f"unknown tracing backend {name!r}", hint=f"use one of: {', '.join(BACKENDS)}")

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.errors import ConfigError, ModelCallError
 from lineagekg.llm.cache import CacheEntryError, CallKey, CallRecord, ModelCallCache
+from lineagekg.llm.grounding import Grounding
 from lineagekg.llm.prompts import (
     CHUNK_CHARS,
     PROMPT_VERSION,
@@ -136,7 +137,8 @@ class AnthropicBackend:
     def __init__(self, client: anthropic.Anthropic, *, model: str = DEFAULT_MODEL,
                  cache: ModelCallCache | None = None, max_concurrency: int = 4, max_attempts: int = 4,
                  chunk_chars: int = CHUNK_CHARS, max_tokens: int = 4096, backoff: float = 1.0,
-                 max_backoff: float = 30.0, max_retry_after: float = 60.0, timeout: float = 300.0) -> None:
+                 max_backoff: float = 30.0, max_retry_after: float = 60.0, timeout: float = 300.0,
+                 corpus: object | None = None) -> None:
         if max_concurrency < 1:
             raise ConfigError(f"max_concurrency must be 1 or more, not {max_concurrency}")
         if max_attempts < 1:
@@ -153,6 +155,7 @@ class AnthropicBackend:
         self.max_backoff = max_backoff
         self.max_retry_after = max_retry_after
         self.retries: list[Retry] = []          # every retry made, for reports and tests
+        self.grounding = Grounding(corpus)      # names through the offline extractor's registry
         self._client = client.with_options(max_retries=0, timeout=timeout)
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._lock = threading.Lock()
@@ -214,7 +217,10 @@ class AnthropicBackend:
         for doc, item in enumerate(documents):
             document = item[0] if isinstance(item, tuple) else item
             mine = [(t, o) for t, o in zip(tasks, outcomes, strict=True) if t.doc == doc]
-            results.append(self._gather(document, plan_problems[doc], mine))
+            result = self._gather(document, plan_problems[doc], mine)
+            text = item[1] if isinstance(item, tuple) else item.text
+            results.append(result if isinstance(result, ModelCallError)
+                           else self.grounding.answer(result, aliases, text, document.url))
         return results
 
     def _gather(self, document: SourceDocument, problems: list[str],

@@ -16,6 +16,7 @@ from lineagekg.documents import Claim, SourceDocument
 from lineagekg.errors import ConfigError
 from lineagekg.llm.anthropic_backend import DEFAULT_MODEL
 from lineagekg.llm.cache import CacheEntryError, CallKey, ModelCallCache
+from lineagekg.llm.grounding import Grounding
 from lineagekg.llm.prompts import (
     CHUNK_CHARS,
     PROMPT_VERSION,
@@ -37,7 +38,8 @@ class ReplayBackend:
     kind = "replay"
 
     def __init__(self, directory: str | Path, *, model: str = DEFAULT_MODEL,
-                 prompt_version: str = PROMPT_VERSION, chunk_chars: int = CHUNK_CHARS) -> None:
+                 prompt_version: str = PROMPT_VERSION, chunk_chars: int = CHUNK_CHARS,
+                 corpus: object | None = None) -> None:
         directory = Path(directory)
         if not directory.is_dir():
             raise ConfigError(f"no recorded model answers at {directory}: not a folder",
@@ -46,6 +48,7 @@ class ReplayBackend:
         self.model = model
         self.prompt_version = prompt_version
         self.chunk_chars = chunk_chars
+        self.grounding = Grounding(corpus)      # as the anthropic backend grounds its answers
 
     def answer(self, document: SourceDocument, text: str, aliases: Mapping[str, str]) -> BackendAnswer:
         """The recorded claims for each chunk of ``text``; a missing record is a problem."""
@@ -69,7 +72,8 @@ class ReplayBackend:
             found, bad = read_claims(record.answer, document, text, where)
             claims.extend(found)
             problems.extend(bad)
-        return BackendAnswer(claims=claims, problems=problems, usage=Usage(cache_hits=hits))
+        return self.grounding.answer(BackendAnswer(claims=claims, problems=problems, usage=Usage(cache_hits=hits)),
+                                     aliases, text, document.url)
 
     def trace(self, document: SourceDocument, text: str, aliases: Mapping[str, str]) -> list[Claim]:
         """Just the claims (``answer(...).claims``)."""
