@@ -311,3 +311,11 @@ def test_store_names_join_the_registry_when_a_trace_starts(corpus) -> None:
     Tracer(store, corpus, backend, depth=1).run(["openbmb/UltraFeedback"])
     assert all(backend.registry({}).knows(n) for n in unknown)
     assert before.resolve("UltraChat") == "stingning/ultrachat"      # a known name is never made ambiguous
+
+
+def test_a_card_yaml_placeholder_names_no_source(backend: OfflineBackend, corpus) -> None:
+    # `extended|other` says "extended from another dataset" without naming it
+    text = "---\nsource_datasets:\n- extended|other\n- original\n---\n# Acme Mix\n\nA mix of web pages.\n"
+    card = SourceDocument(url="urn:test:acme-mix", kind="hf_card", about=("acme/mix",), text=text,
+                          metadata={"source_datasets": ["extended|other", "original"]})
+    assert backend.trace(card, text, corpus.aliases()) == []

@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 from lineagekg.documents import SourceDocument
 from lineagekg.extract.mentions import Mention, find_mentions
 from lineagekg.extract.names import NameRegistry, name_key
+from lineagekg.text.frontmatter import PLACEHOLDER_SOURCES
 from lineagekg.text.markdown import Block, Link, parse
 from lineagekg.text.safety import statement_markers
 from lineagekg.text.sentences import sentence_spans
@@ -406,10 +407,10 @@ _YAML_ENTRY = re.compile(r"^-\s*[\"']?(?:extended\|)?(?:other-)?(?P<name>[^\"']+
 
 def _yaml_sources(line: str, registry: NameRegistry) -> list[Mention]:
     """A card's ``source_datasets`` entry is a statement in structured form: its name is a
-    mention whatever it looks like (``original`` names nothing; ``other-X`` names X, a
+    mention whatever it looks like (``original`` and ``other`` name nothing; ``other-X`` names X, a
     dataset not on the Hub)."""
     m = _YAML_ENTRY.match(line)
-    if not m or m.group("name").strip().lower() in ("original", "extended", ""):
+    if not m or m.group("name").strip().lower() in PLACEHOLDER_SOURCES:
         return []
     name = m.group("name").strip()
     return [Mention(name, m.start("name"), m.start("name") + len(name), "yaml", registry.resolve(name))]

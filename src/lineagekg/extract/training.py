@@ -32,6 +32,7 @@ from lineagekg.evaluation import Label, load_labels, same_dataset
 from lineagekg.extract.candidates import Candidate, DocumentCandidates, document_candidates
 from lineagekg.extract.decision import DecisionModel, Row, pooled
 from lineagekg.extract.names import NameRegistry, dpi_derivations, name_key
+from lineagekg.text.frontmatter import PLACEHOLDER_SOURCES
 
 __all__ = ["Example", "build_examples", "holdout_documents", "relation_rows", "train"]
 
@@ -67,7 +68,7 @@ def _source_datasets(metadata: dict[str, Any]) -> list[tuple[str, str]]:
         entry = entry.strip()
         name = entry.split("|", 1)[1] if "|" in entry else entry
         name = name[len("other-"):] if name.lower().startswith("other-") else name
-        if name and name.lower() not in ("original", "extended"):
+        if name.lower() not in PLACEHOLDER_SOURCES:
             out.append((name, "augmentedFrom" if entry.lower().startswith("extended|") else "includedFrom"))
     return out
 

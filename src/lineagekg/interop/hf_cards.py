@@ -19,10 +19,10 @@ from lineagekg.corpus import Corpus, read_document
 from lineagekg.documents import SourceDocument
 from lineagekg.errors import InputError
 from lineagekg.model import Dataset, Derivation, DocumentRef
+from lineagekg.text.frontmatter import PLACEHOLDER_SOURCES
 
 CARD_RELATION = "includedFrom"     # a card's source_datasets says the data comes from there
 CARD_CONFIDENCE = 0.8              # stated by the card's authors, but untyped
-_NOT_A_SOURCE = {"original", "extended", "other", ""}
 
 
 @dataclass
@@ -73,7 +73,7 @@ def source_name(entry: str) -> str | None:
     """
     name = entry.split("|", 1)[1] if "|" in entry else entry
     name = name.strip()
-    if name.lower() in _NOT_A_SOURCE:
+    if name.lower() in PLACEHOLDER_SOURCES:
         return None
     return name.removeprefix("other-") or None
 

@@ -14,7 +14,10 @@ import yaml
 
 from lineagekg.errors import InputError
 
-__all__ = ["front_matter_span", "parse_front_matter"]
+__all__ = ["front_matter_span", "parse_front_matter", "PLACEHOLDER_SOURCES"]
+
+#: entries of a card's ``source_datasets`` that name no dataset (``extended|other``: "another one")
+PLACEHOLDER_SOURCES = frozenset({"original", "extended", "other", ""})
 
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)     # libyaml's parser when PyYAML has it
