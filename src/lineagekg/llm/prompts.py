@@ -32,6 +32,7 @@ from lineagekg.errors import InputError
 from lineagekg.resources import ontology_graph
 from lineagekg.text.evidence import evidence_in
 from lineagekg.text.frontmatter import front_matter_span
+from lineagekg.text.markdown import parse
 from lineagekg.text.markup import normalise_markup
 from lineagekg.text.safety import addresses_the_model
 from lineagekg.text.sections import sections
@@ -54,7 +55,9 @@ __all__ = [
 
 #: Version of the instructions below: part of every model-call cache key and of the run's PROV.
 #: Change it whenever the system prompt, the tool schema or the chunking changes.
-PROMPT_VERSION = "anthropic-lineage/2"   # 2: sections that state provenance are read even under skipped headings
+#: 2: sections that state provenance are read even under skipped headings; 3: code blocks that
+#: configure data (YAML/JSON: data_files, config_name, dataset ids) are sent too
+PROMPT_VERSION = "anthropic-lineage/3"
 
 TOOL_NAME = "report_lineage_claims"
 
@@ -285,13 +288,39 @@ def states_provenance(text: str) -> bool:
     return bool(_PROVENANCE.search(text))
 
 
+_CONFIG_WORDS = re.compile(r"(?i)data_files|config_name|load_dataset|\bdatasets?\b|\bsources?\W{0,2}\s*[:=]|"
+                           r"(?:huggingface\.co|hf\.co)/datasets/")
+
+
+def _config_blocks(text: str) -> list[tuple[str, str]]:
+    """The code blocks of ``text`` that configure data (a YAML/JSON config naming data files,
+    config names or dataset ids), as (heading path, their lines as the parse reads them, which
+    is what the evidence rule checks quotes against). Section texts leave code out."""
+    try:
+        blocks = parse(text).blocks
+    except InputError:
+        return []
+    runs: list[tuple[int, tuple[str, ...], list[str]]] = []
+    for block in blocks:
+        if block.kind != "code" or not block.text:
+            continue
+        if runs and runs[-1][0] == block.index - 1 and runs[-1][1] == block.headings:
+            runs[-1][2].append(block.text)
+            runs[-1] = (block.index, block.headings, runs[-1][2])
+        else:
+            runs.append((block.index, block.headings, [block.text]))
+    return [(" / ".join(path) or "(document)", "\n".join(lines)) for _, path, lines in runs
+            if _CONFIG_WORDS.search("\n".join(lines))]
+
+
 def chunk_document(document: SourceDocument, text: str | None = None, *,
                    budget: int = CHUNK_CHARS) -> tuple[list[Chunk], list[str]]:
     """The chunks a model is asked about, and the problems met making them.
 
     The card's lineage YAML fields come first (raw lines), then each kept section of
     :func:`~lineagekg.text.sections.sections` (and each skipped one, licence, limitations or
-    news, that :func:`states_provenance`) as ``## heading path`` and its cleaned text;
+    news, that :func:`states_provenance`) as ``## heading path`` and its cleaned text (lists
+    and tables kept), then the code blocks that configure data (``_config_blocks``);
     sections are packed in order into chunks of at most ``budget`` characters (a longer section
     is split at paragraphs). Broken card YAML is a problem, not an error: the body is still read.
     """
@@ -312,6 +341,9 @@ def chunk_document(document: SourceDocument, text: str | None = None, *,
     for sec in secs:
         if sec.text.strip() and (sec.keep or states_provenance(sec.text)):
             parts.extend((sec.title, p) for p in _pieces(sec.title, sec.text, budget))
+    for path, lines in _config_blocks(text):
+        title = f"{path} (a config code block)"
+        parts.extend((title, p) for p in _pieces(title, lines, budget))
     packed: list[tuple[str, list[str]]] = []
     for title, part in parts:
         if packed and len(packed[-1][0]) + 2 + len(part) <= budget:
