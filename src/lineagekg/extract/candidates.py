@@ -450,7 +450,7 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
     targets = _Targets(about, registry, doc.metadata.get("pretty_name") if doc.metadata else None)
     lists = _lists(parsed.blocks)
     for block in parsed.blocks:
-        context = _context_features(block, *lists.get(block.index, (0, 0)))
+        context: dict[str, float] | None = None        # computed for blocks with a mention only
         for unit, links in _units(block):
             mentions = _yaml_sources(unit, registry) if block.info == "source_datasets" else \
                 find_mentions(unit, links, registry)
@@ -473,6 +473,8 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
             if not placed:
                 out.no_target += len(mentions)
                 continue
+            if context is None:
+                context = _context_features(block, *lists.get(block.index, (0, 0)))
             for target, where in placed:
                 own = [m for m in target_mentions if targets.of(m) == target]
                 for mention in mentions:

@@ -102,8 +102,9 @@ def find_mentions(sentence: str, links: tuple[Link, ...], registry: NameRegistry
         if len(cands) == 1 or (url_id and re.search(r"huggingface|hf\.co", sentence[max(0, m.start() - 40):m.start()])):
             take(Mention(text, m.start(1), m.start(1) + len(text), "hub_id",
                          next(iter(cands)) if len(cands) == 1 else url_id))
-    tokens = [(t.start(), t.end()) for t in _TOKEN.finditer(sentence)]
-    keys = [_token_key(sentence[s:e]) for s, e in tokens]
+    words = list(_TOKEN.finditer(sentence))
+    tokens = [w.span() for w in words]
+    keys = [_token_key(w.group()) for w in words]
     starts = registry.starts
     i = 0
     while i < len(tokens):
