@@ -89,6 +89,8 @@ def run_size(n: int, args: argparse.Namespace, log) -> list[str]:
         rows.append(f"| {n:,} | {len(quads):,} | fresh store | {bulk_s:.1f} s | {val_s:.1f} s | "
                     f"**{val_s / bulk_s:.2f}x** |")
 
+        if args.fresh_only:
+            return rows
         half = syn.prefix(n // 2)
         first = quads_of(half)
         first_triples = {q.triple for q in first}
@@ -120,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20250101)
     ap.add_argument("--rounds", type=int, default=2, help="interleaved runs up to 20k datasets (best of)")
     ap.add_argument("--on-disk", action="store_true", help="RocksDB stores instead of in-memory ones")
+    ap.add_argument("--fresh-only", action="store_true", help="only the import into a fresh store (step 3 skipped)")
     ap.add_argument("--tmp", type=Path, default=None, help="where on-disk stores go (default: system temp)")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "import.md")
     args = ap.parse_args(argv)

@@ -44,7 +44,7 @@ def trusted(cls: type[M], values: dict[str, Any]) -> M:
     ``values`` must give every field (defaults are not filled in)."""
     item = _NEW(cls)
     _SET(item, "__dict__", values)
-    _SET(item, "__pydantic_fields_set__", _all_fields(cls))       # shared: a frozen model never changes it
+    _SET(item, "__pydantic_fields_set__", _FIELDS.get(cls) or _all_fields(cls))   # shared: frozen models keep it
     _SET(item, "__pydantic_extra__", None)
     _SET(item, "__pydantic_private__", None)
     return item
