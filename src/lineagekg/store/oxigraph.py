@@ -85,6 +85,12 @@ def held_by_another_process(error: StoreError) -> bool:
     return "lock" in str(error.__cause__ or error).lower()
 
 
+def rows_of(solutions: Any) -> list[Row]:
+    """SELECT solutions as dicts of Python values, one per row (every store backend answers so)."""
+    names = [v.value for v in solutions.variables]
+    return [{n: to_python(sol[n]) for n in names} for sol in solutions]
+
+
 def to_python(term: Any) -> Any:
     """A query-result term as a plain Python value (IRIs and strings as str, numbers as numbers)."""
     if term is None:
@@ -262,9 +268,7 @@ class OxigraphStore:
 
     def select(self, query: SPARQLQuery, **params: object) -> list[Row]:
         """Run a library SELECT with bound parameters; rows as dicts of Python values."""
-        solutions = self._run(query.render(params), name=query.name)
-        names = [v.value for v in solutions.variables]
-        return [{n: to_python(sol[n]) for n in names} for sol in solutions]
+        return rows_of(self._run(query.render(params), name=query.name))
 
     def ask(self, query: SPARQLQuery, **params: object) -> bool:
         return bool(self._run(query.render(params), name=query.name))

@@ -51,7 +51,7 @@ from lineagekg.sparql_text import check_shape
 from lineagekg.store import staging
 from lineagekg.store.base import Row, WriteOutcome
 from lineagekg.store.delta import Delta
-from lineagekg.store.oxigraph import data_block, describes, serialize_quads, to_python
+from lineagekg.store.oxigraph import data_block, describes, rows_of, serialize_quads
 from lineagekg.store.write_check import ONTOLOGY, check_write
 from lineagekg.validation import Progress
 
@@ -297,9 +297,7 @@ class SparqlHttpStore:
 
     def select(self, query: SPARQLQuery, **params: object) -> list[Row]:
         """Run a library SELECT with bound parameters; rows as dicts of Python values."""
-        solutions = self.query_text(query.render(params), what=query.name)
-        names = [v.value for v in solutions.variables]
-        return [{n: to_python(sol[n]) for n in names} for sol in solutions]
+        return rows_of(self.query_text(query.render(params), what=query.name))
 
     def ask(self, query: SPARQLQuery, **params: object) -> bool:
         return bool(self.query_text(query.render(params), what=query.name))
