@@ -109,3 +109,11 @@ def before_or_whole(after: Answers, before: Answers, whole: Answers) -> str:
                             f"{whole.quads}), {len(after.names)} names (before {len(before.names)}, "
                             f"whole {len(whole.names)})")
     return "whole"
+
+
+def whole_chunks(after: Answers, states: list[Answers]) -> int:
+    """How many chunks of a chunked import ``after`` holds (``states``: the answers before it
+    and after each chunk); AssertionError if it is none of those states."""
+    assert after in states, (f"not the state after whole chunks: {after.quads} quads, {len(after.names)} names "
+                             f"(whole-chunk states: {[s.quads for s in states]} quads)")
+    return states.index(after)

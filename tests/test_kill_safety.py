@@ -4,6 +4,9 @@ written and written in one transaction.
 
 - A child process imports datasets into an on-disk store that already holds the small graph and
   is killed (SIGKILL) at each named step of the validated write, and at seeded random moments.
+- The same import in chunks (``commit_every``) killed between chunks, inside them and at random
+  moments leaves the store as after some whole chunks (``kill_safety.whole_chunks``), and running
+  the same import again finishes it: the store then answers as after the one-shot import.
 - ``lineagekg serve`` is killed (SIGKILL of its whole process tree: uvicorn, the forkserver, the
   query and analysis workers) at seeded random moments of a large write through HTTP (SPARQL
   Update, Graph Store PUT and DELETE), the moments spread over the time the same write takes
@@ -32,9 +35,21 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from kill_safety import Answers, answers_at, base_store, before_or_whole, big_graph, big_write_quads, kill_tree
+from kill_safety import (
+    Answers,
+    answers_at,
+    answers_of,
+    base_store,
+    before_or_whole,
+    big_graph,
+    big_write_quads,
+    kill_tree,
+    whole_chunks,
+)
 from live_gateway import free_port, wait_until_answering
 
+from lineagekg.importing import import_lineage_jsonl
+from lineagekg.store import open_store
 from lineagekg.store.oxigraph import data_block
 
 CHILD = """
@@ -45,7 +60,8 @@ from lineagekg.store import open_store
 store = open_store(Path(sys.argv[1]))
 def say(phase):
     print(phase, flush=True)
-summary = import_lineage_jsonl(store, Path(sys.argv[2]), Path(sys.argv[3]), progress=say)
+every = int(sys.argv[4]) if len(sys.argv) > 4 else None
+summary = import_lineage_jsonl(store, Path(sys.argv[2]), Path(sys.argv[3]), progress=say, commit_every=every)
 print("accepted" if summary.outcome.accepted else "rejected", flush=True)
 store.close()
 print("closed", flush=True)
@@ -67,8 +83,9 @@ def _copy(store: Path, tmp: Path) -> Path:
     return Path(shutil.copytree(store, tmp / "store"))
 
 
-def _import_child(store: Path, nodes: Path, edges: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", CHILD, str(store), str(nodes), str(edges)],
+def _import_child(store: Path, nodes: Path, edges: Path, commit_every: int | None = None) -> subprocess.Popen[str]:
+    every = [] if commit_every is None else [str(commit_every)]
+    return subprocess.Popen([sys.executable, "-c", CHILD, str(store), str(nodes), str(edges), *every],
                             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
@@ -121,6 +138,79 @@ def test_an_import_killed_at_a_random_moment_leaves_the_store_as_it_was_or_whole
     print(f"kill-state import {delay:.2f}/{took:.2f} s {state}")
     if "closed" in out:
         assert state == "whole"
+
+
+# --- a chunked import (--commit-every) killed between and inside chunks ----------------------
+
+COMMIT_EVERY = 200                      # the 800 datasets in 4 chunks
+
+
+@pytest.fixture(scope="module")
+def chunk_states(base: tuple[Path, Answers], imported: tuple[Path, Path, Answers, float],
+                 tmp_path_factory: pytest.TempPathFactory) -> list[Answers]:
+    """The answers of the store before the chunked import and after each of its chunks (run in
+    this process on a copy of the base store); after the last, those of the one-shot import."""
+    nodes, edges, whole, _ = imported
+    store_path = _copy(base[0], tmp_path_factory.mktemp("chunks"))
+    states = [base[1]]
+    with open_store(store_path) as store:
+        def say(message: str) -> None:
+            if message.endswith("quads written"):
+                states.append(answers_of(store))
+
+        assert import_lineage_jsonl(store, nodes, edges, progress=say, commit_every=COMMIT_EVERY).outcome.accepted
+    assert len(states) == 5 and len(set(states)) == 5
+    assert states[-1] == whole
+    return states
+
+
+def _finish(store: Path, nodes: Path, edges: Path) -> None:
+    """Run the same chunked import again, to its end."""
+    child = _import_child(store, nodes, edges, COMMIT_EVERY)
+    out, _ = child.communicate(timeout=300)
+    assert child.returncode == 0 and "accepted" in out, out
+
+
+@pytest.mark.parametrize(("chunk", "phase", "committed"), [
+    (2, "quads written", {2}),                       # between chunks 2 and 3
+    (3, "stored context read", {2, 3}),              # inside chunk 3, validating
+    (4, "shapes checked", {3, 4}),                   # inside the last chunk, just before its write
+])
+def test_a_chunked_import_killed_leaves_whole_chunks_and_a_rerun_finishes_it(
+        base: tuple[Path, Answers], imported: tuple[Path, Path, Answers, float], chunk_states: list[Answers],
+        tmp_path: Path, chunk: int, phase: str, committed: set[int]) -> None:
+    nodes, edges, _, _ = imported
+    store = _copy(base[0], tmp_path)
+    child = _import_child(store, nodes, edges, COMMIT_EVERY)
+    assert child.stdout is not None
+    seen = []
+    for line in child.stdout:
+        seen.append(line.strip())
+        if line.startswith(f"chunk {chunk} of 4 ") and phase in line:
+            child.send_signal(signal.SIGKILL)
+            break
+    child.wait(timeout=120)
+    assert any(phase in s for s in seen), seen
+    assert whole_chunks(answers_at(store), chunk_states) in committed
+    _finish(store, nodes, edges)
+    assert answers_at(store) == chunk_states[-1]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_chunked_import_killed_at_a_random_moment_leaves_whole_chunks(
+        base: tuple[Path, Answers], imported: tuple[Path, Path, Answers, float], chunk_states: list[Answers],
+        tmp_path: Path, seed: int) -> None:
+    nodes, edges, _, took = imported
+    delay = random.Random(f"chunked-{seed}").uniform(0.0, took * 1.5)
+    store = _copy(base[0], tmp_path)
+    child = _import_child(store, nodes, edges, COMMIT_EVERY)
+    time.sleep(delay)
+    child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=120)
+    done = whole_chunks(answers_at(store), chunk_states)
+    print(f"kill-state chunked import {delay:.2f}/{took:.2f} s: {done} of 4 chunks")
+    _finish(store, nodes, edges)
+    assert answers_at(store) == chunk_states[-1]
 
 
 # --- the gateway killed during a write ------------------------------------------------------

@@ -255,12 +255,14 @@ def usage_quads(run_iri: str, usage: DocumentUsage, graph: NamedNode) -> Iterato
         yield Quad(u, RDFS.comment, Literal(note), graph)
 
 
-def batch_quads(batch: LineageBatch, extra_documents: Iterable[DocumentRef] = ()) -> list[Quad]:
+def batch_quads(batch: LineageBatch, extra_documents: Iterable[DocumentRef] = (),
+                iri_of: dict[str, str] | None = None) -> list[Quad]:
     """Every quad of a batch, deduplicated, in a stable order: the bundle ``batch.graph`` and
-    the own graphs of what it describes (merged into what the store holds)."""
+    the own graphs of what it describes (merged into what the store holds). ``iri_of``: the
+    IRIs of a larger batch this one is a chunk of (default: ``batch.iri_map()``)."""
     graph = NamedNode(batch.graph)
     activity = NamedNode(batch.run.iri)
-    iri_of = batch.iri_map()
+    iri_of = batch.iri_map() if iri_of is None else iri_of
     quads: dict[Quad, None] = {}
     run = batch.run
     sources = [doc for d in batch.derivations for doc in d.documents] + [doc.iri for doc in run.used]

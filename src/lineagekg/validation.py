@@ -175,6 +175,7 @@ def _pyshacl(store: Store, *, shapes: Graph | None = None) -> ShapeReport:
 CYCLE_CONSTRAINT = "https://w3id.org/lineagekg/shapes#DatasetShape-noCycle"
 _DERIVED_FROM = terms.PROV.wasDerivedFrom
 _RDF_TYPE = terms.RDF.type
+_DATASET = terms.LK.Dataset.value
 # What a node outside a chunk contributes to it when a focus node points at it: enough for
 # sh:class (types), the date-order warning (issued) and answers naming it (identifier, label).
 _NEIGHBOUR = {_RDF_TYPE, terms.DCTERMS.identifier, terms.RDFS.label, terms.DCTERMS.issued}
@@ -332,7 +333,7 @@ def _complete(after: _After, focus: list[Any], inverse: set[Any]) -> None:
     after.copy([q for q in after.stored(beyond) if q.predicate in _NEIGHBOUR])
 
 
-def _strongly_connected(adjacency: dict[Any, set[Any]]) -> list[list[Any]]:
+def strongly_connected(adjacency: dict[Any, set[Any]]) -> list[list[Any]]:
     """Tarjan's strongly connected components of a graph (iterative: lineage chains are deep),
     only those with more than one node."""
     index: dict[Any, int] = {}
@@ -376,12 +377,35 @@ def _strongly_connected(adjacency: dict[Any, set[Any]]) -> list[list[Any]]:
 
 
 def cycle_findings(after: _After, delta: Delta) -> list[shape_checks.Finding]:
-    """The acyclicity constraint (``lks:DatasetShape-noCycle``) as one graph search: from the
-    sources of the delta's new lineage edges, the part of the store and delta they reach
-    (level by level, each level one batched lookup), and the strongly connected components of
-    it that a new edge closes. Every edge inside such a component whose derived end is a
-    dataset is a result, as the SHACL-SPARQL constraint gives it (its ``?value != $this``
-    leaves self-derivations to their own check)."""
+    """The acyclicity constraint (``lks:DatasetShape-noCycle``) on a delta: its new lineage
+    edges (``lineage_cycles``), with the types the delta gives its nodes."""
+    added: dict[Any, set[Any]] = defaultdict(set)
+    for row in _solutions(after.data.query(f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s {_DERIVED_FROM} ?o }} }}")):
+        if row[0] != row[1]:
+            added[row[0]].add(row[1])
+    return lineage_cycles(after, added, lambda node: {
+        value_of(q.object) for q in after.data.quads_for_pattern(node, _RDF_TYPE, None)})
+
+
+def batch_cycle_report(store: StoreReader, edges: dict[Any, set[Any]], datasets: set[Any]) -> ShapeReport:
+    """The acyclicity constraint on new lineage edges (``derived -> {sources}``, pyoxigraph
+    terms) as the store would stand with them, for a batch written in several chunks: checked
+    once, before the first chunk, over the whole batch and the part of the store it reaches.
+    ``datasets`` are the batch's datasets (``lk:Dataset`` whatever the store says)."""
+    from lineagekg.store.delta import Delta as EmptyDelta  # at run time: the store package imports this module
+
+    return report_of(lineage_cycles(_After(store, EmptyDelta()), edges,
+                                    lambda node: {_DATASET} if node in datasets else set()))
+
+
+def lineage_cycles(after: _After, added: dict[Any, set[Any]],
+                   types_of: Callable[[Any], set[str]]) -> list[shape_checks.Finding]:
+    """The acyclicity constraint as one graph search: from the sources of the new lineage
+    edges ``added``, the part of the store and of the new edges they reach (level by level,
+    each level one batched lookup), and the strongly connected components of it that a new edge
+    closes. Every edge inside such a component whose derived end is a dataset (by the store's
+    types and ``types_of``) is a result, as the SHACL-SPARQL constraint gives it (its
+    ``?value != $this`` leaves self-derivations to their own check)."""
     shapes = shapes_graph()
     cycle = URIRef(CYCLE_CONSTRAINT)
     shape = shapes.value(None, SH.sparql, cycle)
@@ -391,10 +415,6 @@ def cycle_findings(after: _After, delta: Delta) -> list[shape_checks.Finding]:
     severity = shapes.value(shape, SH.severity)
     severity_name = str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation"
     template = str(shapes.value(cycle, SH.message) or "")
-    added: dict[Any, set[Any]] = defaultdict(set)
-    for row in _solutions(after.data.query(f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s {_DERIVED_FROM} ?o }} }}")):
-        if row[0] != row[1]:
-            added[row[0]].add(row[1])
     adjacency: dict[Any, set[Any]] = {}
     level = list({v for vs in added.values() for v in vs})
     while level:
@@ -407,13 +427,13 @@ def cycle_findings(after: _After, delta: Delta) -> list[shape_checks.Finding]:
     if not any(u in adjacency for u in added):
         return []
     classes = _subclasses(str(target))
-    in_cycles = _strongly_connected(adjacency)
+    in_cycles = strongly_connected(adjacency)
     members_all = [n for c in in_cycles for n in c]
     types: dict[Any, set[str]] = defaultdict(set)
     for q in after.stored(members_all, _RDF_TYPE):
         types[q.subject].add(value_of(q.object))
     for node in members_all:
-        types[node].update(value_of(q.object) for q in after.data.quads_for_pattern(node, _RDF_TYPE, None))
+        types[node].update(types_of(node))
     findings = []
     for component in in_cycles:
         members = set(component)
@@ -436,7 +456,8 @@ def _without_cycle_constraint() -> Graph:
     return shapes
 
 
-def validate_delta(store: StoreReader, delta: Delta, *, progress: Progress | None = None) -> ShapeReport:
+def validate_delta(store: StoreReader, delta: Delta, *, progress: Progress | None = None,
+                   cycles: bool = True) -> ShapeReport:
     """The SHACL report for ``store`` (a pyoxigraph store, union of its graphs) as it would
     stand after ``delta``, on the nodes the delta can change; nothing is written.
 
@@ -445,6 +466,8 @@ def validate_delta(store: StoreReader, delta: Delta, *, progress: Progress | Non
     (``shape_checks``), so time grows linearly with the delta; acyclicity, the one constraint
     that reads the whole graph, is a graph search (``cycle_findings``). Both are checked equal
     to pySHACL on the whole graph by the tests. ``progress`` is called with (step, of steps).
+    ``cycles`` False leaves acyclicity out: a chunk of a batch checked whole beforehand
+    (``batch_cycle_report``) under the same write lock.
     """
     steps = 4
 
@@ -465,7 +488,7 @@ def validate_delta(store: StoreReader, delta: Delta, *, progress: Progress | Non
     focus = _focus(after, delta)
     _complete(after, focus, inverse)
     step(2)
-    findings = cycle_findings(after, delta)
+    findings = cycle_findings(after, delta) if cycles else []
     step(3)
     after.data.bulk_extend(_ontology_in(after.home))
     if compiled:
@@ -481,11 +504,11 @@ def validate_delta(store: StoreReader, delta: Delta, *, progress: Progress | Non
         data.update(f"ADD GRAPH {after.home} TO DEFAULT")
     report = _pyshacl(data, shapes=_without_cycle_constraint())
     wanted = {n.value for n in focus}
-    cycles = report_of(findings)
-    results = sorted([*cycles.results, *(r for r in report.results if r.focus_node in wanted)],
+    found = report_of(findings)
+    results = sorted([*found.results, *(r for r in report.results if r.focus_node in wanted)],
                      key=lambda r: (r.severity.value != "Violation", r.focus_node, r.message))
     graph = report.graph
-    graph += cycles.graph
+    graph += found.graph
     step(4)
     return ShapeReport(conforms=not any(r.severity is Severity.VIOLATION for r in results),
                        results=tuple(results), graph=graph)

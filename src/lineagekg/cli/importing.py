@@ -18,6 +18,13 @@ if TYPE_CHECKING:
 import_app = typer.Typer(no_args_is_help=True, help="Import published lineage graphs.")
 app.add_typer(import_app, name="import")
 
+CommitEveryOpt = Annotated[int | None, typer.Option(
+    "--commit-every", min=1, metavar="N",
+    help="Write in chunks of about N datasets, each validated against the store and committed on its "
+         "own (memory bounded by a chunk; parents always in an earlier chunk). Acyclicity is checked "
+         "for the whole batch first. A chunk with violations stops the import: the chunks before it "
+         "stay. A killed import leaves whole chunks only; running the same import again skips them and "
+         "finishes it. Default: the whole batch in one all-or-nothing write.")]
 
 
 @import_app.command("lineage-jsonl")
@@ -25,24 +32,26 @@ def import_lineage_jsonl(
     nodes: Annotated[Path, typer.Argument(help="Node file (JSON Lines, the paper's format).")],
     edges: Annotated[Path, typer.Argument(help="Edge file (JSON Lines, meta_info as a JSON string).")],
     store: StoreOpt = None, fmt: FormatOpt = Format.table, quiet: QuietOpt = False,
+    commit_every: CommitEveryOpt = None,
 ) -> int:
     """Import a lineage graph in the paper's JSONL format (as published, with its quirks): validated
-    with SHACL, all or nothing."""
+    with SHACL, all or nothing (or chunk by chunk with --commit-every; rerun to finish a killed one)."""
     from lineagekg.importing import import_lineage_jsonl as run_import
 
-    return _run_import(run_import, store, fmt, quiet, nodes, edges)
+    return _run_import(run_import, store, fmt, quiet, nodes, edges, commit_every=commit_every)
 
 
 @import_app.command("dpi")
 def import_dpi(
     folder: Annotated[Path, typer.Argument(help="Folder of the DPI collection's data_summaries/*.json files.")],
     store: StoreOpt = None, fmt: FormatOpt = Format.table, quiet: QuietOpt = False,
+    commit_every: CommitEveryOpt = None,
 ) -> int:
     """Import the Data Provenance Initiative collection from its own files: derived-from links,
     licences, languages, task categories, creators, DPI ids as skos:exactMatch."""
     from lineagekg.importing import import_dpi as run_import
 
-    return _run_import(run_import, store, fmt, quiet, folder)
+    return _run_import(run_import, store, fmt, quiet, folder, commit_every=commit_every)
 
 
 @import_app.command("hf-cards")
@@ -50,12 +59,13 @@ def import_hf_cards(
     folder: Annotated[Path, typer.Argument(
         help="Folder of dataset cards (*.md with YAML), or a Hugging Face cache folder.")],
     store: StoreOpt = None, fmt: FormatOpt = Format.table, quiet: QuietOpt = False,
+    commit_every: CommitEveryOpt = None,
 ) -> int:
     """Import Hugging Face dataset cards in bulk: source_datasets as edges, licence, languages,
     task categories, pretty_name and size."""
     from lineagekg.importing import import_hf_cards as run_import
 
-    return _run_import(run_import, store, fmt, quiet, folder)
+    return _run_import(run_import, store, fmt, quiet, folder, commit_every=commit_every)
 
 
 @import_app.command("openlineage")
@@ -87,9 +97,15 @@ def import_prov(
 
 def _run_import(run_import: Callable[..., Any], store: str | None, output: Format, quiet: bool,
                 *args: Any, **kwargs: Any) -> int:
-    """Run one importer with its phases shown on stderr, then report what it did."""
+    """Run one importer with its phases shown on stderr (and, for a chunked import, a line per
+    chunk written), then report what it did."""
     with out.phases("importing", quiet=quiet) as phase:
-        summary = run_import(command_store(store), *args, progress=phase, **kwargs)
+        def progress(message: str) -> None:
+            phase(message)
+            if not quiet and (message.endswith(" quads written") or "in the store already" in message):
+                out.say(message, err=True)
+
+        summary = run_import(command_store(store), *args, progress=progress, **kwargs)
     return _report_import(summary, output)
 
 
@@ -103,6 +119,8 @@ def _report_import(summary: ImportSummary, fmt: Format) -> int:
         "counts": summary.counts, "warnings": list(summary.warnings),
         "violations": [r.as_dict() for r in report.violations] if report else [],
         "shacl_warnings": [r.as_dict() for r in report.warnings] if report else [],
+        "chunks": [{"chunk": c.chunk, "datasets": c.datasets, "state": c.state, "quads_written": c.quads_written}
+                   for c in summary.chunks],
     }
     if fmt is Format.json:
         out.emit_json(result)
@@ -121,8 +139,11 @@ def _report_import(summary: ImportSummary, fmt: Format) -> int:
             for r in report.warnings[:5]:
                 out.say("  ", r.describe(), err=True)
     else:
+        committed = [c for c in summary.chunks if c.state != "rejected"]
+        written = (f"; {len(committed)} chunk(s) before it ({sum(c.datasets for c in committed):,} datasets) "
+                   f"are in the store, in {outcome.graph}" if committed else "")
         out.say(("rejected:", "bold red"), f" {len(report.violations) if report else 0} "
-                "SHACL violation(s); nothing was written", err=True)
+                f"SHACL violation(s) in the {outcome.what}; nothing of it was written{written}", err=True)
         for r in (report.violations if report else [])[:20]:
             out.say("  ", r.describe(), err=True)
     return EXIT_OK if outcome.accepted else EXIT_NEGATIVE

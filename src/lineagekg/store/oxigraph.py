@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from lineagekg.store.base import Row, WriteOutcome
 from lineagekg.store.delta import Delta
 from lineagekg.store.write_check import check_write
 from lineagekg.terms import XSD
-from lineagekg.validation import Progress
+from lineagekg.validation import Progress, ShapeReport, batch_cycle_report
 
 EXPORT_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -237,7 +238,7 @@ class OxigraphStore:
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}",
                              hint="another lineagekg process may hold it; one process per store") from exc
-        self._write_lock = threading.Lock()   # validated writes: compute, check, apply, one at a time
+        self._write_lock = threading.RLock()   # validated writes: compute, check, apply, one at a time
         self.generation = 0                   # bumped by every validated write (caches key on it)
         self.last_write: float | None = None  # epoch seconds of the last write
         if not read_only:
@@ -330,6 +331,10 @@ class OxigraphStore:
                 for q in self._store.quads_for_pattern(t.subject, t.predicate, t.object)
                 if q.graph_name != _ONTOLOGY]
 
+    def holds(self, quads: list[ox.Quad]) -> bool:
+        """Whether the store holds every one of ``quads`` (in their graphs)."""
+        return all(q in self._store for q in quads)
+
     def iri_rows(self, query: SPARQLQuery, **params: object) -> list[tuple[str, ...]]:
         """The solutions of a library SELECT whose values are all bound IRIs, as tuples of strings,
         decoded from the query's TSV serialisation: pyoxigraph writes the whole answer in Rust and
@@ -374,7 +379,8 @@ class OxigraphStore:
     def write(self, delta: Delta, *, what: str = "write", validate: bool = True,
               warnings_graph: str | None = None, progress: Progress | None = None,
               before_commit: Callable[[], None] | None = None,
-              compute: Callable[[], Delta] | None = None, graphs: set[Any] | None = None) -> WriteOutcome:
+              compute: Callable[[], Delta] | None = None, graphs: set[Any] | None = None,
+              cycles: bool = True) -> WriteOutcome:
         """The one write path: check ``delta`` (or what ``compute`` returns, computed under the
         write lock) with SHACL as the store would stand after it, then apply it in one
         transaction; a delta with violations changes nothing.
@@ -387,6 +393,8 @@ class OxigraphStore:
             before_commit: called just before writing; if it raises, nothing is written.
             graphs: the graphs the added quads are in, when the caller knows (an import: its
                 graph), which spares reading every quad's graph from Python.
+            cycles: False only for a chunk of a batch whose acyclicity was checked whole before
+                (``acyclicity_report``), under the lock held since (``exclusive``).
 
         Raises:
             InputError: the delta writes the ontology graph.
@@ -399,7 +407,8 @@ class OxigraphStore:
             if graphs is None:
                 graphs = {q.graph_name for q in delta.added}
             outcome, extra = check_write(self._store, delta, what=what, validate=validate,
-                                         warnings_graph=warnings_graph, progress=progress, graphs=graphs)
+                                         warnings_graph=warnings_graph, progress=progress, graphs=graphs,
+                                         cycles=cycles)
             if not outcome.accepted:
                 return outcome
             if before_commit is not None:
@@ -426,7 +435,7 @@ class OxigraphStore:
 
     def import_quads(self, quads: list[ox.Quad], graph: str, *, validate: bool = True,
                      progress: Progress | None = None, replacing: Iterable[str] = (),
-                     any_graph: bool = False) -> WriteOutcome:
+                     any_graph: bool = False, resume: bool = False, cycles: bool = True) -> WriteOutcome:
         """Validate then write ``quads`` (the bundle ``graph``, and descriptions merged into the
         own graphs of what it describes, ``iris.about_graph``) in one transaction, and drop the
         graphs named in ``replacing`` in the same one (a dataset's stale terminal graph).
@@ -437,9 +446,13 @@ class OxigraphStore:
         A graph already in the store is not written twice (imports are idempotent). A batch with
         SHACL violations is rejected whole and the report returned; warnings are written next to
         the data, in ``<graph>/validation``, so they stay queryable.
+
+        With ``resume`` (a chunk of an import written in several, ``import_chunks``), ``graph``
+        may be in the store already: the quads it lacks are written. ``cycles``: see ``write``.
         """
         self._refuse_if_read_only(f"import of {graph}")
-        if self.has_graph(graph):
+        exists = self.has_graph(graph)
+        if exists and not resume:
             return WriteOutcome(what=f"import of graph {graph}", accepted=True, added=0, removed=0,
                                 graphs_created=(), graphs_dropped=(), report=None,
                                 already_present=True, graph=graph)
@@ -450,15 +463,27 @@ class OxigraphStore:
         stale = {ox.NamedNode(name) for name in replacing if self.has_graph(name)}
         removed = [q for name in stale for q in self._store.quads_for_pattern(None, None, None, name)]
         # merged: a quad of a graph the store already holds is written only if new
-        stored = {n for n in names if n != g
+        stored = {n for n in names if (n != g or exists)
                   and (isinstance(n, ox.DefaultGraph) or self._store.contains_named_graph(n))}
         unique = list(dict.fromkeys(quads))
         added = [q for q in unique if q.graph_name not in stored or q not in self._store] if stored else unique
         if len(added) < len(unique):
             names = {q.graph_name for q in added}
-        return self.write(Delta(added=added, removed=removed, created={g}, dropped=stale),
+        return self.write(Delta(added=added, removed=removed, created=set() if exists else {g}, dropped=stale),
                           what=f"import of graph {graph}", validate=validate, warnings_graph=graph,
-                          progress=progress, graphs=None if any_graph else {g} | names)
+                          progress=progress, graphs=None if any_graph else {g} | names, cycles=cycles)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the write lock across several writes (the chunks of one import): no other write
+        of this process comes between them."""
+        with self._write_lock:
+            yield
+
+    def acyclicity_report(self, edges: dict[Any, set[Any]], datasets: set[Any]) -> ShapeReport:
+        """The acyclicity constraint on new lineage edges (derived -> sources) as the store would
+        stand with them (``validation.batch_cycle_report``); nothing is written."""
+        return batch_cycle_report(self._store, edges, datasets)
 
     def bulk_load(self, quads: list[ox.Quad]) -> None:
         """Write without validation or transaction (benchmarks and trusted dumps only)."""

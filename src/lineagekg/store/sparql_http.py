@@ -36,6 +36,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,7 @@ from lineagekg.store.base import Row, WriteOutcome
 from lineagekg.store.delta import Delta
 from lineagekg.store.oxigraph import data_block, describes, rows_of, serialize_quads
 from lineagekg.store.write_check import ONTOLOGY, check_write
-from lineagekg.validation import Progress
+from lineagekg.validation import Progress, ShapeReport, batch_cycle_report
 
 SCHEMES = ("sparql+http://", "sparql+https://")
 #: a graph no one writes: naming it as the default graph leaves a query only the named graphs
@@ -275,7 +276,7 @@ class SparqlHttpStore:
         self.settings = settings
         self.location = "sparql+" + settings.query_url
         self._http = _Request(settings)
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()
         self.generation = 0                   # bumped by every write through this object
         self.last_write: float | None = None
         self.drop_stale_staging()
@@ -343,6 +344,10 @@ class SparqlHttpStore:
             found += [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]
         return found
 
+    def holds(self, quads: list[ox.Quad]) -> bool:
+        """Whether the server holds every one of ``quads``."""
+        return self._present(quads) >= set(quads)
+
     def _present(self, quads: list[ox.Quad]) -> set[ox.Quad]:
         """Which of ``quads`` the server holds."""
         held: set[ox.Quad] = set()
@@ -371,7 +376,8 @@ class SparqlHttpStore:
     def write(self, delta: Delta, *, what: str = "write", validate: bool = True,
               warnings_graph: str | None = None, progress: Progress | None = None,
               before_commit: Callable[[], None] | None = None,
-              compute: Callable[[], Delta] | None = None, graphs: set[Any] | None = None) -> WriteOutcome:
+              compute: Callable[[], Delta] | None = None, graphs: set[Any] | None = None,
+              cycles: bool = True) -> WriteOutcome:
         """The one write path, as ``OxigraphStore.write``: ``delta`` (or what ``compute``
         returns) is validated against what the server holds, then written all or nothing.
 
@@ -392,7 +398,8 @@ class SparqlHttpStore:
                 raise InputError(f"{what} removes a triple with a blank node, which a SPARQL server cannot "
                                  "be asked to delete by name; nothing was written")
             outcome, extra = check_write(_ServerView(self), delta, what=what, validate=validate,
-                                         warnings_graph=warnings_graph, progress=progress, graphs=graphs)
+                                         warnings_graph=warnings_graph, progress=progress, graphs=graphs,
+                                         cycles=cycles)
             if not outcome.accepted:
                 return outcome
             if before_commit is not None:
@@ -542,11 +549,12 @@ class SparqlHttpStore:
 
     def import_quads(self, quads: list[ox.Quad], graph: str, *, validate: bool = True,
                      progress: Progress | None = None, replacing: Iterable[str] = (),
-                     any_graph: bool = False) -> WriteOutcome:
+                     any_graph: bool = False, resume: bool = False, cycles: bool = True) -> WriteOutcome:
         """Validate then write ``quads`` as ``OxigraphStore.import_quads`` does: the bundle
         ``graph`` and descriptions merged into the own graphs of what it describes; a graph
-        the server holds already is not written again."""
-        if self.has_graph(graph):
+        the server holds already is not written again (with ``resume``: what it lacks is)."""
+        exists = self.has_graph(graph)
+        if exists and not resume:
             return WriteOutcome(what=f"import of graph {graph}", accepted=True, added=0, removed=0,
                                 graphs_created=(), graphs_dropped=(), report=None,
                                 already_present=True, graph=graph)
@@ -556,11 +564,22 @@ class SparqlHttpStore:
         stale = {ox.NamedNode(name) for name in replacing if self.has_graph(name)}
         removed = [q for name in stale for q in self.match(graph=name)]
         unique = list(dict.fromkeys(quads))
-        held = self._present([q for q in unique if q.graph_name != g])
-        added = [q for q in unique if q.graph_name == g or q not in held]
-        return self.write(Delta(added=added, removed=removed, created={g}, dropped=stale),
+        held = self._present([q for q in unique if q.graph_name != g or exists])
+        added = [q for q in unique if (q.graph_name == g and not exists) or q not in held]
+        return self.write(Delta(added=added, removed=removed, created=set() if exists else {g}, dropped=stale),
                           what=f"import of graph {graph}", validate=validate, warnings_graph=graph,
-                          progress=progress, graphs=None if any_graph else {g} | {q.graph_name for q in added})
+                          progress=progress, graphs=None if any_graph else {g} | {q.graph_name for q in added},
+                          cycles=cycles)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold this client's write lock across several writes (the chunks of one import)."""
+        with self._write_lock:
+            yield
+
+    def acyclicity_report(self, edges: dict[Any, set[Any]], datasets: set[Any]) -> ShapeReport:
+        """The acyclicity constraint on new lineage edges as the server would stand with them."""
+        return batch_cycle_report(_ServerView(self), edges, datasets)
 
     def bulk_load(self, quads: list[ox.Quad]) -> None:
         """Write without validation (benchmarks and trusted dumps only)."""

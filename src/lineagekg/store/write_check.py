@@ -19,9 +19,11 @@ ONTOLOGY = ox.NamedNode(ONTOLOGY_GRAPH)
 
 
 def check_write(reader: StoreReader, delta: Delta, *, what: str, validate: bool, warnings_graph: str | None,
-                progress: Progress | None, graphs: set[Any]) -> tuple[WriteOutcome, list[ox.Quad]]:
+                progress: Progress | None, graphs: set[Any],
+                cycles: bool = True) -> tuple[WriteOutcome, list[ox.Quad]]:
     """The outcome of writing ``delta`` (``accepted`` False: violations, write nothing) and the
     quads of its validation report to write with it (in ``<warnings_graph>/validation``).
+    ``cycles`` False leaves acyclicity to a check of the whole batch made before (``validate_delta``).
 
     Raises:
         InputError: the delta writes the ontology graph.
@@ -29,7 +31,7 @@ def check_write(reader: StoreReader, delta: Delta, *, what: str, validate: bool,
     if ONTOLOGY in graphs or ONTOLOGY in delta.created:
         raise InputError(f"{what} writes the ontology graph {ONTOLOGY_GRAPH}, which is read-only",
                          hint="it is loaded from ontology/ when the store opens")
-    report = (validate_delta(reader, delta, progress=progress)
+    report = (validate_delta(reader, delta, progress=progress, cycles=cycles)
               if validate and (delta.added or delta.removed) else None)
     named = [g for g in delta.created if isinstance(g, ox.NamedNode)]
     outcome = WriteOutcome(
