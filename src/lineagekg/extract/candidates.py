@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 
 from lineagekg.documents import SourceDocument
-from lineagekg.extract.mentions import Mention, find_mentions
-from lineagekg.extract.names import NameRegistry, name_key
+from lineagekg.extract.mentions import Mention, find_mentions, introduced_name
+from lineagekg.extract.names import GENERIC, NameRegistry, name_key
 from lineagekg.text.frontmatter import PLACEHOLDER_SOURCES
 from lineagekg.text.markdown import Block, Link, parse
 from lineagekg.text.safety import statement_markers
@@ -416,6 +416,49 @@ def _yaml_sources(line: str, registry: NameRegistry) -> list[Mention]:
     return [Mention(name, m.start("name"), m.start("name") + len(name), "yaml", registry.resolve(name))]
 
 
+_CONFIG_NAME = re.compile(r"[a-z][a-z0-9]*(?:[_.-][a-z0-9]+)*")
+
+
+def _config_names(blocks: list[Block], registry: NameRegistry) -> dict[str, str]:
+    """The configurations a card describes one by one, each with the name it is known by: a
+    heading that is one lower-case identifier ("#### cola", "#### sst2") and recurs (under
+    Data Instances, Data Fields, Data Splits), named by the subject of the sentence that first
+    describes it ("The Stanford Sentiment Treebank consists of ...") or else by itself when
+    that is a dataset's name ("copa", "xnli"; not "en", "plain_text", "v1.0"). A benchmark's
+    configurations are often its source datasets."""
+    seen: dict[str, int] = {}
+    named: dict[str, str] = {}
+    for i, block in enumerate(blocks):
+        name = block.text.strip()
+        if block.kind != "heading" or not _CONFIG_NAME.fullmatch(name) or name_key(name) in GENERIC:
+            continue
+        seen[name] = seen.get(name, 0) + 1
+        following = blocks[i + 1] if i + 1 < len(blocks) else None
+        described = introduced_name(following.text) if following and following.kind == "paragraph" else None
+        if described and name not in named:
+            named[name] = described
+    return {name: named.get(name, name) for name, n in seen.items()
+            if n >= 2 and len(name) >= 2 and (name in named or registry.knows(name))}
+
+
+def _config_mentions(block: Block, unit: str, configs: dict[str, str], registry: NameRegistry) -> list[Mention]:
+    """A configuration's heading, or the first cell of a table row under it, mentions it by the
+    name it is known by."""
+    if block.kind == "heading":
+        span = (0, len(unit))
+    elif block.kind == "row" and block.cells:
+        span = block.cells[0]
+    else:
+        return []
+    config = unit[span[0]:span[1]].strip()
+    name = configs.get(config)
+    if not name:
+        return []
+    start = unit.index(config, span[0])
+    trusted = registry.origins(name_key(name)) - {"dpi"}        # not a DPI subset's copy
+    return [Mention(name, start, start + len(config), "config", registry.resolve(name) if trusted else None)]
+
+
 _GITHUB_OWNER = re.compile(r"github\.com/([\w.-]+)/", re.IGNORECASE)
 
 
@@ -449,11 +492,12 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
         return out
     targets = _Targets(about, registry, doc.metadata.get("pretty_name") if doc.metadata else None)
     lists = _lists(parsed.blocks)
+    configs = _config_names(parsed.blocks, registry)
     for block in parsed.blocks:
         context: dict[str, float] | None = None        # computed for blocks with a mention only
         for unit, links in _units(block):
             mentions = _yaml_sources(unit, registry) if block.info == "source_datasets" else \
-                find_mentions(unit, links, registry)
+                _config_mentions(block, unit, configs, registry) or find_mentions(unit, links, registry)
             if not mentions:
                 continue
             out.mentioned += [m.name for m in mentions]

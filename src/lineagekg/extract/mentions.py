@@ -1,5 +1,11 @@
 """Every dataset mention of a sentence: Hub links and ids, registry names, "the X dataset" noun
-phrases and dataset-like names (CamelCase, letters with digits, hyphenated capitals, acronyms).
+phrases and dataset-like names (CamelCase, letters with digits, hyphenated capitals, acronyms);
+and names no registry knows, each with the way it was found as its kind: a link whose text is a
+name ("[ActivityNet Captions](...)", ``linkname``), a name with its acronym or long form in
+brackets ("Open American National Corpus (OANC)", ``paren``), a capitalised name after a
+construction cue ("extracted from DBpedia", "taken from the Winograd Schema Challenge", ``cued``),
+the subject of a sentence that introduces it ("The Stanford Sentiment Treebank consists of ...",
+``subject``).
 
 A mention is found, not judged: whether it is a source of anything is the decision model's
 call (:mod:`lineagekg.extract.decision`). Model and organisation names are left out here.
@@ -14,7 +20,7 @@ from functools import lru_cache
 from lineagekg.extract.names import _NON_ALNUM, GENERIC, NameRegistry, is_model_name, is_organisation, name_key
 from lineagekg.text.markdown import Link, hub_id
 
-__all__ = ["Mention", "find_mentions"]
+__all__ = ["Mention", "find_mentions", "introduced_name"]
 
 
 @dataclass(frozen=True)
@@ -24,7 +30,7 @@ class Mention:
     text: str
     start: int
     end: int
-    kind: str                  # link, page, hub_id, registry, phrase, namelike
+    kind: str                  # link, page, hub_id, registry, phrase, namelike, linkname, paren, cued, subject
     ident: str | None = None
     ambiguous: bool = False
 
@@ -51,6 +57,139 @@ RAG SOTA EOS BOS PAD MCQ LLAMA AND THE FOR WITH FROM BASE CUDA FP16 BF16 INT8 IN
 """.split())
 _PHRASE = re.compile(r"\b[Tt]he\s+((?:[A-Z0-9][\w.+-]*\s+){0,3}[A-Z0-9][\w.+-]*)\s+"
                      r"(?:dataset|corpus|benchmark|collection|data\s*set|suite)s?\b")
+
+
+#: a word of a capitalised name ("Winograd", "WikiQuotes", "2016", "SemEval-2018")
+_TITLE_WORD = r"(?:[A-Z][\w.+'’-]*[\w+]|[A-Z]|\d[\w.-]*)"
+_TITLE = rf"{_TITLE_WORD}(?:[ \t]+(?:(?:of|for|de|on|the|in)[ \t]+)?{_TITLE_WORD}){{0,6}}"
+_BRACKETED = re.compile(rf"(?P<out>{_TITLE})[ \t]+\((?P<in>[^()]{{2,60}})\)")
+#: what comes before a name of a source: "[data] ... from", a construction verb ... "from/on/of",
+#: "inspired by", "from ... including"; then an optional article or modifier
+_CUE = re.compile(
+    r"(?i)\b(?:(?:data|texts?|sentences|articles|questions|passages|examples|problems|instructions|samples|pairs|"
+    r"documents|captions|tweets|reviews|posts|stories|prompts|conversations|dialogues|triples|subtitles|summaries|"
+    r"answers|queries|tasks)(?:[ \t]+[\w-]+){0,2}?[ \t]+from"
+    r"|(?:collected|gathered|derived|extracted|taken|drawn|obtained|sourced|compiled|mined|crawled|scraped|sampled|"
+    r"selected|adapted|built|based|constructed|created|comes?|came|originat\w*|translated|annotated|consists?|"
+    r"composed)(?:[ \t]+[\w-]+){0,3}?[ \t]+(?:from|on|of|upon)"
+    r"|(?:inspired|modell?ed)[ \t]+(?:by|on|after)"
+    r"|(?:from|sources?|datasets?|corpora|competitions?)\b[^.;]{0,60}?\b(?:including|such[ \t]+as))"
+    r"[ \t]+(?:(?:the|raw|original|existing|public)[ \t]+)?")
+_CUED_NAME = re.compile(rf"{_TITLE}")
+#: a sentence that introduces a name: "The Corpus of Linguistic Acceptability consists of ...", "The
+#: Microsoft Research Paraphrase Corpus (Dolan & Brockett, 2005) is a corpus of ..."
+_SUBJECT = re.compile(rf"^\s*The[ \t]+(?P<name>{_TITLE})(?:[ \t]+\([^()]*\))?"
+                      r"(?:[ \t]+(?:dataset|datasets|corpus|benchmark|collection|data))?[ \t]+"
+                      r"(?:is|are|was|were|consists?|contains?|comes?|come|comprises?|includes?)\b")
+_COORDINATED = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:the\s+)?")
+#: capitalised words that begin no dataset's name after a cue ("based on Table 2")
+_NOT_NAMES = frozenset("""table section figure fig appendix chapter eq equation step stage part page hugging face
+huggingface github twitter we our this these that it they i a an in on january february march april
+may june july august september october november december more""".split())
+#: modifiers of a known name ("English Wikipedia", "Russian Reddit" is Reddit; "Simple English Wikipedia" is not)
+_MODIFIERS = re.compile(r"(?i)^(?:(?:the|raw|original|full|public|english|chinese|russian|german|french|spanish|"
+                        r"japanese|korean|arabic|hindi|multilingual)\s+)+")
+_LINK_WORDS = frozenset("""here link this paper website homepage home page blog code repo repository github download
+arxiv pdf twitter discord license licence demo documentation docs leaderboard project site hugging face
+huggingface model card colab homepage datasheet licence license version""".split())
+#: pages of people and venues, not of data
+_PERSONAL_URL = re.compile(r"(?i)^mailto:|twitter\.com|//x\.com|linkedin\.com|scholar\.google|orcid\.org|"
+                           r"github\.com/[\w.-]+/?$|aclweb\.org|aclanthology|creativecommons\.org|opensource\.org")
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """True when ``short`` is an acronym of ``long``: its letters, in order, in ``long``, the
+    first of them the first letter of ``long`` ("OANC" of "Open American National Corpus",
+    "PWKP" of "Parallel Wikipedia Simplification", "CB" of "CommitmentBank")."""
+    letters = [c for c in short.lower() if c.isalpha()]
+    text = re.sub(r"[^a-z0-9]", "", long.lower())
+    if not 2 <= len(letters) <= 8 or sum(c.isupper() for c in short) < 2 or not text or text[0] != letters[0]:
+        return False
+    pos = 0
+    for c in letters:
+        pos = text.find(c, pos) + 1
+        if pos == 0:
+            return False
+    return len(text) > len(letters)
+
+
+def _bracketed_names(sentence: str) -> list[tuple[int, int]]:
+    """Spans of "Long Name (ACRONYM)" and "ACRONYM (Long Name)": one name written two ways."""
+    spans = []
+    for m in _BRACKETED.finditer(sentence):
+        words = list(re.finditer(r"\S+", m.group("out")))
+        inner = m.group("in").strip()
+        short_first = re.fullmatch(r"[A-Za-z][\w-]{0,11}", words[-1].group()) and \
+            _abbreviates(words[-1].group(), inner) and re.fullmatch(_TITLE, inner)
+        if short_first:
+            spans.append((m.start("out") + words[-1].start(), m.end()))
+            continue
+        if not re.fullmatch(r"[A-Z][\w-]{1,11}", inner):
+            continue
+        for w in reversed(words):             # the shortest run of words the acronym abbreviates
+            long = m.group("out")[w.start():]
+            if w.group().lower() in ("the", "a", "an"):
+                break
+            if _abbreviates(inner, long):
+                spans.append((m.start("out") + w.start(), m.end()))
+                break
+    return spans
+
+
+def _cued_names(sentence: str) -> list[tuple[int, int]]:
+    """Spans of capitalised names right after a construction cue, with the names coordinated
+    with them ("extracted from Wikipedia, Russian Reddit and Russian WikiQuotes")."""
+    spans = []
+    for cue in _CUE.finditer(sentence):
+        pos = cue.end()
+        while True:
+            m = _CUED_NAME.match(sentence, pos)
+            if not m:
+                break
+            spans.append((m.start(), m.end()))
+            joint = _COORDINATED.match(sentence, m.end())
+            if not joint:
+                break
+            pos = joint.end()
+    return spans
+
+
+#: nouns that end the name of data ("Amazon Review Dataset", "Natural Questions"), not a person's
+_DATA_NOUNS = re.compile(r"(?i)^(?:data|dataset|datasets|corpus|corpora|bank|treebank|questions|answers|reviews|"
+                         r"captions|challenge|benchmark|collection|dump|archive|tweets|news|stories|dialog|dialogs|"
+                         r"dialogues|wiki|pedia|texts)$")
+
+
+def _person_like(text: str) -> bool:
+    """Two or three plain capitalised words and no data noun: "Dan Hendrycks", "Collin Burns"."""
+    words = text.split()
+    return 2 <= len(words) <= 3 and all(re.fullmatch(r"[A-Z][a-z]+", w) for w in words) and \
+        not any(_DATA_NOUNS.match(w) for w in words)
+
+
+def _link_name(ln: Link) -> bool:
+    """A link whose text is a capitalised name (not "here", a paper, a citation or a person)."""
+    words = ln.text.split()
+    return (1 <= len(words) <= 6 and bool(re.fullmatch(_TITLE, ln.text.strip())) and not _person_like(ln.text)
+            and not ln.url.startswith("#") and not _PERSONAL_URL.search(ln.url)
+            and not any(w.lower().strip(".:") in _LINK_WORDS for w in words)
+            and not re.search(r"(?i)et al|\b(?:19|20)\d\d\b|^https?:|\.(?:com|org|io|net)\b", ln.text))
+
+
+def _unknown_name(text: str, registry: NameRegistry) -> bool:
+    """A name the registry does not know, also without modifiers such as "English" (those are
+    left to the registry search)."""
+    first = text.split()[0].lower()
+    core = _MODIFIERS.sub("", text + " ").strip()
+    return (_ok_name(text) and first not in _NOT_NAMES and not text[0].isdigit() and bool(core)
+            and not registry.knows(text) and not registry.knows(core))
+
+
+def introduced_name(sentence: str) -> str | None:
+    """The name a sentence introduces as its subject ("The Stanford Sentiment Treebank consists
+    of ..." introduces "Stanford Sentiment Treebank"), or None."""
+    m = _SUBJECT.match(sentence)
+    return m.group("name") if m and _ok_name(m.group("name")) else None
 
 
 def _ok_name(text: str) -> bool:
@@ -89,6 +228,8 @@ def find_mentions(sentence: str, links: tuple[Link, ...], registry: NameRegistry
             cands = registry.candidates(ln.text)
             take(Mention(ln.text, ln.start, ln.end, "registry", next(iter(cands)) if len(cands) == 1 else None,
                          ambiguous=len(cands) > 1))
+        elif _link_name(ln) and _unknown_name(ln.text, registry) and free(ln.start, ln.end):
+            take(Mention(ln.text, ln.start, ln.end, "linkname"))
     for m in _HUB_URL.finditer(sentence):
         ident = hub_id(m.group(0))
         if ident and free(m.start(), m.end()):
@@ -102,6 +243,21 @@ def find_mentions(sentence: str, links: tuple[Link, ...], registry: NameRegistry
         if len(cands) == 1 or (url_id and re.search(r"huggingface|hf\.co", sentence[max(0, m.start() - 40):m.start()])):
             take(Mention(text, m.start(1), m.start(1) + len(text), "hub_id",
                          next(iter(cands)) if len(cands) == 1 else url_id))
+    for s, e in _bracketed_names(sentence):
+        text = sentence[s:e]
+        out, inner = text[:text.index("(")].strip(), text[text.index("(") + 1:-1]
+        # a part the corpus knows is left to the registry search ("... Dataset (SQuAD) v2"); a
+        # name known only from the DPI collection is often a copy's, so the name stays as written
+        if free(s, e) and _ok_name(text) and not any(registry.origins(name_key(p)) - {"dpi"} for p in (out, inner)):
+            take(Mention(text, s, e, "paren"))
+    subject = _SUBJECT.match(sentence)
+    if subject and free(subject.start("name"), subject.end("name")) and \
+            _unknown_name(subject.group("name"), registry):
+        take(Mention(subject.group("name"), subject.start("name"), subject.end("name"), "subject"))
+    for s, e in _cued_names(sentence):
+        text = sentence[s:e]
+        if free(s, e) and _unknown_name(text, registry):
+            take(Mention(text, s, e, "cued"))
     words = list(_TOKEN.finditer(sentence))
     tokens = [w.span() for w in words]
     keys = [_token_key(w.group()) for w in words]
