@@ -2,6 +2,7 @@
 per dataset, the lineage index build and every lineage answer against networkx, in one run.
 
     python benchmarks/bench_million.py --datasets 1000000 --store /tmp/lineagekg-million
+    python benchmarks/bench_million.py --datasets 200000 --validated --compare-bulk --store /tmp/v
 
 The graph is bench_queries.py's synthetic DAG (~2.5 edges and ~49 quads per dataset). It is too
 big to hold as one list of pyoxigraph quads (about 5 GB of Python objects at 1M datasets), so it
@@ -33,6 +34,8 @@ import pyoxigraph as ox  # noqa: E402
 from bench_lineage import measure  # noqa: E402
 from bench_queries import Synthetic, generate, library_version, machine, peak_rss_gib, quads_of  # noqa: E402
 
+from lineagekg import import_chunks  # noqa: E402
+from lineagekg.importing import write_in_chunks  # noqa: E402
 from lineagekg.provenance import LineageBatch, batch_quads  # noqa: E402
 from lineagekg.store import open_store  # noqa: E402
 
@@ -50,29 +53,16 @@ def disk_bytes(path: Path) -> int:
 
 
 def chunks(syn: Synthetic, size: int) -> Iterator[list[ox.Quad]]:
-    """The quads of ``syn``'s batch, ``size`` datasets (with their splits, derivations and
-    documents) at a time, each chunk written with the whole graph's IRIs."""
+    """The quads of ``syn``'s batch, ``size`` datasets at a time as the chunked import cuts them
+    (``import_chunks.plan``: topological order, a split with its whole, each derivation with its
+    target, documents with the derivations citing them), each written with the whole batch's IRIs:
+    what ``write_in_chunks`` validates and writes, chunk by chunk."""
     batch, whole = syn.batch, syn.batch.iri_map()
-
-    class Chunk(LineageBatch):
-        def iri_map(self) -> dict[str, str]:
-            return whole
-
-    position = {d.identifier: i for i, d in enumerate(batch.datasets)}
-    datasets: list[list[Any]] = [[] for _ in range(0, syn.n, size)]
-    derivations: list[list[Any]] = [[] for _ in range(0, syn.n, size)]
-    for d in batch.datasets:
-        i = position[d.identifier]
-        datasets[syn.split_of.get(i, i) // size].append(d)       # a split goes with its whole
-    for d in batch.derivations:
-        derivations[position[d.target] // size].append(d)
-    documents: dict[str, list[Any]] = {}
-    for doc in syn.documents:
-        documents.setdefault(doc.title, []).append(doc)
-    for part, edges in zip(datasets, derivations, strict=True):
-        targets = dict.fromkeys(d.target for d in edges)
-        yield batch_quads(Chunk(graph=batch.graph, datasets=tuple(part), derivations=tuple(edges), run=batch.run),
-                          extra_documents=[doc for t in targets for doc in documents.get(t, ())])
+    documents = {doc.iri: doc for doc in syn.documents}
+    for chunk in import_chunks.plan(batch.datasets, batch.derivations, size):
+        cited = dict.fromkeys(documents[i] for d in chunk.derivations for i in d.documents if i in documents)
+        yield batch_quads(LineageBatch(graph=batch.graph, datasets=chunk.datasets, derivations=chunk.derivations,
+                                       run=batch.run), extra_documents=cited, iri_of=whole)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sparql", nargs="*", default=[],
                     help="analyses also answered on the SPARQL path (one run each)")
     ap.add_argument("--check", action="store_true", help="only check that the chunks make the whole batch's quads")
+    ap.add_argument("--validated", action="store_true",
+                    help="a validated chunked import (write_in_chunks, --chunk datasets a chunk) instead of the bulk "
+                         "load; no lineage answers")
+    ap.add_argument("--compare-bulk", action="store_true",
+                    help="with --validated: then bulk-load the same chunks into a second store (<store>-bulk), "
+                         "for the ratio in the same run")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "million.md")
     args = ap.parse_args(argv)
 
@@ -108,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     directory = args.store or Path(tempfile.mkdtemp(prefix="lineagekg-million-"))
     if directory.exists():
         shutil.rmtree(directory)
+    if args.validated:
+        return validated_run(syn, args, directory, gen_s, log)
     store = open_store(directory)
     base_quads, base_disk = len(store), disk_bytes(directory)     # the ontology the store opens with
     quads = 0
@@ -152,6 +150,69 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(text)
     print(text)
     store.close()
+    if not args.keep:
+        shutil.rmtree(directory, ignore_errors=True)
+    return 0
+
+
+def validated_run(syn: Synthetic, args: argparse.Namespace, directory: Path, gen_s: float,
+                  log: Callable[[str], None]) -> int:
+    """The validated chunked import of the whole batch into an on-disk store (every chunk checked
+    against the store, acyclicity of the batch checked first), its time, memory and disk; with
+    ``--compare-bulk``, then the bulk load of the same chunks (making the quads counted on both
+    sides: the import makes them too) and the ratio."""
+    n = args.datasets
+    store = open_store(directory)
+    base_quads, base_disk = len(store), disk_bytes(directory)
+
+    def say(message: str) -> None:
+        if message.endswith("quads written") or message.startswith("checking"):
+            log(f"{message}; RSS {rss_gib():.2f} GiB")
+
+    start = time.perf_counter()
+    outcome, results = write_in_chunks(store, syn.batch, syn.documents, args.chunk, say)
+    validated_s = time.perf_counter() - start
+    if not outcome.accepted or (outcome.report is not None and outcome.report.results):
+        raise SystemExit(f"the validated import did not accept the valid graph: {outcome.what} {outcome.report}")
+    store.flush()
+    stored = len(store) - base_quads
+    disk = disk_bytes(directory) - base_disk
+    peak = peak_rss_gib()
+    store.close()
+    log(f"validated import: {stored:,} quads in {validated_s:.0f} s, {len(results)} chunks, peak RSS {peak:.2f} GiB, "
+        f"{disk / 2**30:.2f} GiB on disk")
+    rows = [f"| datasets / derivations | {n:,} / {len(syn.batch.derivations):,} |",
+            f"| generation (model objects) | {gen_s:,.0f} s |",
+            (f"| validated chunked import (`write_in_chunks`, {len(results)} chunks of ~{args.chunk:,} datasets: "
+             f"making quads, validating against the store, writing) | {validated_s:,.0f} s, {stored:,} quads |"),
+            f"| disk after it | {disk / 2**30:.2f} GiB ({disk / n / 1024:.1f} KiB per dataset) |",
+            f"| peak resident memory (generator's objects included) | {peak:.2f} GiB |"]
+    if args.compare_bulk:
+        bulk_dir = directory.with_name(directory.name + "-bulk")
+        shutil.rmtree(bulk_dir, ignore_errors=True)
+        bulk = open_store(bulk_dir)
+        start = time.perf_counter()
+        for part in chunks(syn, args.chunk):
+            bulk.bulk_load(part)
+        bulk.flush()
+        bulk_s = time.perf_counter() - start
+        if len(bulk) - base_quads != stored:
+            raise SystemExit(f"bulk load holds {len(bulk) - base_quads} quads, the validated import {stored}")
+        bulk.close()
+        log(f"bulk load of the same chunks: {bulk_s:.0f} s")
+        rows += [f"| bulk load of the same chunks (making quads + `bulk_load`, on disk) | {bulk_s:,.0f} s |",
+                 f"| validated ÷ bulk | **{validated_s / bulk_s:.2f}×** |"]
+        if not args.keep:
+            shutil.rmtree(bulk_dir, ignore_errors=True)
+    load_avg = os.getloadavg()
+    out = [f"# Validated chunked import ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)", "",
+           *machine(), f"- {library_version()}; on-disk store (RocksDB) at {directory}.",
+           f"- Load average at the end: {load_avg[0]:.1f} / {load_avg[1]:.1f} / {load_avg[2]:.1f} (1/5/15 min).", "",
+           "| step | figure |", "|---|---:|", *rows]
+    text = "\n".join(out) + "\n"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(text)
     if not args.keep:
         shutil.rmtree(directory, ignore_errors=True)
     return 0

@@ -73,7 +73,7 @@ def import_batch(store: OxigraphStore, *, format_name: str, files: Sequence[tupl
                  progress: Progress | None = None, clock: Callable[[], str] = _now,
                  commit_every: int | None = None) -> ImportSummary:
     """Write what an importer read as one named graph, validated with SHACL, all or nothing
-    (with ``commit_every``: in chunks, each all or nothing, see ``_write_in_chunks``).
+    (with ``commit_every``: in chunks, each all or nothing, see ``write_in_chunks``).
 
     The graph is named by the content of ``files`` (name, bytes, URL if it has one), so importing the same files
     twice writes nothing the second time. Each derivation without documents cites every file.
@@ -106,7 +106,7 @@ def import_batch(store: OxigraphStore, *, format_name: str, files: Sequence[tupl
                               hint="leave out --commit-every: it is written all or nothing")
         if unfinished is not None:
             say(f"resuming the unfinished import {graph}: chunks already written are skipped")
-        outcome, chunks = _write_in_chunks(store, batch, documents, commit_every or max(len(datasets), 1), say)
+        outcome, chunks = write_in_chunks(store, batch, documents, commit_every or max(len(datasets), 1), say)
         return ImportSummary(outcome=outcome, datasets=len(datasets), edges=len(derivations),
                              warnings=tuple(warnings), counts=dict(counts or {}), chunks=chunks)
     say(f"building PROV for {len(datasets)} datasets and {len(derivations)} edges")
@@ -133,7 +133,7 @@ def _unfinished_run(store: OxigraphStore, graph: str) -> tuple[str, str] | None:
     return str(rows[0]["started"]), str(rows[0]["generated"])
 
 
-def _write_in_chunks(store: OxigraphStore, batch: LineageBatch, documents: Sequence[DocumentRef], size: int,
+def write_in_chunks(store: OxigraphStore, batch: LineageBatch, documents: Sequence[DocumentRef], size: int,
                      say: Progress) -> tuple[ImportOutcome, tuple[ChunkResult, ...]]:
     """Write ``batch`` in chunks of about ``size`` datasets, each validated against the store
     and committed on its own, in topological order (``import_chunks.plan``), so a chunk's
@@ -229,7 +229,7 @@ def import_lineage_jsonl(store: OxigraphStore, nodes: Path, edges: Path, *,
     Raises ``InputError`` for malformed input (nothing written); a batch that fails SHACL comes
     back with ``outcome.accepted == False`` and the report (nothing written). With
     ``commit_every`` it is written in chunks of about that many datasets, each validated
-    against the store and committed on its own (``_write_in_chunks``).
+    against the store and committed on its own (``write_in_chunks``).
     """
     if progress:
         progress(f"reading {nodes.name} and {edges.name}")

@@ -207,13 +207,14 @@ def _solutions(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) ->
     return answer
 
 
-@lru_cache(maxsize=4)
-def _subclasses(cls: str) -> frozenset[str]:
-    """``cls`` and its subclasses in the ontology (a class target reaches their instances)."""
+@lru_cache(maxsize=8)
+def _below(term: str, relation: str = "subClassOf") -> frozenset[str]:
+    """``term`` and what is below it in the ontology by ``rdfs:<relation>`` (``subClassOf``: a
+    class target reaches the instances of subclasses; ``subPropertyOf``: the typed relations)."""
     store = Store()
     store.extend(_ontology_quads())
-    query = f"SELECT ?c WHERE {{ ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{cls}> }}"
-    return frozenset(row[0].value for row in _solutions(store.query(query))) | {cls}
+    query = f"SELECT ?c WHERE {{ ?c <http://www.w3.org/2000/01/rdf-schema#{relation}>* <{term}> }}"
+    return frozenset(row[0].value for row in _solutions(store.query(query))) | {term}
 
 
 @lru_cache(maxsize=8)
@@ -265,9 +266,11 @@ class _After:
     def ask(self, text: str) -> Any:
         return self.data.query(text, **self._home())
 
-    def stored(self, nodes: list[Any], predicate: Any = None, *, pointing: bool = False) -> list[Quad]:
+    def stored(self, nodes: list[Any], predicate: Any = None, *, pointing: bool = False,
+               only: frozenset[Any] | None = None) -> list[Quad]:
         """The store's quads (ontology graph and removed quads left out) whose subject (or, with
-        ``pointing``, object) is one of ``nodes``; IRIs are looked up ``VALUES``-batched."""
+        ``pointing``, object) is one of ``nodes`` (and, with ``only``, whose predicate is one of
+        those); IRIs are looked up ``VALUES``-batched."""
         if self.empty:
             return []
         found: list[Quad] = []
@@ -275,15 +278,18 @@ class _After:
         blanks = [n for n in nodes if isinstance(n, ox.BlankNode)]
         p = str(predicate) if predicate is not None else "?p"
         pattern = f"?o {p} ?n" if pointing else f"?n {p} ?o"
+        keep = f"FILTER (?p IN ({', '.join(map(str, sorted(only, key=str)))}))" if only and predicate is None else ""
         for start in range(0, len(iris), _LOOKUP_BATCH):
             values = " ".join(str(n) for n in iris[start:start + _LOOKUP_BATCH])
             query = (f"SELECT ?g ?n ?p ?o WHERE {{ VALUES ?n {{ {values} }} "
-                     f"{{ GRAPH ?g {{ {pattern} }} }} UNION {{ {pattern} }} }}")
+                     f"{{ GRAPH ?g {{ {pattern} {keep} }} }} UNION {{ {pattern} {keep} }} }}")
             for g, n, pred, o in _solutions(self.store.query(query)):
                 g = ox.DefaultGraph() if g is None else g
                 found.append(Quad(o, predicate or pred, n, g) if pointing else Quad(n, predicate or pred, o, g))
         for node in blanks:
-            found += self.store.quads_for_pattern(None if pointing else node, predicate, node if pointing else None)
+            found += [q for q in self.store.quads_for_pattern(None if pointing else node, predicate,
+                                                             node if pointing else None)
+                      if only is None or q.predicate in only]
         return [q for q in found if q.graph_name != _ONTOLOGY_GRAPH and q not in self.gone]
 
     def copy(self, quads: list[Quad]) -> None:
@@ -291,25 +297,79 @@ class _After:
         self.data.bulk_extend([Quad(q.subject, q.predicate, q.object, home) for q in quads])
 
     def describe(self, nodes: list[Any]) -> None:
-        """Copy the store's triples about ``nodes`` (not yet copied) into the scratch store."""
+        """Copy the store's triples about ``nodes`` (not yet copied) into the scratch store: those
+        of the predicates the shapes read (``read_predicates``), which is all the checks see."""
         todo = [n for n in dict.fromkeys(nodes) if n not in self.copied and not isinstance(n, ox.Literal)]
         self.copied.update(todo)
-        self.copy(self.stored(todo))
+        read = read_predicates()
+        self.copy(self.stored(todo, only=read[0] if read else None))
 
     def nodes(self, query: str) -> list[Any]:
         return [row[0] for row in self.ask(query)]
 
 
+@lru_cache(maxsize=1)
+def read_predicates() -> tuple[frozenset[NamedNode], frozenset[NamedNode]] | None:
+    """(what the shapes read of a node, what they read of its neighbours): the predicates the
+    compiled shapes can read. Of a node: its paths, and what it can be read for by a neighbour.
+    Of a neighbour (across an edge): its types (``sh:class``), inverse paths, every IRI a
+    SHACL-SPARQL constraint names, and the lineage relations (``prov:wasDerivedFrom`` and every
+    sub-property: the constraints that read a neighbour through a variable predicate bind it to
+    a relation, ``lk:relation``). None: the shapes are not compiled (pySHACL reads everything).
+
+    A change made only of triples whose predicates no neighbour's constraint reads (a bundle
+    gaining ``lk:describes``) cannot change a neighbour's results, and a node's triples of
+    predicates no shape reads change no result at all; ``_focus`` and ``_After.describe`` go by it.
+    """
+    try:
+        shapes = shape_checks.project_shapes()
+    except shape_checks.Unsupported:
+        return None
+    across = {_RDF_TYPE, *(NamedNode(p) for p in _below(_DERIVED_FROM.value, "subPropertyOf"))}
+    own: set[NamedNode] = set()
+    for shape in shapes:
+        if shape.path is not None:
+            (across if shape.path.startswith("^") else own).add(NamedNode(shape.path.lstrip("^")))
+        for constraint in shape.sparql:
+            across.update(NamedNode(iri) for iri in _iris_in(constraint.select))
+    return frozenset(own | across), frozenset(across)
+
+
+def _iris_in(select: str) -> set[str]:
+    """Every IRI a SPARQL query names (its algebra walked: patterns, paths, filters)."""
+    from rdflib.paths import Path as RdfPath
+    from rdflib.plugins.sparql import prepareQuery
+
+    found: set[str] = set()
+    todo: list[Any] = [prepareQuery(select).algebra]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, URIRef):
+            found.add(str(item))
+        elif isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple, set)):
+            todo.extend(item)
+        elif isinstance(item, RdfPath):
+            todo.extend(vars(item).values())
+    return found
+
+
 def _focus(after: _After, delta: Delta) -> list[Any]:
     """The nodes whose results a delta can change: subjects and (non-class) objects of changed
-    triples, and the neighbours, both ways, of every changed subject in the store (an
-    ``sh:class`` or a constraint reading across the edge may now fail)."""
+    triples, and the neighbours, both ways, of every subject in the store whose change a
+    neighbour's constraint reads (an ``sh:class`` or a constraint reading across the edge may
+    now fail; ``read_predicates``)."""
     subjects = after.nodes("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")
     objects = after.nodes(f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER (?p != {_RDF_TYPE} && !isLiteral(?o)) }}")
     removed_subjects = [q.subject for q in delta.removed]
     focus = dict.fromkeys([*subjects, *objects, *removed_subjects])
     focus.update(dict.fromkeys(q.object for q in delta.removed
                                if q.predicate != _RDF_TYPE and not isinstance(q.object, ox.Literal)))
+    read = read_predicates()
+    if read is not None:         # only subjects gaining a triple some neighbour's constraint reads
+        across = ", ".join(map(str, sorted(read[1], key=str)))
+        subjects = after.nodes(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER (?p IN ({across})) }}")
     changed = list(dict.fromkeys([*subjects, *removed_subjects]))
     focus.update(dict.fromkeys(q.object for q in after.stored(changed)
                                if q.predicate != _RDF_TYPE and not isinstance(q.object, ox.Literal)))
@@ -426,7 +486,7 @@ def lineage_cycles(after: _After, added: dict[Any, set[Any]],
         level = list({n for node in level for n in adjacency[node] if n not in adjacency})
     if not any(u in adjacency for u in added):
         return []
-    classes = _subclasses(str(target))
+    classes = _below(str(target))
     in_cycles = strongly_connected(adjacency)
     members_all = [n for c in in_cycles for n in c]
     types: dict[Any, set[str]] = defaultdict(set)
