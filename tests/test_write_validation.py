@@ -18,7 +18,7 @@ from lineagekg.iris import ONTOLOGY_GRAPH
 from lineagekg.model import AgentRun
 from lineagekg.provenance import LineageBatch, batch_quads
 from lineagekg.store import Delta, open_store
-from lineagekg.validation import ShapeReport, validate, validate_delta
+from lineagekg.validation import ShapeReport, read_predicates, validate, validate_delta
 
 LINEAGE = Path(__file__).parent / "data" / "lineage"
 DERIVED = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
@@ -174,3 +174,37 @@ def test_shapes_the_checks_do_not_compile_fall_back_to_pyshacl(name: str, monkey
     monkeypatch.setattr(shape_checks, "project_shapes", unsupported)
     report = validate_delta(_store_with([])._store, Delta(added=quads, created={GRAPH}))
     assert _keys(report) == reference and reference
+
+
+def test_what_the_shapes_read_of_a_node_and_of_its_neighbours() -> None:
+    """``read_predicates``, taken from the compiled shapes: a neighbour's types, dates, lineage
+    edges and the run that found a derivation are read across an edge; a bundle's
+    ``lk:describes`` is read by no shape at all, so a write adding only those widens nothing."""
+    own, across = read_predicates()
+    names = {p.value for p in across}
+    assert {"http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://purl.org/dc/terms/issued",
+            DERIVED.value, "https://w3id.org/lineagekg/ns#evolvedFrom", "https://w3id.org/lineagekg/ns#foundBy",
+            "http://www.w3.org/ns/prov#qualifiedDerivation"} <= names
+    assert "https://w3id.org/lineagekg/ns#describes" not in names | {p.value for p in own}
+    assert {IDENTIFIER.value, CONFIDENCE.value, "http://www.w3.org/ns/prov#hadPrimarySource"} <= {p.value for p in own}
+    assert across <= own
+
+
+def test_a_stored_source_given_a_later_date_warns_on_its_stored_target(small_store) -> None:
+    """A change to a stored node that a neighbour's constraint reads (the source's
+    ``dcterms:issued``, read by the date-order warning on what derives from it) re-checks that
+    neighbour, though the write names only the source; the report equals pySHACL's on the whole
+    graph after the write, less what it gives before."""
+    issued = ox.NamedNode("http://purl.org/dc/terms/issued")
+    quads = [q for q in small_store.quads() if q.graph_name != ox.NamedNode(ONTOLOGY_GRAPH)]
+    dated = {q.subject for q in quads if q.predicate == issued}
+    edge = next(q for q in quads if q.predicate == DERIVED and q.subject in dated and q.object in dated)
+    before = [q for q in quads if not (q.subject == edge.object and q.predicate == issued)]   # source undated
+    store = _store_with(before)
+    later = ox.Quad(edge.object, issued, ox.Literal("2099", datatype=ox.NamedNode(
+        "http://www.w3.org/2001/XMLSchema#gYear")), ox.NamedNode("https://example.org/g3"))
+    report = validate_delta(store._store, Delta(added=[later]))
+    new = set(_keys(_whole([*before, later]))) - set(_keys(_whole(before)))
+    assert (edge.subject.value, DERIVED.value, edge.object.value, "Warning") in {k[:4] for k in new}
+    assert new <= set(_keys(report))
+    assert any(r.focus_node == edge.subject.value and "dated after" in r.message for r in report.warnings)
