@@ -93,3 +93,14 @@ def test_a_configuration_is_known_by_the_name_its_description_introduces(corpus,
     assert by_config["mrpc"] == "Microsoft Research Paraphrase Corpus"
     assert by_config["mnli"] == "nyu-mll/multi_nli"
     assert "ax" not in by_config                   # described without a name, and no dataset's name
+
+
+def test_prose_under_a_configuration_heading_is_about_that_configuration(corpus, registry: NameRegistry) -> None:
+    # glue.md, "#### rte": "The authors of the benchmark combined the data from RTE1 (...), RTE2 (...), ..."
+    doc = corpus.document("hf_legacy_cards/glue.md")
+    pairs = {(c.target, c.source, c.target_where) for c in document_candidates(doc, registry).candidates}
+    assert {("rte", f"RTE{n}", "config") for n in (1, 2, 3, 5)} <= pairs
+    assert ("nyu-mll/glue", "RTE1", "heading") in pairs                  # still a pair of the card's dataset
+    # the configuration's own names are not its sources
+    assert not {(t, s) for t, s, w in pairs if w == "config" and t == "rte" and "Entailment" in s}
+    assert not {(t, s) for t, s, w in pairs if w == "config" and t == "mnli" and s == "nyu-mll/multi_nli"}

@@ -459,6 +459,15 @@ def _config_mentions(block: Block, unit: str, configs: dict[str, str], registry:
     return [Mention(name, start, start + len(config), "config", registry.resolve(name) if trusted else None)]
 
 
+def _names_part(mention: Mention, config: str, described: str, registry: NameRegistry) -> bool:
+    """True when ``mention`` names the configuration itself ("Recognizing Textual Entailment (RTE)"
+    under "#### rte", the registry's multi_nli under "#### mnli")."""
+    keys = {name_key(mention.text)} | (registry.keys_of(mention.ident) if mention.ident else set())
+    own = {name_key(config), name_key(described)}
+    return bool(keys & own) or bool(re.search(rf"(?i)\b{re.escape(config)}\b", mention.text)) or \
+        any(k and k in key for k in own for key in keys if len(k) >= 5)
+
+
 _GITHUB_OWNER = re.compile(r"github\.com/([\w.-]+)/", re.IGNORECASE)
 
 
@@ -514,6 +523,11 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
                 head = _item_head(block)
                 if head[0] and head[0] != unit:
                     placed += [(t, "item") for t in targets.named_in(*head) if t not in named]
+            part = block.headings[-1].strip() if block.headings and block.kind in ("paragraph", "item") else ""
+            if part in configs:
+                # prose under a configuration's heading is about that part of the dataset too ("#### rte":
+                # "the authors combined the data from RTE1, RTE2, ...")
+                placed.append((part, "config"))
             if not placed:
                 out.no_target += len(mentions)
                 continue
@@ -522,7 +536,8 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
             for target, where in placed:
                 own = [m for m in target_mentions if targets.of(m) == target]
                 for mention in mentions:
-                    if targets.of(mention) == target or name_key(mention.name) == name_key(target):
+                    if targets.of(mention) == target or name_key(mention.name) == name_key(target) or \
+                            (where == "config" and _names_part(mention, target, configs[target], registry)):
                         continue
                     markers = statement_markers(unit, mention.start, mention.end)
                     out.candidates.append(Candidate(
