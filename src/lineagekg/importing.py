@@ -196,6 +196,7 @@ def write_in_chunks(store: OxigraphStore, batch: LineageBatch, documents: Sequen
                 return replace(outcome, what=f"import of graph {batch.graph}, {name}"), tuple(results)
             results.append(ChunkResult(name, len(chunk.datasets), "committed", outcome.added))
             outcomes.append(outcome)
+            store.flush()          # RocksDB keeps written data in memtables until flushed: memory would grow
             say(f"{name} committed: {outcome.added:,} quads written")
     return _combined(batch.graph, outcomes, len(chunks)), tuple(results)
 
