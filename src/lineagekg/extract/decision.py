@@ -23,8 +23,8 @@ from typing import Any
 
 from lineagekg.errors import InputError
 
-__all__ = ["DEFAULT_MODEL_PATH", "PRECISION_TARGET", "THRESHOLD", "DecisionModel", "choose_threshold", "pick_threshold",
-           "pooled"]
+__all__ = ["DEFAULT_MODEL_PATH", "PRECISION_TARGET", "THRESHOLD", "DecisionModel", "choose_threshold", "inner_splits",
+           "pick_threshold", "pooled"]
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("model.json")
 #: the threshold of a model fitted without document groups (none to choose one with)
@@ -185,19 +185,28 @@ def choose_threshold(x: Any, y: list[int], w: list[float], groups: list[str], c:
     """The threshold of the best F1 at precision >= :data:`PRECISION_TARGET` (else the best
     F0.5), measured on out-of-fold scores of the hand-labelled examples (weight 1): documents are
     dealt into five groups in sorted order, each scored by a model fitted on the other four."""
-    docs = sorted(set(groups))
-    fold_of = {d: i % _INNER_FOLDS for i, d in enumerate(docs)}
-    folds = [fold_of[g] for g in groups]
     scored: list[tuple[float, int]] = []
-    for k in range(_INNER_FOLDS):
-        train = [i for i, f in enumerate(folds) if f != k]
-        test = [i for i, f in enumerate(folds) if f == k and w[i] >= 1.0]
-        if not test or len({y[i] for i in train}) < 2:
-            continue
+    for train, test in inner_splits(y, w, groups):
         clf = _binary(x[train], [y[i] for i in train], [w[i] for i in train], c, class_weight)
         probs = clf.predict_proba(x[test])[:, 1]
         scored += [(float(p), y[i]) for p, i in zip(probs, test, strict=True)]
     return pick_threshold(scored)
+
+
+def inner_splits(y: list[int], w: list[float], groups: list[str]) -> list[tuple[list[int], list[int]]]:
+    """The (train, test) example indices of the five-group split that chooses the threshold:
+    documents dealt into five groups in sorted order; a group's test examples are its
+    hand-labelled ones (weight 1); a split with no test or only one class to train on is left out."""
+    docs = sorted(set(groups))
+    fold_of = {d: i % _INNER_FOLDS for i, d in enumerate(docs)}
+    folds = [fold_of[g] for g in groups]
+    out = []
+    for k in range(_INNER_FOLDS):
+        train = [i for i, f in enumerate(folds) if f != k]
+        test = [i for i, f in enumerate(folds) if f == k and w[i] >= 1.0]
+        if test and len({y[i] for i in train}) == 2:
+            out.append((train, test))
+    return out
 
 
 def pick_threshold(scored: list[tuple[float, int]]) -> float:
