@@ -256,6 +256,12 @@ class LineageIndex:
         iri, up = self.iri, self.up
         return {iri[n]: d for n, d in walk_from((first,), self.up).items() if n not in up}
 
+    def roots_with_facts(self, start: str) -> list[tuple[str, int, str | None, str | None, str | None, str | None]]:
+        """(root, distance, identifier, label, terminal reason, terminal note) of every root
+        ``start`` reaches: ``roots`` and ``fact`` in one pass, for answers of many roots."""
+        ids, labels, reasons, notes = self._ids.get, self._labels.get, self._reasons.get, self._notes.get
+        return [(n, d, ids(n), labels(n), reasons(n), notes(n)) for n, d in self.roots(start).items()]
+
     def _named(self, found: tuple[tuple[int, ...], tuple[str | None, ...]]
                ) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
         iri = self.iri

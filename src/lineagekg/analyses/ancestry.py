@@ -80,13 +80,21 @@ class Ancestry(Catalogue):
         """The upstream roots, each with its shortest distance (0 for a dataset without sources)."""
         iri = self.resolve(identifier)
         if self._use_index:
-            index = self.index()
-            facts = [(index.fact(n), n, d) for n, d in index.roots(iri).items()]
-            facts.sort(key=lambda x: (x[0].id is not None, x[0].id or ""))   # as roots.rq orders them
-            ref = self.refs()
-            return [ref(n, label=fact.label, distance=d, is_root=True,
-                             terminal_reason=local_name(fact.terminal_reason), terminal_note=fact.terminal_note)
-                    for fact, n, d in facts]
+            found = self.index().roots_with_facts(iri)
+            found.sort(key=lambda x: (x[2] is not None, x[2] or ""))   # by identifier, as roots.rq orders them
+            by_iri = self._current_catalog().by_iri
+            answer = []
+            for node, distance, _, label, reason, note in found:     # ``refs()``'s rules, inlined: 10^3-item answers
+                known = by_iri.get(node) or DatasetRef(id=node, iri=node)
+                values = {**known.__dict__, "distance": distance, "is_root": True}
+                if label is not None and not known.label:
+                    values["label"] = label
+                if reason is not None:
+                    values["terminal_reason"] = local_name(reason)
+                if note is not None:
+                    values["terminal_note"] = note
+                answer.append(trusted(DatasetRef, values))
+            return answer
         rows = self.store.select(library().get("roots"), dataset=iri)
         dist = self._distances(iri, self._edges("upstream-edges", iri), upstream=True) if rows else {}
         return [self.ref(r["root"], label=r["label"], distance=dist.get(r["root"]), is_root=True,
