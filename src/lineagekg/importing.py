@@ -30,6 +30,11 @@ from lineagekg.validation import ShapeReport
 Progress = Callable[[str], None]
 
 
+class ChunkLine(str):
+    """A progress message that reports a chunk's end (committed, or written by an earlier run):
+    the line a user sees per chunk, where the other messages are passing phases."""
+
+
 @dataclass(frozen=True)
 class ChunkResult:
     """What one chunk of a chunked import did: ``state`` is ``committed``, ``present`` (an
@@ -177,7 +182,7 @@ def write_in_chunks(store: OxigraphStore, batch: LineageBatch, documents: Sequen
             describes = [Quad(graph, LK.describes, NamedNode(iri_of[d.identifier]), graph) for d in chunk.datasets]
             if store.holds([*describes, ended] if last else describes):
                 results.append(ChunkResult(name, len(chunk.datasets), "present"))
-                say(f"{name}: in the store already (an earlier run of this import)")
+                say(ChunkLine(f"{name}: in the store already (an earlier run of this import)"))
                 continue
             docs = [by_iri[i] for d in chunk.derivations for i in d.documents if i in by_iri]
             if chunk.number == 1:
@@ -197,7 +202,7 @@ def write_in_chunks(store: OxigraphStore, batch: LineageBatch, documents: Sequen
             results.append(ChunkResult(name, len(chunk.datasets), "committed", outcome.added))
             outcomes.append(outcome)
             store.flush()          # RocksDB keeps written data in memtables until flushed: memory would grow
-            say(f"{name} committed: {outcome.added:,} quads written")
+            say(ChunkLine(f"{name} committed: {outcome.added:,} quads written"))
     return _combined(batch.graph, outcomes, len(chunks)), tuple(results)
 
 

@@ -99,10 +99,12 @@ def _run_import(run_import: Callable[..., Any], store: str | None, output: Forma
                 *args: Any, **kwargs: Any) -> int:
     """Run one importer with its phases shown on stderr (and, for a chunked import, a line per
     chunk written), then report what it did."""
+    from lineagekg.importing import ChunkLine
+
     with out.phases("importing", quiet=quiet) as phase:
         def progress(message: str) -> None:
             phase(message)
-            if not quiet and (message.endswith(" quads written") or "in the store already" in message):
+            if not quiet and isinstance(message, ChunkLine):
                 out.say(message, err=True)
 
         summary = run_import(command_store(store), *args, progress=progress, **kwargs)
