@@ -7,21 +7,20 @@ path) is a breadth-first search over the edges a query returned.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from operator import itemgetter
-from typing import Literal
+from typing import Any, Literal
 
 from lineagekg.analyses.catalogue import Catalogue, Edge, collector_paused
-from lineagekg.analyses.models import DatasetRef, WitnessPath, trusted
+from lineagekg.analyses.models import DatasetRef, WitnessPath, trusted, trusted_each
 from lineagekg.analyses.naming import local_name
 from lineagekg.errors import QueryParameterError
-from lineagekg.lineage_index import search_graph, shortest_path
+from lineagekg.lineage_index import search_graph, shortest_path, walk_from
 from lineagekg.queries import library
 
 PathDirection = Literal["upstream", "downstream"]
 
 
-_first_two = itemgetter(0, 1)
+_nearest_then_id = itemgetter("distance", "id")
 
 
 def _nearest_first(found: list[DatasetRef]) -> list[DatasetRef]:
@@ -33,34 +32,39 @@ class Ancestry(Catalogue):
         """Every dataset upstream (``up``) or downstream, with its shortest distance and whether
         it is a root (upstream) or a leaf (downstream), nearest first."""
         iri = self.resolve(identifier)
-        flag = "is_root" if up else "is_leaf"
         if self._use_index:
-            index = self.index()
-            reach = index.upstream if up else index.downstream
             with collector_paused():
-                return self._related(reach(iri), flag, index.label)
+                return self._reached(iri, up=up)
         query, column, flag_column, edges = (("ancestors", "ancestor", "isRoot", "upstream-edges") if up else
                                              ("descendants", "descendant", "isLeaf", "downstream-edges"))
         rows = self.store.select(library().get(query), dataset=iri)
         dist = self._distances(iri, self._edges(edges, iri), upstream=up)
+        flag = "is_root" if up else "is_leaf"
         return _nearest_first([self.ref(r[column], label=r["label"], distance=dist.get(r[column]),
                                         **{flag: r[flag_column]}) for r in rows])
 
-    def _related(self, reached: list[tuple[str, int, bool]], flag: str,
-                 label: Callable[[str], str | None]) -> list[DatasetRef]:
-        """``ref`` of each (IRI, distance, flag) the index reached, nearest first: the same
-        items, made in one loop over the catalogue (answers of 10^4 items at 100k datasets)."""
-        by_iri = self._current_catalog().by_iri
-        items: list[tuple[int, str, DatasetRef]] = []
-        append = items.append
-        for node, distance, end in reached:
-            known = by_iri.get(node) or DatasetRef(id=node, iri=node)
-            values = {**known.__dict__, "distance": distance, flag: end}
-            if not known.label and (written := label(node)) is not None:
-                values["label"] = written
-            append((distance, known.id, trusted(DatasetRef, values)))
-        items.sort(key=_first_two)           # breadth-first order already: sorts within each distance
-        return [item for _, _, item in items]
+    def _reached(self, start: str, *, up: bool) -> list[DatasetRef]:
+        """``ref`` of every dataset the index reaches from ``start`` (up or down), with its
+        distance and whether the search ends there (a root, a leaf), nearest first, then by
+        identifier: one breadth-first search, one dict copied per item (``node_values``), the
+        items made in one loop (answers of 10^4 items at 100k datasets)."""
+        index, values_of, make = self.node_values()
+        first = index.id.get(start)
+        if first is None:
+            return []
+        adjacency = index.up if up else index.down
+        flag = "is_root" if up else "is_leaf"
+        reached = walk_from((first,), adjacency)
+        del reached[first]
+        rows: list[dict[str, Any]] = []
+        append = rows.append
+        for node, distance in reached.items():
+            values = (values_of[node] or make(node)).copy()
+            values["distance"] = distance
+            values[flag] = node not in adjacency
+            append(values)
+        rows.sort(key=_nearest_then_id)
+        return trusted_each(DatasetRef, rows)
 
     def ancestors(self, identifier: str) -> list[DatasetRef]:
         """Every upstream dataset, with its shortest distance, nearest first."""

@@ -10,7 +10,7 @@ import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lineagekg.analyses.models import DatasetRef, WitnessPath, trusted
@@ -73,6 +73,9 @@ class _Catalog:
     by_iri: dict[str, DatasetRef]
     by_id: dict[str, DatasetRef]
     names: dict[str, str]
+    index: LineageIndex | None = None          # the index it was made from (with ``index=True``)
+    # with the index: a node's (index id's) item values, made on first use (``node_values``)
+    by_node: list[dict[str, Any] | None] = field(default_factory=list)
 
 
 class Catalogue:
@@ -125,9 +128,31 @@ class Catalogue:
                 by_id: dict[str, DatasetRef] = {}
                 for ref in sorted(refs.values(), key=lambda x: x.iri):
                     by_id.setdefault(ref.id, ref)
-                self._catalog = _Catalog(version, refs, by_id, {k: v.id for k, v in refs.items()})
+                self._catalog = _Catalog(version, refs, by_id, {k: v.id for k, v in refs.items()}, index,
+                                         [None] * len(index.iri) if index is not None else [])
                 _settle()
             return self._catalog
+
+    def node_values(self) -> tuple[LineageIndex, list[dict[str, Any] | None], Callable[[int], dict[str, Any]]]:
+        """(the index, its nodes' item values by index id, the function that makes a missing
+        one): what ``ref`` would give each node, kept per store version, so that long answers
+        from the index copy one dict per item. A node the catalogue lacks is shown as itself,
+        with the label the index read."""
+        catalog = self._current_catalog()
+        index, values_of, by_iri = catalog.index, catalog.by_node, catalog.by_iri
+        if index is None:           # a catalogue read without the index: values for this answer only
+            index = self.index()
+            values_of = [None] * len(index.iri)
+
+        def make(node: int) -> dict[str, Any]:
+            iri = index.iri[node]
+            known = by_iri.get(iri) or DatasetRef(id=iri, iri=iri)
+            values = known.__dict__.copy()
+            if not known.label and (written := index.label(iri)) is not None:
+                values["label"] = written
+            values_of[node] = values
+            return values
+        return index, values_of, make
 
     def names(self) -> dict[str, str]:
         """IRI -> identifier for every dataset (cached while the store does not change)."""

@@ -50,6 +50,22 @@ def trusted(cls: type[M], values: dict[str, Any]) -> M:
     return item
 
 
+def trusted_each(cls: type[M], rows: list[dict[str, Any]]) -> list[M]:
+    """``trusted(cls, values)`` of each of ``rows``, in one loop (no call per item: the items of
+    a 10^4-item answer cost about as much as the graph search that found them)."""
+    fields = _all_fields(cls)
+    made: list[M] = []
+    append = made.append
+    for values in rows:
+        item = _NEW(cls)
+        _SET(item, "__dict__", values)
+        _SET(item, "__pydantic_fields_set__", fields)
+        _SET(item, "__pydantic_extra__", None)
+        _SET(item, "__pydantic_private__", None)
+        append(item)
+    return made
+
+
 class Answer(Model):
     """A whole answer of one analysis (every subclass is served by REST and printed by the CLI)."""
 
