@@ -11,7 +11,7 @@ from operator import itemgetter
 from typing import Any, Literal
 
 from lineagekg.analyses.catalogue import Catalogue, Edge, collector_paused
-from lineagekg.analyses.models import DatasetRef, WitnessPath, trusted, trusted_each
+from lineagekg.analyses.models import DatasetRef, WitnessPath, trusted_each
 from lineagekg.analyses.naming import local_name
 from lineagekg.errors import QueryParameterError
 from lineagekg.lineage_index import search_graph, shortest_path, walk_from
@@ -84,21 +84,21 @@ class Ancestry(Catalogue):
         """The upstream roots, each with its shortest distance (0 for a dataset without sources)."""
         iri = self.resolve(identifier)
         if self._use_index:
-            found = self.index().roots_with_facts(iri)
+            index, values_of, make = self.node_values()
+            found = index.roots_with_facts(iri)
             found.sort(key=lambda x: (x[2] is not None, x[2] or ""))   # by identifier, as roots.rq orders them
-            by_iri = self._current_catalog().by_iri
-            answer = []
-            for node, distance, _, label, reason, note in found:     # ``refs()``'s rules, inlined: 10^3-item answers
-                known = by_iri.get(node) or DatasetRef(id=node, iri=node)
-                values = {**known.__dict__, "distance": distance, "is_root": True}
-                if label is not None and not known.label:
-                    values["label"] = label
+            items: list[dict[str, Any]] = []
+            for node, distance, _, _, reason, note in found:
+                number = index.id.get(node)
+                values = (values_of[number] or make(number)).copy() if number is not None else \
+                    self.refs()(node, label=index.label(node)).__dict__.copy()
+                values["distance"], values["is_root"] = distance, True
                 if reason is not None:
                     values["terminal_reason"] = local_name(reason)
                 if note is not None:
                     values["terminal_note"] = note
-                answer.append(trusted(DatasetRef, values))
-            return answer
+                items.append(values)
+            return trusted_each(DatasetRef, items)
         rows = self.store.select(library().get("roots"), dataset=iri)
         dist = self._distances(iri, self._edges("upstream-edges", iri), upstream=True) if rows else {}
         return [self.ref(r["root"], label=r["label"], distance=dist.get(r["root"]), is_root=True,
