@@ -292,6 +292,52 @@ def _context_features(block: Block, list_items: int, list_named: int) -> dict[st
     return f
 
 
+def _trusted(mention: Mention, registry: NameRegistry) -> bool:
+    """A mention that resolves to a dataset the registry knows from more than the Data Provenance
+    Initiative's subset list."""
+    return bool(mention.ident) and (mention.kind != "registry" or
+                                    registry.origins(name_key(mention.text)) != {"dpi"})
+
+
+def _siblings(blocks: list[Block], found: dict[int, list[list[Mention]]],
+              registry: NameRegistry) -> dict[int, tuple[int, int]]:
+    """For each list item and table row (by block index): how many OTHER items of its list (rows
+    of its table) hold a mention, and how many a mention that resolves to a known dataset. A name
+    nobody knows in a list whose other items are known datasets is likely one more of them."""
+    out: dict[int, tuple[int, int]] = {}
+    run: list[Block] = []
+
+    def close() -> None:
+        named = {b.index for b in run if found.get(b.index)}
+        known = {b.index for b in run if any(_trusted(m, registry) for ms in found.get(b.index, ()) for m in ms)}
+        for b in run:
+            out[b.index] = (len(named - {b.index}), len(known - {b.index}))
+        run.clear()
+
+    def group(b: Block) -> tuple[str, tuple[str, ...], str, tuple[str, ...]]:
+        return (b.kind, b.headings, b.lead, b.columns)
+
+    for block in blocks:
+        if run and (block.kind not in ("item", "row") or group(block) != group(run[0])
+                    or block.index != run[-1].index + 1):
+            close()
+        if block.kind in ("item", "row"):
+            run.append(block)
+    close()
+    return out
+
+
+def _sibling_features(mention: Mention, siblings: tuple[int, int], context: dict[str, float],
+                      registry: NameRegistry) -> dict[str, float]:
+    named, known = siblings
+    f = {f"sib_named={_bucket(named, (0, 1, 3))}": 1.0, f"sib_known={_bucket(known, (0, 1, 3))}": 1.0}
+    if known >= 2:
+        f["sib_known&" + ("trusted" if _trusted(mention, registry) else "unknown")] = 1.0
+        if "lead=source_like" in context or "hpath=source_like" in context:
+            f["sib_known&source_context"] = 1.0
+    return f
+
+
 def _lists(blocks: list[Block]) -> dict[int, tuple[int, int]]:
     """For each list item (by block index): how many items its list has, and how many of them
     start with a name or a link (items of one list share a lead-in and heading path and follow
@@ -502,47 +548,55 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
     targets = _Targets(about, registry, doc.metadata.get("pretty_name") if doc.metadata else None)
     lists = _lists(parsed.blocks)
     configs = _config_names(parsed.blocks, registry)
+    found: dict[int, list[list[Mention]]] = {}
+    units: list[tuple[Block, str, tuple[Link, ...], list[Mention]]] = []
     for block in parsed.blocks:
-        context: dict[str, float] | None = None        # computed for blocks with a mention only
         for unit, links in _units(block):
             mentions = _yaml_sources(unit, registry) if block.info == "source_datasets" else \
                 _config_mentions(block, unit, configs, registry) or find_mentions(unit, links, registry)
-            if not mentions:
-                continue
-            out.mentioned += [m.name for m in mentions]
-            target_mentions = [m for m in mentions if targets.of(m)]
-            named = list(dict.fromkeys(t for m in target_mentions if (t := targets.of(m))))
-            named += [t for t in targets.in_links(links) if t not in named]
-            placed = [(t, "sentence") for t in named]
-            if not named:
-                context_named, where = _context_targets(block, targets, doc.path or doc.url)
-                placed = [(t, where) for t in context_named]
-            elif block.kind == "item":
-                # a later sentence of an item that starts with a dataset names another one of the
-                # document's datasets: its source, most likely ("we selected 70k problems from X")
-                head = _item_head(block)
-                if head[0] and head[0] != unit:
-                    placed += [(t, "item") for t in targets.named_in(*head) if t not in named]
-            part = block.headings[-1].strip() if block.headings and block.kind in ("paragraph", "item") else ""
-            if part in configs:
-                # prose under a configuration's heading is about that part of the dataset too ("#### rte":
-                # "the authors combined the data from RTE1, RTE2, ...")
-                placed.append((part, "config"))
-            if not placed:
-                out.no_target += len(mentions)
-                continue
-            if context is None:
-                context = _context_features(block, *lists.get(block.index, (0, 0)))
-            for target, where in placed:
-                own = [m for m in target_mentions if targets.of(m) == target]
-                for mention in mentions:
-                    if targets.of(mention) == target or name_key(mention.name) == name_key(target) or \
-                            (where == "config" and _names_part(mention, target, configs[target], registry)):
-                        continue
-                    markers = statement_markers(unit, mention.start, mention.end)
-                    out.candidates.append(Candidate(
-                        target=target, mention=mention, evidence=unit, block=block,
-                        features=_features(doc, block, unit, mention, mentions, own, where, markers, target,
-                                           about, registry, context),
-                        markers=markers, target_where=where))
+            if mentions:
+                found.setdefault(block.index, []).append(mentions)
+                units.append((block, unit, links, mentions))
+    siblings = _siblings(parsed.blocks, found, registry)
+    contexts: dict[int, dict[str, float]] = {}       # computed for blocks with a mention only
+    for block, unit, links, mentions in units:
+        out.mentioned += [m.name for m in mentions]
+        target_mentions = [m for m in mentions if targets.of(m)]
+        named = list(dict.fromkeys(t for m in target_mentions if (t := targets.of(m))))
+        named += [t for t in targets.in_links(links) if t not in named]
+        placed = [(t, "sentence") for t in named]
+        if not named:
+            context_named, where = _context_targets(block, targets, doc.path or doc.url)
+            placed = [(t, where) for t in context_named]
+        elif block.kind == "item":
+            # a later sentence of an item that starts with a dataset names another one of the
+            # document's datasets: its source, most likely ("we selected 70k problems from X")
+            head = _item_head(block)
+            if head[0] and head[0] != unit:
+                placed += [(t, "item") for t in targets.named_in(*head) if t not in named]
+        part = block.headings[-1].strip() if block.headings and block.kind in ("paragraph", "item") else ""
+        if part in configs:
+            # prose under a configuration's heading is about that part of the dataset too ("#### rte":
+            # "the authors combined the data from RTE1, RTE2, ...")
+            placed.append((part, "config"))
+        if not placed:
+            out.no_target += len(mentions)
+            continue
+        context = contexts.get(block.index)
+        if context is None:
+            context = contexts[block.index] = _context_features(block, *lists.get(block.index, (0, 0)))
+        for target, where in placed:
+            own = [m for m in target_mentions if targets.of(m) == target]
+            for mention in mentions:
+                if targets.of(mention) == target or name_key(mention.name) == name_key(target) or \
+                        (where == "config" and _names_part(mention, target, configs[target], registry)):
+                    continue
+                markers = statement_markers(unit, mention.start, mention.end)
+                out.candidates.append(Candidate(
+                    target=target, mention=mention, evidence=unit, block=block,
+                    features=_features(doc, block, unit, mention, mentions, own, where, markers, target,
+                                       about, registry, context | (_sibling_features(
+                                           mention, siblings[block.index], context, registry)
+                                           if block.index in siblings else {})),
+                    markers=markers, target_where=where))
     return out
