@@ -281,6 +281,12 @@ def _context_features(block: Block, list_items: int, list_named: int) -> dict[st
         if _EVAL_CONTEXT.search(text):
             f[f"{where}=eval_like"] = 1.0
     if block.kind == "item":
+        if block.lead.rstrip().endswith(":"):
+            # "The X dataset is constructed based on the following datasets:", "Articles were selected
+            # from 3 sources:": a lead-in that announces its list
+            f["lead=colon"] = 1.0
+            for cue in _cue_classes(block.lead):
+                f[f"lead=colon&{cue}"] = 1.0
         f[f"list_items={_bucket(list_items, (1, 3, 8))}"] = 1.0
         if list_items >= 2:
             f["list=mostly_names" if list_named * 2 >= list_items else "list=mostly_text"] = 1.0
@@ -439,6 +445,12 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
     f[f"pos={_bucket(mention.start * 10 // max(1, len(unit)), (0, 2, 5, 8))}"] = 1.0
     if not unit[:mention.start].strip(" -*:"):
         f["starts_unit"] = 1.0
+        if "lead=colon" in context:
+            # the item starts with the name, under a lead-in that announces a list of sources
+            for cue in ("build", "eval", "licence", "release"):
+                if f"lead=colon&{cue}" in context:
+                    f[f"lead=colon&{cue}&starts"] = 1.0
+                    f[f"lead=colon&{cue}&mkind={mention.kind}"] = 1.0
     if own:
         nearest = min(own, key=lambda t: abs(t.start - mention.start))
         gap = len(_WORD.findall(unit[min(nearest.end, mention.end):max(nearest.start, mention.start)]))
