@@ -319,3 +319,33 @@ def test_a_card_yaml_placeholder_names_no_source(backend: OfflineBackend, corpus
     card = SourceDocument(url="urn:test:acme-mix", kind="hf_card", about=("acme/mix",), text=text,
                           metadata={"source_datasets": ["extended|other", "original"]})
     assert backend.trace(card, text, corpus.aliases()) == []
+
+
+def test_a_table_row_knows_how_many_of_its_siblings_are_known_datasets(corpus, registry: NameRegistry) -> None:
+    # MRQA's split table: "| [NewsQA](arxiv) | 74,160 |" among SQuAD, TriviaQA, HotpotQA, ... rows
+    doc = corpus.document("hf_legacy_cards/mrqa.md")
+    cand = next(c for c in document_candidates(doc, registry).candidates
+                if c.mention.text == "NewsQA" and c.block.kind == "row")
+    f = cand.features
+    assert f["sib_known=>3"] == 1.0 and f["sib_named=>3"] == 1.0
+    assert f["sib_known&unknown"] == 1.0          # NewsQA itself is a name no registry knows
+
+
+def test_a_lone_item_has_no_known_siblings(corpus, registry: NameRegistry) -> None:
+    # SubjQA lists its three sources with a nested item under each: none of them resolves
+    doc = corpus.document("hf_legacy_cards/subjqa.md")
+    cand = next(c for c in document_candidates(doc, registry).candidates if c.mention.text == "The Yelp Dataset")
+    assert cand.features["sib_known=<=0"] == 1.0 and "sib_known&unknown" not in cand.features
+
+
+def test_a_lead_in_that_announces_a_list_of_sources(corpus, registry: NameRegistry) -> None:
+    # "The SubjQA dataset is constructed based on the following datasets and thus contains subsets of their
+    # data:" then "* [The Yelp Dataset](...)"
+    doc = corpus.document("hf_legacy_cards/subjqa.md")
+    cand = next(c for c in document_candidates(doc, registry).candidates if c.mention.text == "The Yelp Dataset")
+    f = cand.features
+    assert f["lead=colon"] == 1.0 and f["lead=colon&build"] == 1.0
+    assert f["lead=colon&build&starts"] == 1.0 and f["lead=colon&build&mkind=linkname"] == 1.0
+    # a sentence of prose has none of these
+    prose = next(c for c in document_candidates(doc, registry).candidates if c.block.kind == "paragraph")
+    assert not any(k.startswith(("lead=colon", "sib_")) for k in prose.features)

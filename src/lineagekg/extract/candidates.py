@@ -298,11 +298,12 @@ def _context_features(block: Block, list_items: int, list_named: int) -> dict[st
     return f
 
 
-def _trusted(mention: Mention, registry: NameRegistry) -> bool:
-    """A mention that resolves to a dataset the registry knows from more than the Data Provenance
-    Initiative's subset list."""
-    return bool(mention.ident) and (mention.kind != "registry" or
-                                    registry.origins(name_key(mention.text)) != {"dpi"})
+def _known(mention: Mention, registry: NameRegistry) -> bool:
+    """A mention of a dataset the registry knows (resolved or a name two ids share), from more than
+    the Data Provenance Initiative's subset list."""
+    if mention.kind == "registry":
+        return registry.origins(name_key(mention.text)) - {"dpi"} != set()
+    return bool(mention.ident)
 
 
 def _siblings(blocks: list[Block], found: dict[int, list[list[Mention]]],
@@ -315,7 +316,7 @@ def _siblings(blocks: list[Block], found: dict[int, list[list[Mention]]],
 
     def close() -> None:
         named = {b.index for b in run if found.get(b.index)}
-        known = {b.index for b in run if any(_trusted(m, registry) for ms in found.get(b.index, ()) for m in ms)}
+        known = {b.index for b in run if any(_known(m, registry) for ms in found.get(b.index, ()) for m in ms)}
         for b in run:
             out[b.index] = (len(named - {b.index}), len(known - {b.index}))
         run.clear()
@@ -338,7 +339,7 @@ def _sibling_features(mention: Mention, siblings: tuple[int, int], context: dict
     named, known = siblings
     f = {f"sib_named={_bucket(named, (0, 1, 3))}": 1.0, f"sib_known={_bucket(known, (0, 1, 3))}": 1.0}
     if known >= 2:
-        f["sib_known&" + ("trusted" if _trusted(mention, registry) else "unknown")] = 1.0
+        f["sib_known&" + ("known" if _known(mention, registry) else "unknown")] = 1.0
         if "lead=source_like" in context or "hpath=source_like" in context:
             f["sib_known&source_context"] = 1.0
     return f
