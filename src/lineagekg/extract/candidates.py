@@ -388,29 +388,6 @@ def _source_features(mention: Mention, target: str, about: tuple[str, ...], regi
     return f
 
 
-#: the word that governs a name: "derived from (the) X", "a filtered version of X", "translating the X dataset"
-_GOVERNED = re.compile(r"(?P<word>[a-z][a-z-]*)\s+(?:(?:from|of|on|upon|by|in|into|with|to)\s+)?"
-                       r"(?:(?:the|a|an|its|their|our|original|raw|existing|public|english)\s+)?$")
-#: what stands between two coordinated names: "from Wikipedia, Russian Reddit and Russian WikiQuotes"
-_COORDINATED = re.compile(r"^\s*(?:,|;|/|&|and|or|as well as|, and|, or|,\s*as well as)\s*$")
-
-
-def _governors(unit: str, mentions: list[Mention]) -> dict[int, tuple[str, ...]]:
-    """For each mention (by start): the word classes of the word right before it (with at most a
-    preposition and an article between), or of the word before the first of the names it is
-    coordinated with ("collected from A, B and C": C is governed by "collected")."""
-    out: dict[int, tuple[str, ...]] = {}
-    previous: Mention | None = None
-    for m in sorted(mentions, key=lambda m: m.start):
-        if previous is not None and previous.end <= m.start and _COORDINATED.match(unit[previous.end:m.start]):
-            out[m.start] = out.get(previous.start, ())
-        else:
-            g = _GOVERNED.search(unit[max(0, m.start - 60):m.start].lower())
-            out[m.start] = _cue_classes(g.group("word")) if g else ()
-        previous = m
-    return out
-
-
 def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, mentions: list[Mention],
               own: list[Mention], where: str, markers: frozenset[str], target: str, about: tuple[str, ...],
               registry: NameRegistry, context: dict[str, float]) -> dict[str, float]:
@@ -451,8 +428,6 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
     f.update(_cues(" ".join(block.headings[-2:]), "ch"))
     if re.search(r"\bfrom\b", window):
         f["from_before"] = 1.0
-    for cue in _governors(unit, mentions).get(mention.start, ()):
-        f[f"gov:{cue}"] = 1.0
     if re.search(r"\b(?:of|on)\s*$", before):
         f["of_or_on_before"] = 1.0
     f.update(_words(" ".join(block.headings[-2:]), "h", 12))
