@@ -444,6 +444,14 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
         f[f"info={block.info[:20]}"] = 1.0
     f[f"nment={_bucket(len(mentions), (1, 2, 4, 8))}"] = 1.0
     f[f"pos={_bucket(mention.start * 10 // max(1, len(unit)), (0, 2, 5, 8))}"] = 1.0
+    first = min(mentions, key=lambda m: m.start)
+    if first is not mention and first not in own and where != "sentence" and \
+            len(_WORD.findall(unit[:first.start])) <= 2 and block.kind in ("paragraph", "item"):
+        # "The VisualGenome corpus also contains images from Flickr, originally collected in MS-COCO": the
+        # sentence is about another dataset, so what it names comes into that one
+        f["subject=other_dataset"] = 1.0
+        if re.search(r",\s*(?:which|that|itself|originally)\b", unit[first.end:mention.start]):
+            f["subject=other_dataset&relative"] = 1.0
     if not unit[:mention.start].strip(" -*:"):
         f["starts_unit"] = 1.0
         if "lead=colon" in context:
