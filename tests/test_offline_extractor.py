@@ -357,3 +357,14 @@ def test_a_lead_in_that_announces_a_list_of_sources(corpus, registry: NameRegist
     # a sentence of prose has none of these
     prose = next(c for c in document_candidates(doc, registry).candidates if c.block.kind == "paragraph")
     assert not any(k.startswith(("lead=colon", "sib_")) for k in prose.features)
+
+
+def test_a_sentence_about_another_dataset_says_so(corpus, registry: NameRegistry) -> None:
+    # SNLI's card: "The VisualGenome corpus also contains images from Flickr, originally collected in MS-COCO
+    # and YFCC100M." MS-COCO went into VisualGenome; the sentence's subject is that other dataset
+    doc = corpus.document("hf_legacy_cards/snli.md")
+    found = {c.source: c.features for c in document_candidates(doc, registry).candidates
+             if "VisualGenome corpus also" in c.evidence}
+    assert found["MS-COCO"]["subject=other_dataset"] == 1.0
+    assert found["MS-COCO"]["subject=other_dataset&relative"] == 1.0
+    assert not any(k.startswith("subject=") for k in found["VisualGenome"])      # the subject itself
