@@ -22,13 +22,25 @@ from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim
 from lineagekg.evaluation import EvalReport, Label, documents_listed_with, evaluate, load_labels, same_dataset
 from lineagekg.extract.backend import claims_from
-from lineagekg.extract.candidates import DocumentCandidates
+from lineagekg.extract.candidates import Candidate, DocumentCandidates
 from lineagekg.extract.decision import DecisionModel
 from lineagekg.extract.names import NameRegistry
 from lineagekg.extract.training import build_examples, holdout_documents, relation_rows
 from lineagekg.text.markdown import parse
 
-__all__ = ["Assessment", "label_shape", "leave_one_document_out"]
+__all__ = ["Assessment", "Scored", "label_shape", "leave_one_document_out"]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate pair of a labelled document as its fold's model scored it (for reading misses)."""
+
+    document: str
+    candidate: Candidate
+    label: int
+    probability: float
+    threshold: float
+    weights: tuple[tuple[float, str], ...]      # each feature's weight x value, largest first
 
 
 @dataclass
@@ -38,6 +50,7 @@ class Assessment:
     failures: Counter[str] = field(default_factory=Counter)
     miss_reasons: list[tuple[Label, str, str]] = field(default_factory=list)
     by_shape: Counter[tuple[str, str]] = field(default_factory=Counter)   # (cause, shape) -> misses
+    scored: list[Scored] = field(default_factory=list)     # filled when asked for (``explain=True``)
 
     def table(self) -> str:
         rows = [self.report.table(), "", "recall by statement shape (labels, matched, recall):"]
@@ -99,7 +112,19 @@ def _aliases_with_registry(aliases: dict[str, str], labels: list[Label], registr
     return table
 
 
-def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_file: Path | None) -> Assessment:
+def _scored(document: str, example_rows: list[tuple[Candidate, int]], model: DecisionModel) -> list[Scored]:
+    out = []
+    for cand, label in example_rows:
+        weights = sorted(((model.weights.get(k, 0.0) * v, k) for k, v in cand.features.items()), reverse=True)
+        out.append(Scored(document, cand, label, model.probability(cand.features), model.threshold, tuple(weights)))
+    return out
+
+
+def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_file: Path | None,
+                           explain: bool = False) -> Assessment:
+    """Each labelled document scored by a model trained on every other example (see the module
+    docstring); with ``explain``, every candidate pair of the labelled documents is kept with its
+    fold's probability, threshold and feature weights (:attr:`Assessment.scored`)."""
     corpus = Corpus.from_directory(corpus_dir)
     registry = NameRegistry.build(corpus)
     holdout = holdout_documents(holdout_file)
@@ -118,6 +143,7 @@ def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_fi
     for i, e in enumerate(examples):
         in_doc.setdefault(e.document, []).append(i)
     predicted: dict[str, list[Claim]] = {}
+    scored: list[Scored] = []
     with threadpool_limits(limits=1):        # BLAS threads on a shared machine: 50x slower fits
         for file in docs:
             held = set(in_doc.get(file, ()))
@@ -126,8 +152,11 @@ def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_fi
                                              groups=[examples[i].document for i in keep],
                                              relation_rows=relation_rows(examples[i] for i in keep))
             predicted[file] = claims_from(found[file].candidates, model, file)
+            if explain:
+                scored += _scored(file, [(examples[i].candidate, examples[i].label) for i in in_doc.get(file, ())],
+                                  model)
     report = evaluate(predicted, labels, aliases, documents=docs)
-    out = Assessment(report)
+    out = Assessment(report, scored=scored)
     missed = {id(lb) for lb in report.misses}
     for lb in labels:
         cands, mentioned = found[lb.source_file].candidates, found[lb.source_file].mentioned
