@@ -231,23 +231,6 @@ class LineageIndex:
     def label(self, node: str) -> str | None:
         return self._labels.get(node)
 
-    def _closure(self, start: str, adjacency: dict[int, list[int]]) -> list[tuple[str, int, bool]]:
-        """(node, hops, whether it ends the search: no further neighbours) of every node reached
-        from ``start`` along ``adjacency``, ``start`` left out."""
-        first = self.id.get(start)
-        if first is None:
-            return []
-        iri = self.iri
-        return [(iri[n], d, n not in adjacency) for n, d in walk_from((first,), adjacency).items() if n != first]
-
-    def upstream(self, start: str) -> list[tuple[str, int, bool]]:
-        """Every ancestor of ``start`` with its distance and whether it is a root."""
-        return self._closure(start, self.up)
-
-    def downstream(self, start: str) -> list[tuple[str, int, bool]]:
-        """Every descendant of ``start`` with its distance and whether it is a leaf."""
-        return self._closure(start, self.down)
-
     def roots(self, start: str) -> dict[str, int]:
         """The roots ``start`` reaches (itself, when it has no sources), with their distance."""
         first = self.id.get(start)
@@ -256,11 +239,11 @@ class LineageIndex:
         iri, up = self.iri, self.up
         return {iri[n]: d for n, d in walk_from((first,), self.up).items() if n not in up}
 
-    def roots_with_facts(self, start: str) -> list[tuple[str, int, str | None, str | None, str | None, str | None]]:
-        """(root, distance, identifier, label, terminal reason, terminal note) of every root
-        ``start`` reaches: ``roots`` and ``fact`` in one pass, for answers of many roots."""
-        ids, labels, reasons, notes = self._ids.get, self._labels.get, self._reasons.get, self._notes.get
-        return [(n, d, ids(n), labels(n), reasons(n), notes(n)) for n, d in self.roots(start).items()]
+    def roots_with_facts(self, start: str) -> list[tuple[str, int, str | None, str | None, str | None]]:
+        """(root, distance, identifier, terminal reason, terminal note) of every root ``start``
+        reaches: ``roots`` and ``fact`` in one pass, for answers of many roots."""
+        ids, reasons, notes = self._ids.get, self._reasons.get, self._notes.get
+        return [(n, d, ids(n), reasons(n), notes(n)) for n, d in self.roots(start).items()]
 
     def _named(self, found: tuple[tuple[int, ...], tuple[str | None, ...]]
                ) -> tuple[tuple[str, ...], tuple[str | None, ...]]:

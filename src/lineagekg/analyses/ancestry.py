@@ -88,7 +88,7 @@ class Ancestry(Catalogue):
             found = index.roots_with_facts(iri)
             found.sort(key=lambda x: (x[2] is not None, x[2] or ""))   # by identifier, as roots.rq orders them
             items: list[dict[str, Any]] = []
-            for node, distance, _, _, reason, note in found:
+            for node, distance, _, reason, note in found:
                 number = index.id.get(node)
                 values = (values_of[number] or make(number)).copy() if number is not None else \
                     self.refs()(node, label=index.label(node)).__dict__.copy()
