@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pyoxigraph as ox
 import pyshacl
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple
-from rdflib import Graph, URIRef
+from rdflib import Graph, URIRef, Variable
 from rdflib.namespace import SH
+from rdflib.paths import Path as RdfPath
 from rdflib.query import ResultRow
 from rdflib.term import Node
 
@@ -178,7 +179,7 @@ _RDF_TYPE = terms.RDF.type
 _DATASET = terms.LK.Dataset.value
 # What a node outside a chunk contributes to it when a focus node points at it: enough for
 # sh:class (types), the date-order warning (issued) and answers naming it (identifier, label).
-_NEIGHBOUR = {_RDF_TYPE, terms.DCTERMS.identifier, terms.RDFS.label, terms.DCTERMS.issued}
+_NEIGHBOUR = frozenset({_RDF_TYPE, terms.DCTERMS.identifier, terms.RDFS.label, terms.DCTERMS.issued})
 _ONTOLOGY_GRAPH = NamedNode(ONTOLOGY_GRAPH)
 
 Progress = Callable[[int, int], None]
@@ -256,6 +257,8 @@ class _After:
         for source in sources:
             self.data.update(f"INSERT {{ {into} }} WHERE {{ {source} }}")
         self.copied: set[Any] = set()       # nodes whose stored triples are in ``data``
+        self._out: dict[Any, list[Quad]] = {}     # node -> its stored triples (``outgoing``)
+        self._in: dict[Any, list[Quad]] = {}      # node -> stored triples pointing at it (``incoming``)
         # a store holding nothing but the ontology has no context to read (a first import)
         self.empty = not any(g != _ONTOLOGY_GRAPH for g in store.named_graphs()) and not any(
             True for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
@@ -271,7 +274,7 @@ class _After:
         """The store's quads (ontology graph and removed quads left out) whose subject (or, with
         ``pointing``, object) is one of ``nodes`` (and, with ``only``, whose predicate is one of
         those); IRIs are looked up ``VALUES``-batched."""
-        if self.empty:
+        if self.empty or (only is not None and not only):
             return []
         found: list[Quad] = []
         iris = [n for n in nodes if isinstance(n, NamedNode)]
@@ -292,6 +295,26 @@ class _After:
                       if only is None or q.predicate in only]
         return [q for q in found if q.graph_name != _ONTOLOGY_GRAPH and q not in self.gone]
 
+    def outgoing(self, nodes: list[Any], only: frozenset[Any]) -> list[Quad]:
+        """``stored(nodes, only=only)``, each node looked up once per validation (``_focus``
+        and ``_complete`` ask about the same nodes; on a large store on disk the lookups are
+        what a chunk of an import costs). ``only`` must be the same on every call."""
+        return self._once(nodes, self._out, only, pointing=False)
+
+    def incoming(self, nodes: list[Any], only: frozenset[Any]) -> list[Quad]:
+        """``stored(nodes, pointing=True, only=only)``, each node looked up once."""
+        return self._once(nodes, self._in, only, pointing=True)
+
+    def _once(self, nodes: list[Any], seen: dict[Any, list[Quad]], only: frozenset[Any], *,
+              pointing: bool) -> list[Quad]:
+        wanted = [n for n in dict.fromkeys(nodes) if not isinstance(n, ox.Literal)]
+        todo = [n for n in wanted if n not in seen]
+        for node in todo:
+            seen[node] = []
+        for q in self.stored(todo, pointing=pointing, only=only):
+            seen[q.object if pointing else q.subject].append(q)
+        return [q for n in wanted for q in seen[n]]
+
     def copy(self, quads: list[Quad]) -> None:
         home = self.home
         self.data.bulk_extend([Quad(q.subject, q.predicate, q.object, home) for q in quads])
@@ -301,8 +324,8 @@ class _After:
         of the predicates the shapes read (``read_predicates``), which is all the checks see."""
         todo = [n for n in dict.fromkeys(nodes) if n not in self.copied and not isinstance(n, ox.Literal)]
         self.copied.update(todo)
-        read = read_predicates()
-        self.copy(self.stored(todo, only=read[0] if read else None))
+        read = _lookups()
+        self.copy(self.outgoing(todo, read[0]) if read else self.stored(todo))
 
     def nodes(self, query: str) -> list[Any]:
         return [row[0] for row in self.ask(query)]
@@ -335,13 +358,107 @@ def read_predicates() -> tuple[frozenset[NamedNode], frozenset[NamedNode]] | Non
     return frozenset(own | across), frozenset(across)
 
 
+@lru_cache(maxsize=1)
+def widening_predicates() -> tuple[frozenset[NamedNode], frozenset[NamedNode]] | None:
+    """(towards objects, towards subjects): the edges along which a stored neighbour's
+    constraint can read a node's own triples, seen from the node. A neighbour ``n`` with
+    ``s Q n`` reads ``s`` when a SHACL-SPARQL constraint on ``n`` goes ``?x Q $this`` and reads
+    ``?x`` as a subject, or ``sh:class`` sits on the inverse path ``^Q`` (towards objects); a
+    neighbour with ``n Q s`` when a constraint goes ``$this Q ?x`` and reads ``?x``, or
+    ``sh:class`` sits on the path ``Q`` (towards subjects). Acyclicity is left out (a graph
+    search of its own). None: an edge is a variable, or the shapes are not compiled."""
+    try:
+        shapes = shape_checks.project_shapes()
+    except shape_checks.Unsupported:
+        return None
+    this = Variable("this")
+    objects: set[NamedNode] = set()
+    subjects: set[NamedNode] = set()
+    for shape in shapes:
+        if shape.path is not None and SH["class"] in shape.params:
+            (objects if shape.path.startswith("^") else subjects).add(NamedNode(shape.path.lstrip("^")))
+        for constraint in shape.sparql:
+            if constraint.iri == CYCLE_CONSTRAINT:
+                continue
+            patterns = _patterns_in(constraint.select)
+            for hop in patterns:
+                s, p, o = hop
+                far = o if s == this else s if o == this else None
+                if not isinstance(far, Variable) or far == this or not any(
+                        other is not hop and other[0] == far for other in patterns):
+                    continue
+                if isinstance(p, Variable):
+                    return None
+                iris = {NamedNode(i) for i in _iris_under(p)}
+                if isinstance(p, URIRef):
+                    (subjects if s == this else objects).update(iris)
+                else:                   # a path may run either way
+                    subjects.update(iris)
+                    objects.update(iris)
+    return frozenset(objects), frozenset(subjects)
+
+
+@lru_cache(maxsize=1)
+def incoming_predicates() -> frozenset[NamedNode] | None:
+    """The predicates of the edges whose *object* some constraint reads them for: the end of an
+    inverse path (a derivation and its target's ``prov:qualifiedDerivation``), or ``$this`` as
+    the object of a SHACL-SPARQL pattern (``?x Q $this``); acyclicity left out. None: a
+    variable predicate, or the shapes are not compiled (every edge counts).
+
+    Only the object of an added triple of one of these is a focus node because of it
+    (``_focus``): a new dataset deriving from a stored one changes no result of the stored one,
+    so a chunk onto a large store does not re-read and re-check every stored parent it names."""
+    try:
+        shapes = shape_checks.project_shapes()
+    except shape_checks.Unsupported:
+        return None
+    this = Variable("this")
+    found = {NamedNode(s.path[1:]) for s in shapes if s.path and s.path.startswith("^")}
+    for shape in shapes:
+        for constraint in shape.sparql:
+            if constraint.iri == CYCLE_CONSTRAINT:
+                continue
+            for subject, predicate, obj in _patterns_in(constraint.select):
+                if obj != this or subject == this:
+                    continue
+                if isinstance(predicate, Variable):
+                    return None
+                found.update(NamedNode(i) for i in _iris_under(predicate))
+    return frozenset(found)
+
+
+def _patterns_in(select: str) -> list[tuple[Any, Any, Any]]:
+    """Every triple pattern of a SPARQL query, those inside ``FILTER (NOT) EXISTS`` too."""
+    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.algebra import triples
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    found: list[tuple[Any, Any, Any]] = []
+    todo: list[Any] = [prepareQuery(select).algebra]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, CompValue) and item.name == "BGP":
+            found += [(t[0], t[1], t[2]) for t in item.triples]
+        elif isinstance(item, CompValue) and item.name == "TriplesBlock":      # not translated (EXISTS)
+            found += [(t[0], t[1], t[2]) for t in triples(item.triples)]
+        elif isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple, set)):
+            todo.extend(item)
+    return found
+
+
 def _iris_in(select: str) -> set[str]:
     """Every IRI a SPARQL query names (its algebra walked: patterns, paths, filters)."""
-    from rdflib.paths import Path as RdfPath
     from rdflib.plugins.sparql import prepareQuery
 
+    return _iris_under(prepareQuery(select).algebra)
+
+
+def _iris_under(start: Any) -> set[str]:
+    """Every IRI in a query's algebra or a property path."""
     found: set[str] = set()
-    todo: list[Any] = [prepareQuery(select).algebra]
+    todo: list[Any] = [start]
     while todo:
         item = todo.pop()
         if isinstance(item, URIRef):
@@ -355,13 +472,20 @@ def _iris_in(select: str) -> set[str]:
     return found
 
 
+
 def _focus(after: _After, delta: Delta) -> list[Any]:
     """The nodes whose results a delta can change: subjects and (non-class) objects of changed
     triples, and the neighbours, both ways, of every subject in the store whose change a
     neighbour's constraint reads (an ``sh:class`` or a constraint reading across the edge may
     now fail; ``read_predicates``)."""
     subjects = after.nodes("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")
-    objects = after.nodes(f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER (?p != {_RDF_TYPE} && !isLiteral(?o)) }}")
+    lookups = _lookups()
+    incoming = incoming_predicates() if lookups else None
+    if incoming is None:
+        objects = after.nodes(f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER (?p != {_RDF_TYPE} && !isLiteral(?o)) }}")
+    else:
+        kept = f"?p IN ({', '.join(map(str, sorted(incoming, key=str)))})" if incoming else "false"
+        objects = after.nodes(f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER ({kept}) }}")
     removed_subjects = [q.subject for q in delta.removed]
     focus = dict.fromkeys([*subjects, *objects, *removed_subjects])
     focus.update(dict.fromkeys(q.object for q in delta.removed
@@ -371,6 +495,13 @@ def _focus(after: _After, delta: Delta) -> list[Any]:
         across = ", ".join(map(str, sorted(read[1], key=str)))
         subjects = after.nodes(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER (?p IN ({across})) }}")
     changed = list(dict.fromkeys([*subjects, *removed_subjects]))
+    if lookups is not None:      # a gained triple: along the edges a neighbour reads it by
+        towards_objects, towards_subjects = lookups[2]
+        focus.update(dict.fromkeys(q.object for q in after.outgoing(subjects, lookups[0])
+                                   if q.predicate in towards_objects and not isinstance(q.object, ox.Literal)))
+        focus.update(dict.fromkeys(q.subject for q in after.incoming(subjects, lookups[1])
+                                   if q.predicate in towards_subjects))
+        changed = list(dict.fromkeys(removed_subjects))
     focus.update(dict.fromkeys(q.object for q in after.stored(changed)
                                if q.predicate != _RDF_TYPE and not isinstance(q.object, ox.Literal)))
     focus.update(dict.fromkeys(q.subject for q in after.stored(changed, pointing=True)))
@@ -385,12 +516,30 @@ def _complete(after: _After, focus: list[Any], inverse: set[Any]) -> None:
     if after.empty:               # nothing stored to complete the delta with
         return
     after.describe(focus)
+    lookups = _lookups()
     for predicate in inverse:
-        after.describe([q.subject for q in after.stored(focus, predicate, pointing=True)])
+        pointing = (after.incoming(focus, lookups[1]) if lookups and predicate in lookups[1]
+                    else after.stored(focus, predicate, pointing=True))
+        after.describe([q.subject for q in pointing if q.predicate == predicate])
     beyond = after.nodes(f"""SELECT DISTINCT ?o WHERE {{ ?s ?p ?o
         FILTER (?p != {_RDF_TYPE} && !isLiteral(?o)) FILTER NOT EXISTS {{ ?o ?q ?x }} }}""")
     beyond = [n for n in beyond if n not in after.copied]
+    # filtered here, not in the store: with this lookup filtered on the server (FILTER ?p IN),
+    # Virtuoso 7.2.5 later answered the export's teacher-model join with one triple of four,
+    # on the same data (docs/virtuoso.md, known broken)
     after.copy([q for q in after.stored(beyond) if q.predicate in _NEIGHBOUR])
+
+
+@lru_cache(maxsize=1)
+def _lookups() -> tuple[frozenset[Any], frozenset[Any], tuple[frozenset[Any], frozenset[Any]]] | None:
+    """(predicates read of a node's own triples, of the triples pointing at it, the widening
+    edges): what ``_After.outgoing`` and ``incoming`` fetch, once per node, so that ``_focus``
+    and ``_complete`` share the lookups; None when the shapes are not compiled."""
+    read, edges = read_predicates(), widening_predicates()
+    if read is None or edges is None:
+        return None
+    inverse = {NamedNode(s.path[1:]) for s in shape_checks.project_shapes() if s.path and s.path.startswith("^")}
+    return read[0] | edges[0], edges[1] | inverse, edges
 
 
 def strongly_connected(adjacency: dict[Any, set[Any]]) -> list[list[Any]]:
