@@ -148,9 +148,8 @@ def test_rendering_answers_as_pyoxigraph_substitutions_do(query: SPARQLQuery) ->
 
 def _projecting(query: SPARQLQuery) -> str:
     """The text with its parameters projected by every SELECT (and grouped by): pyoxigraph
-    substitutes only a projected variable, and scopes a subquery's variables as SPARQL does."""
-    if query.kind != "SELECT":
-        return query.text
+    substitutes only a projected variable, and scopes a subquery's variables as SPARQL does
+    (the subqueries of a CONSTRUCT too)."""
     params = " ".join(f"${p.name}" for p in query.params) + " "
     words = [t for t in tokens(query.text) if t.kind == "word"]
     at = {}

@@ -208,3 +208,16 @@ def test_a_stored_source_given_a_later_date_warns_on_its_stored_target(small_sto
     assert (edge.subject.value, DERIVED.value, edge.object.value, "Warning") in {k[:4] for k in new}
     assert new <= set(_keys(report))
     assert any(r.focus_node == edge.subject.value and "dated after" in r.message for r in report.warnings)
+
+
+def test_a_first_import_checks_an_ontology_term_it_describes() -> None:
+    """Into an empty store every node of the scratch store is checked; the ontology's own terms
+    are left out of the report unless the delta describes them: here it types the class
+    ``lk:Dataset`` itself as a dataset without an identifier, which pySHACL reports too."""
+    term = ox.NamedNode("https://w3id.org/lineagekg/ns#Dataset")
+    quads = [ox.Quad(term, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), term, GRAPH)]
+    reference = _keys(_whole(quads))
+    assert any(key[0] == term.value for key in reference)          # the reference does flag it
+    report = validate_delta(_store_with([])._store, Delta(added=quads, created={GRAPH}))
+    assert _keys(report) == reference
+    assert not report.conforms

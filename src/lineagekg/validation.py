@@ -241,21 +241,14 @@ class _After:
         self.store = store
         self.gone = set(delta.removed)
         self.data = Store()
-        self.data.bulk_extend(delta.added)
         first = delta.added[0].graph_name if delta.added else NamedNode("urn:lineagekg:validation")
         self.home = first
-        # a delta over several graphs: its triples, as a set, in one graph, by one update (the
-        # other graphs stay: every check reads ``home``)
-        into = "?s ?p ?o" if isinstance(first, ox.DefaultGraph) else f"GRAPH {first} {{ ?s ?p ?o }}"
-        sources = []
-        if any(g != first for g in self.data.named_graphs()):
-            exclude = "" if isinstance(first, ox.DefaultGraph) else f"FILTER (?g != {first})"
-            sources.append(f"GRAPH ?g {{ ?s ?p ?o }} {exclude}")
-        if not isinstance(first, ox.DefaultGraph) and any(True for _ in self.data.quads_for_pattern(
-                None, None, None, ox.DefaultGraph())):
-            sources.append("?s ?p ?o")
-        for source in sources:
-            self.data.update(f"INSERT {{ {into} }} WHERE {{ {source} }}")
+        # a delta over several graphs: its triples, as a set, in one graph (every check reads
+        # ``home``), rewritten here in one pass rather than copied by an update after the load
+        added = delta.added
+        if any(q.graph_name != first for q in added):
+            added = [q if q.graph_name == first else Quad(q.subject, q.predicate, q.object, first) for q in added]
+        self.data.bulk_extend(added)
         self.copied: set[Any] = set()       # nodes whose stored triples are in ``data``
         self._out: dict[Any, list[Quad]] = {}     # node -> its stored triples (``outgoing``)
         self._in: dict[Any, list[Quad]] = {}      # node -> stored triples pointing at it (``incoming``)
@@ -589,7 +582,7 @@ def cycle_findings(after: _After, delta: Delta) -> list[shape_checks.Finding]:
     """The acyclicity constraint (``lks:DatasetShape-noCycle``) on a delta: its new lineage
     edges (``lineage_cycles``), with the types the delta gives its nodes."""
     added: dict[Any, set[Any]] = defaultdict(set)
-    for row in _solutions(after.data.query(f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s {_DERIVED_FROM} ?o }} }}")):
+    for row in _solutions(after.ask(f"SELECT ?s ?o WHERE {{ ?s {_DERIVED_FROM} ?o }}")):
         if row[0] != row[1]:
             added[row[0]].add(row[1])
     return lineage_cycles(after, added, lambda node: {
@@ -665,6 +658,23 @@ def _without_cycle_constraint() -> Graph:
     return shapes
 
 
+@lru_cache(maxsize=1)
+def _ontology_subjects() -> frozenset[str]:
+    """The ontology's IRI subjects (its classes and properties)."""
+    return frozenset(q.subject.value for q in _ontology_quads() if isinstance(q.subject, NamedNode))
+
+
+def _in_delta(node: Any, focus: list[Any] | None, delta: Delta) -> bool:
+    """Whether a result's focus node is one the delta describes (with ``focus`` None, every
+    node of the scratch store was checked: the ontology's own nodes are not the delta's)."""
+    if focus is not None:
+        return True
+    value = node if isinstance(node, str) else getattr(node, "value", None)
+    if value not in _ontology_subjects():
+        return True
+    return any(isinstance(q.subject, NamedNode) and q.subject.value == value for q in delta.added)
+
+
 def validate_delta(store: StoreReader, delta: Delta, *, progress: Progress | None = None,
                    cycles: bool = True) -> ShapeReport:
     """The SHACL report for ``store`` (a pyoxigraph store, union of its graphs) as it would
@@ -694,17 +704,21 @@ def validate_delta(store: StoreReader, delta: Delta, *, progress: Progress | Non
         inverse = {NamedNode(str(p)) for p in shapes_graph().objects(None, SH.inversePath)}
     after = _After(store, delta)
     step(1)
-    focus = _focus(after, delta)
-    _complete(after, focus, inverse)
+    # into a store holding nothing but the ontology, the scratch store is the whole graph after
+    # the write: every node is in focus (``None``), and listing them would cost a pass over it
+    focus = None if after.empty and not delta.removed else _focus(after, delta)
+    if focus is not None:
+        _complete(after, focus, inverse)
     step(2)
     findings = cycle_findings(after, delta) if cycles else []
     step(3)
     after.data.bulk_extend(_ontology_in(after.home))
     if compiled:
-        findings += shape_checks.check(after.data, set(focus), skip=frozenset({CYCLE_CONSTRAINT}),
+        findings += shape_checks.check(after.data, None if focus is None else set(focus),
+                                       skip=frozenset({CYCLE_CONSTRAINT}),
                                        graph=None if isinstance(after.home, ox.DefaultGraph) else after.home)
         step(4)
-        return report_of(findings)
+        return report_of([f for f in findings if _in_delta(f.focus, focus, delta)])
     data = after.data
     for other in list(data.named_graphs()):       # pySHACL reads every graph: keep only ``home``
         if other != after.home:
@@ -712,9 +726,10 @@ def validate_delta(store: StoreReader, delta: Delta, *, progress: Progress | Non
     if not isinstance(after.home, ox.DefaultGraph):
         data.update(f"ADD GRAPH {after.home} TO DEFAULT")
     report = _pyshacl(data, shapes=_without_cycle_constraint())
-    wanted = {n.value for n in focus}
+    wanted = None if focus is None else {n.value for n in focus}
     found = report_of(findings)
-    results = sorted([*found.results, *(r for r in report.results if r.focus_node in wanted)],
+    results = sorted([*found.results, *(r for r in report.results if r.focus_node in wanted)] if wanted is not None
+                     else [*found.results, *(r for r in report.results if _in_delta(r.focus_node, None, delta))],
                      key=lambda r: (r.severity.value != "Violation", r.focus_node, r.message))
     graph = report.graph
     graph += found.graph
