@@ -14,6 +14,7 @@ from lineagekg.evaluation import (
     evaluate,
     load_labels,
     run_eval,
+    same_dataset,
 )
 from lineagekg.llm.heuristic import HeuristicBackend
 
@@ -63,6 +64,46 @@ def test_matching_normalises_names_through_the_alias_table() -> None:
     # at the fine level nor at the paper's five
     assert report.relation_agreement == pytest.approx(0.5)
     assert report.top_relation_agreement == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(("claimed", "labelled"), [
+    pytest.param("aidayago", "other-aidayago", id="yaml-other-prefix"),
+    pytest.param("vision-datasets", "extended|other-vision-datasets", id="yaml-extended-prefix"),
+    pytest.param("image-flickr-8k", "Flickr 8K", id="slug-with-a-leading-word"),
+    pytest.param("semeval2012-sts-msr-video", "SemEval-2012 STS MSR-Video Descriptions", id="slug-prefix"),
+    pytest.param("hindi_discourse", "Hindi Discourse Analysis dataset", id="slug-of-fewer-words"),
+    pytest.param("SetFit/stsb", "STS Benchmark", id="words-cut-to-prefixes"),
+    pytest.param("aidayago", "AIDA CoNLL-YAGO", id="a-word-left-out-of-a-slug"),
+    pytest.param("OpenSubtitles2016", "OpenSubtitles2016 (OPUS)", id="bracketed-qualifier"),
+    pytest.param("tripadvisor_reviews", "The TripAdvisor Dataset", id="generic-words"),
+])
+def test_a_yaml_slug_or_an_abbreviation_names_the_dataset_its_words_spell(claimed: str, labelled: str) -> None:
+    assert same_dataset(claimed, [labelled], {})
+
+
+@pytest.mark.parametrize(("claimed", "labelled"), [
+    pytest.param("squad", "squad_v2", id="version-word"),
+    pytest.param("squad", "SQuAD 2.0", id="version-number"),
+    pytest.param("paws", "PAWS-X", id="one-letter-qualifier"),
+    pytest.param("humaneval", "HumanEval-X", id="one-letter-qualifier-2"),
+    pytest.param("wikimedia/wikipedia", "Simple English Wikipedia", id="last-word-only"),
+    pytest.param("Wikipedia", "Wizard of Wikipedia", id="last-word-only-2"),
+    pytest.param("xP3", "xP3all", id="glued-suffix"),
+    pytest.param("Flan 2021", "Flan Collection (Flan 2022)", id="other-year"),
+    pytest.param("AIME", "AIME (up to 2023)", id="bracketed-year"),
+    pytest.param("RTE", "RTE1", id="numbered-part"),
+    pytest.param("amazon_us_reviews", "Amazon Review Dataset (UCSD)", id="a-word-the-other-lacks"),
+])
+def test_names_that_differ_by_a_version_or_a_qualifier_stay_apart(claimed: str, labelled: str) -> None:
+    assert not same_dataset(claimed, [labelled], {})
+
+
+def test_names_that_resolve_to_two_datasets_never_match_by_spelling() -> None:
+    # "natural_questions" spells the start of "Natural Questions Open", but the alias table says
+    # the label is another dataset
+    assert same_dataset("google-research-datasets/natural_questions", ["Natural Questions Open"], {})
+    assert not same_dataset("google-research-datasets/natural_questions", ["Natural Questions Open"],
+                            {"natural questions open": "google-research-datasets/nq_open"})
 
 
 def test_duplicates_of_one_label_count_once_and_misses_are_listed() -> None:

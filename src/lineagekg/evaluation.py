@@ -205,7 +205,13 @@ _GENERIC_TAIL = re.compile(r"(?i)(?:\s+(?:dataset|datasets|data|collection|corpu
 _STOPWORDS = {"the", "a", "an", "and", "of", "from", "in", "on", "for", "with", "to"}
 
 
+# a card's YAML ``source_datasets`` entry as a label writes it ("extended|other-aidayago") names
+# the same dataset as the claim the extractor makes of it ("aidayago")
+_YAML_PREFIX = re.compile(r"(?i)^\s*(?:extended\|)?(?:other-)?")
+
+
 def _key(name: str) -> str:
+    name = _YAML_PREFIX.sub("", name)
     name = re.sub(r"(?:'s|’s|'|’)(?=\s|$)", "", name)
     name = _GENERIC_TAIL.sub("", name.strip())
     return re.sub(r"[^a-z0-9]+", "", name.lower())
@@ -238,6 +244,79 @@ def _id_like(name: str) -> bool:
     return bool(re.search(r"\S[/:]\S", name))
 
 
+_GENERIC_WORDS = {"dataset", "datasets", "data", "corpus", "collection"}
+
+
+def _name_tokens(name: str) -> list[tuple[str, bool]]:
+    """The words of a name (its local part for an id), each with whether it is in brackets:
+    lower case, a YAML entry's ``other-`` and generic nouns dropped, a plural ``s`` dropped from
+    words of five letters or more, a word split where letters meet digits ("semeval2012")."""
+    if _id_like(name):
+        name = re.split(r"[/:]", name, maxsplit=1)[1]
+    name = _YAML_PREFIX.sub("", name)
+    out: list[tuple[str, bool]] = []
+    depth = 0
+    for part in re.findall(r"[()\[\]]|[A-Za-z0-9]+", name):
+        if part in "([":
+            depth += 1
+            continue
+        if part in ")]":
+            depth = max(0, depth - 1)
+            continue
+        for word in re.findall(r"[a-z]{3,}(?=\d)|\d+[a-z]?(?![a-z])|[a-z0-9]+", part.lower()):
+            if word in _STOPWORDS or word in _GENERIC_WORDS:
+                continue
+            if len(word) >= 5 and word.endswith("s") and not word.endswith("ss"):
+                word = word[:-1]
+            out.append((word, depth > 0))
+    return out
+
+
+def _abbreviates(short: str, words: list[tuple[str, bool]], slug: bool) -> bool:
+    """True when ``short`` (a name's words run together) is ``words`` with each word cut to a
+    prefix: "stsb" of "STS Benchmark", "aidayago" of "AIDA CoNLL-YAGO", "wsc" of "Winograd Schema
+    Challenge". A word with a digit is never cut (versions tell datasets apart). A word of three
+    letters or more is left out entirely only when it is in brackets or one of the two names is
+    written as a slug ("hindi_discourse" of "Hindi Discourse Analysis"; never "X" of "PAWS-X"),
+    and the first word only when two whole words follow ("image-flickr-8k" and "Flickr 8K")."""
+    n = len(words)
+
+    def skippable(j: int) -> bool:
+        word, bracketed = words[j]
+        return len(word) >= 3 and not any(ch.isdigit() for ch in word) and (slug or bracketed)
+
+    def walk(i: int, j: int, first_used: bool, whole: int) -> bool:
+        if i == len(short):
+            return all(skippable(r) for r in range(j, n)) and (first_used or whole >= 2)
+        if j == n:
+            return False
+        word = words[j][0]
+        cuts = [len(word)] if any(ch.isdigit() for ch in word) else range(len(word), 0, -1)
+        for k in cuts:
+            if short.startswith(word[:k], i) and walk(i + k, j + 1, first_used or j == 0, whole + (k == len(word))):
+                return True
+        return skippable(j) and walk(i, j + 1, first_used, whole)
+
+    return len(short) >= 3 and n > 0 and walk(0, 0, False, 0)
+
+
+def _is_slug(name: str) -> bool:
+    local = re.split(r"[/:]", name, maxsplit=1)[1] if _id_like(name) else _YAML_PREFIX.sub("", name)
+    return " " not in local.strip() and (local == local.lower() or bool(re.search(r"[-_]", local)))
+
+
+def _spelled_alike(a: str, b: str, aliases: dict[str, str]) -> bool:
+    """Two spellings of one name that no alias table joins: one is the other's words cut to
+    prefixes (see :func:`_abbreviates`). Never when both resolve, to different datasets."""
+    ra = aliases.get(a.lower(), a if _id_like(a) else None)
+    rb = aliases.get(b.lower(), b if _id_like(b) else None)
+    if ra and rb and ra.lower() != rb.lower():
+        return False
+    ta, tb = _name_tokens(a), _name_tokens(b)
+    slug = _is_slug(a) or _is_slug(b)
+    return _abbreviates("".join(w for w, _ in ta), tb, slug) or _abbreviates("".join(w for w, _ in tb), ta, slug)
+
+
 def same_dataset(pred: str, names: Iterable[str | None], aliases: dict[str, str]) -> bool:
     """True when the predicted name ``pred`` names the same dataset as one of ``names``."""
     pf = _forms(pred, aliases)
@@ -245,6 +324,8 @@ def same_dataset(pred: str, names: Iterable[str | None], aliases: dict[str, str]
         if not n:
             continue
         if pf & _forms(n, aliases):
+            return True
+        if _spelled_alike(pred, n, aliases):
             return True
         # descriptive names ("online exam paper PDFs and math forums"): word overlap, never for ids
         a, b = _words(pred), _words(n)
