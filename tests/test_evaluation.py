@@ -93,6 +93,7 @@ def test_a_yaml_slug_or_an_abbreviation_names_the_dataset_its_words_spell(claime
     pytest.param("AIME", "AIME (up to 2023)", id="bracketed-year"),
     pytest.param("RTE", "RTE1", id="numbered-part"),
     pytest.param("amazon_us_reviews", "Amazon Review Dataset (UCSD)", id="a-word-the-other-lacks"),
+    pytest.param("anon8231489123/ShareGPT_Vicuna_unfiltered", "ShareGPT", id="hub-id-with-more-words"),
 ])
 def test_names_that_differ_by_a_version_or_a_qualifier_stay_apart(claimed: str, labelled: str) -> None:
     assert not same_dataset(claimed, [labelled], {})

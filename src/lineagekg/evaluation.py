@@ -314,7 +314,9 @@ def _spelled_alike(a: str, b: str, aliases: dict[str, str]) -> bool:
         return False
     ta, tb = _name_tokens(a), _name_tokens(b)
     slug = _is_slug(a) or _is_slug(b)
-    return _abbreviates("".join(w for w, _ in ta), tb, slug) or _abbreviates("".join(w for w, _ in tb), ta, slug)
+    # a Hub id's words are all meant: "ShareGPT" is not "anon8231489123/ShareGPT_Vicuna_unfiltered"
+    return _abbreviates("".join(w for w, _ in ta), tb, slug and not _id_like(b)) or \
+        _abbreviates("".join(w for w, _ in tb), ta, slug and not _id_like(a))
 
 
 def same_dataset(pred: str, names: Iterable[str | None], aliases: dict[str, str]) -> bool:
