@@ -31,9 +31,16 @@ def addresses_the_model(text: str) -> bool:
     return bool(_INJECTION.search(text))
 
 
-_CLAUSE = re.compile(r"[;:]|\s[-–—]\s|,?\s+\b(?:but|whereas|while|however|although|though)\b|\.\s", re.IGNORECASE)
+_CLAUSE = re.compile(r"[;:]|\s[-–—]\s|,?\s+\b(?:but|whereas|while|however|although|though)\b|,\s+(?:so|thus)\b|\.\s",
+                     re.IGNORECASE)
 _NOT_NEGATION = re.compile(r"(?i)\bnot\s+(?:only|just|limited\s+to|necessarily\s+limited)\b"
-                           r"|\bno\s+(?:more|less|longer)\s+than\b")
+                           r"|\bno\s+(?:more|less|longer)\s+than\b"
+                           r"|\bmay\s+or\s+may\s+not\b|\bor\s+not\b")
+# words that exclude only what follows them: "the same except: ...", "X, unlike Y", "X without Y"
+_EXCLUDES_WHAT_FOLLOWS = re.compile(r"(?i)^(?:without|excluding|except|excluded|unlike|instead\s+of|rather\s+than|"
+                                    r"other\s+than|apart\s+from|free\s+of)$")
+# a leading condition ends at the comma before the main clause: "If you find this useful, please cite X"
+_LEADING_IF = re.compile(r"(?i)^\s*(?:if|unless)\b[^,]*,")
 _NEGATION = re.compile(
     r"(?i)\b(?:not|no|never|neither|nor|none|without|cannot|nothing|excluding|except|excluded|unlike|"
     r"instead\s+of|rather\s+than|other\s+than|apart\s+from|free\s+of|removed\s+all)\b|n't\b|n’t\b")
@@ -69,10 +76,12 @@ def statement_markers(sentence: str, start: int, end: int) -> frozenset[str]:
     ``instruction`` (the sentence addresses a model)."""
     markers = set()
     lo, hi = _clause(sentence, start, end)
-    clause = _NOT_NEGATION.sub(" ", sentence[lo:hi])
-    if _NEGATION.search(clause):
+    clause = _NOT_NEGATION.sub(lambda m: " " * len(m.group()), sentence[lo:hi])
+    at = start - lo
+    if any(m.start() < at or not _EXCLUDES_WHAT_FOLLOWS.match(m.group()) for m in _NEGATION.finditer(clause)):
         markers.add("negated")
-    if _CONDITIONAL.search(sentence[lo:hi]):
+    lead = _LEADING_IF.match(sentence, lo, hi)
+    if _CONDITIONAL.search(sentence, lead.end() if lead and lead.end() <= start else lo, hi):
         markers.add("conditional")
     if _QUOTE_INTRO.search(sentence) or any(s < start and end <= e for s, e in _quotes(sentence)):
         markers.add("quoted")
