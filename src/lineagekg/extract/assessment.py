@@ -150,6 +150,7 @@ def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_fi
             keep = [i for i in range(len(examples)) if i not in held]
             model = DecisionModel.fit_matrix(x[keep], names, [rows[i] for i in keep],
                                              groups=[examples[i].document for i in keep],
+                                             pairs=[(examples[i].document, *examples[i].candidate.pair) for i in keep],
                                              relation_rows=relation_rows(examples[i] for i in keep))
             predicted[file] = claims_from(found[file].candidates, model, file)
             if explain:

@@ -19,7 +19,7 @@ from lineagekg.documents import Claim, SourceDocument
 from lineagekg.extract import candidates as _candidates
 from lineagekg.extract import mentions as _mentions
 from lineagekg.extract.candidates import Candidate, document_candidates
-from lineagekg.extract.decision import DEFAULT_MODEL_PATH, DecisionModel, pooled
+from lineagekg.extract.decision import DEFAULT_MODEL_PATH, STRUCTURED_THRESHOLD, DecisionModel, pooled
 from lineagekg.extract.names import NameRegistry, name_key
 from lineagekg.llm.protocol import BackendAnswer
 from lineagekg.text import markdown as _markdown
@@ -27,9 +27,6 @@ from lineagekg.text import safety as _safety
 
 __all__ = ["STRUCTURED_THRESHOLD", "OfflineBackend", "claims_from", "forget_texts"]
 
-#: a card's YAML ``source_datasets`` entry is the card's own structured statement of a source:
-#: it needs only the store's lowest confidence, not the precision-first threshold of prose
-STRUCTURED_THRESHOLD = 0.5
 
 
 def forget_texts() -> None:

@@ -16,21 +16,24 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lineagekg.errors import InputError
 
-__all__ = ["DEFAULT_MODEL_PATH", "PRECISION_TARGET", "THRESHOLD", "DecisionModel", "choose_threshold", "inner_splits",
-           "pick_threshold", "pooled"]
+__all__ = ["DEFAULT_MODEL_PATH", "PRECISION_TARGET", "STRUCTURED_THRESHOLD", "THRESHOLD", "DecisionModel",
+           "choose_threshold", "inner_splits", "pick_threshold", "pooled"]
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("model.json")
 #: the threshold of a model fitted without document groups (none to choose one with)
 THRESHOLD = 0.5
 #: the precision the threshold aims at: a wrong edge costs more than a missed one
 PRECISION_TARGET = 0.85
+#: the probability a card's YAML ``source_datasets`` entry needs (the store's lowest acceptable
+#: confidence): the card's own structured statement of its sources
+STRUCTURED_THRESHOLD = 0.5
 _INNER_FOLDS = 5
 #: from the store's lowest acceptable confidence (aggregation.MIN_CONFIDENCE) up
 _CANDIDATE_THRESHOLDS = tuple(round(0.5 + 0.025 * i, 3) for i in range(19))     # 0.50 .. 0.95
@@ -84,7 +87,7 @@ class DecisionModel:
     @classmethod
     def fit(cls, examples: list[Row], trained: dict[str, Any] | None = None, c: float = 0.5,
             class_weight: str | None = "balanced", groups: list[str] | None = None,
-            relation_rows: list[Row] | None = None) -> DecisionModel:
+            relation_rows: list[Row] | None = None, pairs: list[Hashable] | None = None) -> DecisionModel:
         """Fit on ``(features, label, relation or None, weight)`` examples (``groups``: each
         example's document, to choose the threshold with; ``relation_rows``: the examples the
         relation model learns from, by default the positive ones)."""
@@ -93,12 +96,12 @@ class DecisionModel:
         vec = DictVectorizer(sort=True)
         x = vec.fit_transform([f for f, _, _, _ in examples]).tocsr()
         return cls.fit_matrix(x, [str(n) for n in vec.get_feature_names_out()], examples, trained, c, class_weight,
-                              groups, relation_rows)
+                              groups, relation_rows, pairs)
 
     @classmethod
     def fit_matrix(cls, x: Any, names: list[str], examples: list[Row], trained: dict[str, Any] | None = None,
                    c: float = 0.5, class_weight: str | None = "balanced", groups: list[str] | None = None,
-                   relation_rows: list[Row] | None = None) -> DecisionModel:
+                   relation_rows: list[Row] | None = None, pairs: list[Hashable] | None = None) -> DecisionModel:
         """Fit on examples whose features are already the rows of ``x`` (columns ``names``):
         leave-one-document-out fits many folds of one matrix. With ``groups`` (each example's
         document) the threshold is chosen by :func:`choose_threshold`."""
@@ -110,7 +113,8 @@ class DecisionModel:
             raise InputError("training needs positive and negative examples")
         with threadpool_limits(limits=1):      # one BLAS thread: many threads on a busy machine are ~30x slower
             clf = _binary(x, y, w, c, class_weight)
-            threshold = choose_threshold(x, y, w, groups, c, class_weight) if groups else THRESHOLD
+            structured = [f.get("mkind=yaml", 0.0) > 0 for f, _, _, _ in examples] if pairs else None
+            threshold = choose_threshold(x, y, w, groups, c, class_weight, pairs, structured) if groups else THRESHOLD
             return cls._with_relations(clf, names, examples if relation_rows is None else relation_rows, trained,
                                        threshold)
 
@@ -181,16 +185,23 @@ def _binary(x: Any, y: list[int], w: list[float], c: float, class_weight: str | 
 
 
 def choose_threshold(x: Any, y: list[int], w: list[float], groups: list[str], c: float = 0.5,
-                     class_weight: str | None = "balanced") -> float:
+                     class_weight: str | None = "balanced", pairs: list[Hashable] | None = None,
+                     structured: list[bool] | None = None) -> float:
     """The threshold of the best F1 at precision >= :data:`PRECISION_TARGET` (else the best
     F0.5), measured on out-of-fold scores of the hand-labelled examples (weight 1): documents are
-    dealt into five groups in sorted order, each scored by a model fitted on the other four."""
+    dealt into five groups in sorted order, each scored by a model fitted on the other four.
+    With ``pairs`` (each example's (document, target, source)) precision and recall are counted
+    per pair as the evaluation counts claims (see :func:`pick_threshold`)."""
     scored: list[tuple[float, int]] = []
+    order: list[int] = []
     for train, test in inner_splits(y, w, groups):
         clf = _binary(x[train], [y[i] for i in train], [w[i] for i in train], c, class_weight)
         probs = clf.predict_proba(x[test])[:, 1]
         scored += [(float(p), y[i]) for p, i in zip(probs, test, strict=True)]
-    return pick_threshold(scored)
+        order += test
+    if pairs is None:
+        return pick_threshold(scored)
+    return pick_threshold(scored, [pairs[i] for i in order], [bool(structured and structured[i]) for i in order])
 
 
 def inner_splits(y: list[int], w: list[float], groups: list[str]) -> list[tuple[list[int], list[int]]]:
@@ -209,17 +220,33 @@ def inner_splits(y: list[int], w: list[float], groups: list[str]) -> list[tuple[
     return out
 
 
-def pick_threshold(scored: list[tuple[float, int]]) -> float:
+def pick_threshold(scored: list[tuple[float, int]], pairs: list[Hashable] | None = None,
+                   structured: list[bool] | None = None) -> float:
     """Of :data:`_CANDIDATE_THRESHOLDS`, the one with the best F1 among those whose precision on
     ``(probability, label)`` pairs reaches :data:`PRECISION_TARGET`; if none does, the best
-    F0.5 (precision weighs more); ties go to the lower threshold."""
-    positives = sum(lab for _, lab in scored)
+    F0.5 (precision weighs more); ties go to the lower threshold.
+
+    With ``pairs`` (a key per scored example: its document, target and source) precision and
+    recall are those of the claims the backend would make, one per pair, as the evaluation counts
+    them: a pair is said when one of its examples reaches the threshold (a ``structured`` one, a
+    card's YAML entry, :data:`STRUCTURED_THRESHOLD`), right when one of them is labelled. Counted
+    per mention instead, a source named ten times weighs ten times, and precision comes out higher
+    than the claims'."""
+    if pairs is None:
+        groups: list[list[tuple[float, int, bool]]] = [[(p, lab, False)] for p, lab in scored]
+    else:
+        by_pair: dict[Hashable, list[tuple[float, int, bool]]] = {}
+        for (p, lab), key, st in zip(scored, pairs, structured or [False] * len(scored), strict=True):
+            by_pair.setdefault(key, []).append((p, lab, st))
+        groups = list(by_pair.values())
+    positives = sum(1 for g in groups if any(lab for _, lab, _ in g))
     if not positives:
         return THRESHOLD
     best: tuple[int, float, float] = (0, -1.0, THRESHOLD)      # (meets target, score, threshold)
     for t in _CANDIDATE_THRESHOLDS:
-        tp = sum(1 for p, lab in scored if p >= t and lab)
-        said = sum(1 for p, _ in scored if p >= t)
+        said_groups = [g for g in groups if any(p >= (min(t, STRUCTURED_THRESHOLD) if st else t) for p, _, st in g)]
+        tp = sum(1 for g in said_groups if any(lab for _, lab, _ in g))
+        said = len(said_groups)
         if not tp:
             continue
         precision, recall = tp / said, tp / positives

@@ -153,7 +153,8 @@ def relation_rows(examples: Iterable[Example]) -> list[Row]:
 def fit(examples: Iterable[Example], trained: dict[str, Any] | None = None) -> DecisionModel:
     examples = list(examples)
     return DecisionModel.fit([(e.candidate.features, e.label, e.relation, e.weight) for e in examples], trained,
-                             groups=[e.document for e in examples], relation_rows=relation_rows(examples))
+                             groups=[e.document for e in examples], relation_rows=relation_rows(examples),
+                             pairs=[(e.document, *e.candidate.pair) for e in examples])
 
 
 def _sha256(path: Path) -> str:
