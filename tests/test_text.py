@@ -136,3 +136,14 @@ def test_every_corpus_document_parses(corpus) -> None:
         for block in parsed.blocks:
             for ln in block.links:
                 assert block.text[ln.start:ln.end] == ln.text, (doc.url, ln)
+
+
+def test_an_html_cell_left_open_ends_where_the_next_cell_or_row_begins() -> None:
+    # "<td>xP3all</t>" (a typo for </td>): a browser ends the cell at the next <td>; read so, the
+    # row's first cell is its own, not lost inside the description
+    doc = parse('<table><tr><th>Name</th><th>About</th></tr>\n'
+                '<tr><td><a href=https://huggingface.co/datasets/bigscience/xP3all>xP3all</a></t>\n'
+                '<td>xP3 + our evaluation datasets</td>\n<tr><td>P3</td><td>English only</td></tr></table>\n')
+    rows = [b for b in doc.blocks if b.kind == "row" and b.columns]
+    assert [b.text for b in rows] == ["xP3all | xP3 + our evaluation datasets", "P3 | English only"]
+    assert rows[0].links[0].hub_id == "bigscience/xP3all"

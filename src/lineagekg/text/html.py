@@ -87,12 +87,16 @@ class _Reader(HTMLParser):
         if tag == "a":
             self.href.append(dict(attrs).get("href"))
         elif tag == "tr":
+            # a row or cell still open ends here, as a browser reads it ("<td>xP3all</t> <td>...")
+            self._end_row()
             self._flush()
             self.row = []
         elif tag in ("td", "th"):
             if self.row is None:
                 self._flush()
                 self.row = []
+            elif self.cell is not None:
+                self.row.append(self.cell)
             self.cell = []
         elif tag in _BLOCK and self.cell is None:
             self._flush()
@@ -106,16 +110,21 @@ class _Reader(HTMLParser):
         elif tag in ("td", "th") and self.cell is not None and self.row is not None:
             self.row.append(self.cell)
             self.cell = None
-        elif tag == "tr" and self.row is not None:
-            if self.cell is not None:
-                self.row.append(self.cell)
-                self.cell = None
-            if any("".join(t for t, _ in c).strip() for c in self.row):
-                self.pieces.append(("row", self.row))
-            self.row = None
+        elif tag == "tr":
+            self._end_row()
         elif tag in _BLOCK and self.cell is None:
             self._flush()
             self.heading = 0
+
+    def _end_row(self) -> None:
+        if self.row is None:
+            return
+        if self.cell is not None:
+            self.row.append(self.cell)
+            self.cell = None
+        if any("".join(t for t, _ in c).strip() for c in self.row):
+            self.pieces.append(("row", self.row))
+        self.row = None
 
     def handle_data(self, data: str) -> None:
         span = (data, self.href[-1] if self.href else None)
@@ -123,12 +132,7 @@ class _Reader(HTMLParser):
 
     def close(self) -> None:
         super().close()
-        if self.row is not None:
-            if self.cell is not None:
-                self.row.append(self.cell)
-            if self.row:
-                self.pieces.append(("row", self.row))
-            self.row = None
+        self._end_row()
         self._flush()
 
 
