@@ -73,9 +73,11 @@ def test_matching_normalises_names_through_the_alias_table() -> None:
     pytest.param("semeval2012-sts-msr-video", "SemEval-2012 STS MSR-Video Descriptions", id="slug-prefix"),
     pytest.param("hindi_discourse", "Hindi Discourse Analysis dataset", id="slug-of-fewer-words"),
     pytest.param("SetFit/stsb", "STS Benchmark", id="words-cut-to-prefixes"),
-    pytest.param("aidayago", "AIDA CoNLL-YAGO", id="a-word-left-out-of-a-slug"),
+    pytest.param("aida_yago", "AIDA CoNLL-YAGO", id="a-word-left-out-of-a-slug"),
+    pytest.param("wsc", "Winograd Schema Challenge", id="acronym"),
     pytest.param("OpenSubtitles2016", "OpenSubtitles2016 (OPUS)", id="bracketed-qualifier"),
     pytest.param("tripadvisor_reviews", "The TripAdvisor Dataset", id="generic-words"),
+    pytest.param("flicker-30k", "Flickr 30k", id="a-long-word-one-letter-off"),
 ])
 def test_a_yaml_slug_or_an_abbreviation_names_the_dataset_its_words_spell(claimed: str, labelled: str) -> None:
     assert same_dataset(claimed, [labelled], {})
@@ -94,6 +96,13 @@ def test_a_yaml_slug_or_an_abbreviation_names_the_dataset_its_words_spell(claime
     pytest.param("RTE", "RTE1", id="numbered-part"),
     pytest.param("amazon_us_reviews", "Amazon Review Dataset (UCSD)", id="a-word-the-other-lacks"),
     pytest.param("anon8231489123/ShareGPT_Vicuna_unfiltered", "ShareGPT", id="hub-id-with-more-words"),
+    pytest.param("MultiNLI", "MultiNLU", id="a-letter-changed"),
+    pytest.param("WikiSQL", "WikiSQA", id="a-letter-changed-2"),
+    pytest.param("QuAC", "QuACK", id="a-short-word-one-letter-off"),
+    pytest.param("MATH", "MathQA", id="a-one-word-name-is-never-cut"),
+    pytest.param("Wiki", "WikiText", id="a-one-word-name-is-never-cut-2"),
+    pytest.param("squad", "SQuAD Adversarial", id="a-plain-word-is-no-slug"),
+    pytest.param("sqad", "SQuAD Adversarial", id="no-word-cut-but-to-its-first-letter"),
 ])
 def test_names_that_differ_by_a_version_or_a_qualifier_stay_apart(claimed: str, labelled: str) -> None:
     assert not same_dataset(claimed, [labelled], {})

@@ -6,8 +6,13 @@ matches a label when both sides name the same dataset after normalisation: lower
 punctuation dropped, trailing generic nouns ("dataset", "collection") dropped, possessives
 dropped, and both sides mapped through the alias table (the corpus index's ids and aliases, the
 legacy card aliases); a Hub id also stands for its name part ("tatsu-lab/alpaca" ~ "alpaca", and
-"openai/openai_humaneval" ~ "humaneval"); the label's names as written count too. Descriptive
-sources ("online exam paper PDFs and math forums") match by word overlap.
+"openai/openai_humaneval" ~ "humaneval"); the label's names as written count too, a card YAML
+entry as written ("extended|other-aidayago") being its name ("aidayago"). Two spellings no alias
+table joins match when one is the other's words, each whole or cut to its first letter, some left
+out of a slug or a bracket ("SetFit/stsb" ~ "STS Benchmark", "image-flickr-8k" ~ "Flickr 8K"), or
+a long word one letter off ("flicker-30k" ~ "Flickr 30k"): never across a version or a one-letter
+qualifier, never when both names resolve to different datasets. Descriptive sources ("online exam
+paper PDFs and math forums") match by word overlap.
 
 Precision and recall are over (target, source) pairs per document and overall; relation
 agreement is on matched pairs, exact (taxonomy local name) and at the level of the paper's five.
@@ -272,13 +277,15 @@ def _name_tokens(name: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _abbreviates(short: str, words: list[tuple[str, bool]], slug: bool) -> bool:
-    """True when ``short`` (a name's words run together) is ``words`` with each word cut to a
-    prefix: "stsb" of "STS Benchmark", "aidayago" of "AIDA CoNLL-YAGO", "wsc" of "Winograd Schema
-    Challenge". A word with a digit is never cut (versions tell datasets apart). A word of three
-    letters or more is left out entirely only when it is in brackets or one of the two names is
-    written as a slug ("hindi_discourse" of "Hindi Discourse Analysis"; never "X" of "PAWS-X"),
-    and the first word only when two whole words follow ("image-flickr-8k" and "Flickr 8K")."""
+def _abbreviates(short: str, words: list[tuple[str, bool]], slug: bool, typos: bool = False) -> bool:
+    """True when ``short`` (a name's words run together) is ``words`` each whole or cut to its
+    first letter: "stsb" of "STS Benchmark", "wsc" of "Winograd Schema Challenge", "aidayago" of
+    the slug "aida_conll_yago" (a word left out). A word with a digit is never cut (versions tell
+    datasets apart). A word of three letters or more is left out entirely only when it is in
+    brackets or one of the two names is written as a slug ("hindi_discourse" of "Hindi Discourse
+    Analysis"; never "X" of "PAWS-X"), and the first word only when two whole words follow
+    ("image-flickr-8k" and "Flickr 8K"). A one-word name is never cut ("Math" is not "MathQA").
+    With ``typos``, words are not cut but may be one letter off (see :func:`_one_letter_off`)."""
     n = len(words)
 
     def skippable(j: int) -> bool:
@@ -291,18 +298,31 @@ def _abbreviates(short: str, words: list[tuple[str, bool]], slug: bool) -> bool:
         if j == n:
             return False
         word = words[j][0]
-        cuts = [len(word)] if any(ch.isdigit() for ch in word) else range(len(word), 0, -1)
-        for k in cuts:
+        whole_only = typos or n == 1 or any(ch.isdigit() for ch in word)
+        # a word gives all its letters or, acronym-like, its first ("stsb": STS B(enchmark))
+        for k in [len(word)] if whole_only else (len(word), 1):
             if short.startswith(word[:k], i) and walk(i + k, j + 1, first_used or j == 0, whole + (k == len(word))):
+                return True
+        for typo in _one_letter_off(word) if typos else ():
+            if short.startswith(typo, i) and walk(i + len(typo), j + 1, first_used or j == 0, whole + 1):
                 return True
         return skippable(j) and walk(i, j + 1, first_used, whole)
 
     return len(short) >= 3 and n > 0 and walk(0, 0, False, 0)
 
 
+def _one_letter_off(word: str) -> set[str]:
+    """A long word with one letter dropped or doubled (a card's "flicker-30k" is "Flickr 30k"):
+    never a word with digits or of fewer than six letters, where one letter tells names apart."""
+    if len(word) < 6 or not word.isalpha():
+        return set()
+    return {word[:p] + word[p + 1:] for p in range(len(word))} | \
+        {word[:p] + c + word[p:] for p in range(1, len(word)) for c in "aeiou"}
+
+
 def _is_slug(name: str) -> bool:
     local = re.split(r"[/:]", name, maxsplit=1)[1] if _id_like(name) else _YAML_PREFIX.sub("", name)
-    return " " not in local.strip() and (local == local.lower() or bool(re.search(r"[-_]", local)))
+    return " " not in local.strip() and bool(re.search(r"[-_]", local))
 
 
 def _spelled_alike(a: str, b: str, aliases: dict[str, str]) -> bool:
@@ -315,8 +335,8 @@ def _spelled_alike(a: str, b: str, aliases: dict[str, str]) -> bool:
     ta, tb = _name_tokens(a), _name_tokens(b)
     slug = _is_slug(a) or _is_slug(b)
     # a Hub id's words are all meant: "ShareGPT" is not "anon8231489123/ShareGPT_Vicuna_unfiltered"
-    return _abbreviates("".join(w for w, _ in ta), tb, slug and not _id_like(b)) or \
-        _abbreviates("".join(w for w, _ in tb), ta, slug and not _id_like(a))
+    return any(_abbreviates("".join(w for w, _ in ta), tb, slug and not _id_like(b), typos) or
+               _abbreviates("".join(w for w, _ in tb), ta, slug and not _id_like(a), typos) for typos in (False, True))
 
 
 def same_dataset(pred: str, names: Iterable[str | None], aliases: dict[str, str]) -> bool:
