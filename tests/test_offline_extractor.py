@@ -95,11 +95,12 @@ def test_real_documents(backend: OfflineBackend, corpus, no_network) -> None:
     doc = corpus.document("docs/OpenBMB__UltraFeedback__README.md")
     pairs = {(c.target, c.source) for c in backend.trace(doc, doc.text, corpus.aliases())}
     assert ("openbmb/UltraFeedback", "stingning/ultrachat") in pairs
-    # zephyr's "a filtered version of the UltraChat dataset" (a list item) scores 0.916 against the
-    # threshold of 0.925 since the threshold counts claims per pair (it scores 0.28 when its document
-    # is left out of training: a decision miss of leave-one-document-out); no model name is a source
+    # zephyr's list items ("a filtered version of the UltraChat dataset"), whose model name is no
+    # source; they are claims of the committed model, trained on this document (0.91 at a threshold
+    # of 0.825): left out of training, the pair scores far lower, a decision miss of the evaluation
     doc = corpus.document("docs/huggingface__alignment-handbook__recipes__zephyr-7b-beta__README.md")
     pairs = {(c.target, c.source) for c in backend.trace(doc, doc.text, corpus.aliases())}
+    assert ("HuggingFaceH4/ultrachat_200k", "stingning/ultrachat") in pairs
     assert not any("mistral" in s.lower() for _, s in pairs)
 
 
@@ -139,14 +140,15 @@ def _doc(body: str) -> SourceDocument:
 
 
 def test_a_plain_statement_is_a_claim(backend: OfflineBackend, corpus) -> None:
-    # the control of the statements below: the same words, unblocked, scored high. Whether 0.89 clears the
-    # threshold depends on the threshold each training run chooses (0.875 on main before the sibling
-    # features, 0.9 after), so the claim is checked at the score itself, not at the edge
+    # the control of the statements below: the same words, unblocked, scored high (0.89 with round 6's
+    # model, 0.845 with round 7's, whose threshold is 0.825), and a claim of the committed model
     doc = _doc(POSITIVE)
     cands = document_candidates(doc, backend.registry(corpus.aliases()), doc.text).candidates
     assert [(c.target, c.source, c.blocked) for c in cands] == [("acme/mix", "stingning/ultrachat", None)]
     p = backend.decision.probability(cands[0].features)
-    assert p >= 0.85
+    assert p >= 0.8
+    assert [(c.target, c.source) for c in backend.trace(doc, doc.text, corpus.aliases())] == [
+        ("acme/mix", "stingning/ultrachat")]
     claims = claims_from(cands, backend.decision, doc.url, threshold=p)
     assert [(c.target, c.source) for c in claims] == [("acme/mix", "stingning/ultrachat")]
 
