@@ -6,7 +6,8 @@ Every dataset of the corpus index is a seed (depth 3, the paper's rules: cut-off
 datasets only), traced into an in-memory store once per backend. Prints edges written and
 ``NoSourceFound`` counts for each, and writes ``--sample`` edges drawn at random (fixed seed)
 from those the second backend writes and the first does not, with their evidence, to
-``--out`` (Markdown) for reading by hand.
+``--out`` (Markdown) for reading by hand. Edges whose evidence is a hold-out document
+(``--holdout``) are traced and counted but never drawn: reading them is reading the hold-out.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from pathlib import Path
 
 from lineagekg.agents.tracer import Tracer
 from lineagekg.corpus import Corpus
+from lineagekg.extract.training import holdout_documents
 from lineagekg.llm import make_backend
 from lineagekg.queries import library
 from lineagekg.store import open_store
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CORPUS = HERE.parents[1] / "shared" / "lineage_corpus"
+DEFAULT_HOLDOUT = HERE.parents[1] / "shared" / "labels" / "holdout_documents.txt"
 
 
 def trace(corpus: Corpus, backend_name: str, depth: int) -> tuple[dict, list[dict]]:
@@ -50,6 +53,8 @@ def main() -> int:
     ap.add_argument("--sample", type=int, default=50)
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--out", type=Path, default=HERE / "results" / "corpus-trace-sample.md")
+    ap.add_argument("--holdout", type=Path, default=DEFAULT_HOLDOUT,
+                    help="hold-out documents (labels/holdout_documents.txt): their edges are not drawn")
     args = ap.parse_args()
     corpus = Corpus.from_directory(args.corpus)
     base, base_rows = trace(corpus, args.baseline, args.depth)
@@ -58,9 +63,12 @@ def main() -> int:
         print(fig)
     old_pairs = {(r["target"].lower(), r["source"].lower()) for r in base_rows}
     fresh = [r for r in new_rows if (r["target"].lower(), r["source"].lower()) not in old_pairs]
-    sample = random.Random(args.seed).sample(fresh, min(args.sample, len(fresh)))
+    held_out = {Path(name).name for name in holdout_documents(args.holdout)}
+    drawable = [r for r in fresh if r["document"].rsplit("/", 1)[-1] not in held_out]
+    sample = random.Random(args.seed).sample(drawable, min(args.sample, len(drawable)))
     lines = [f"# Sample of {len(sample)} of the {len(fresh)} edges the {args.backend} backend writes and the "
-             f"{args.baseline} backend does not (corpus-wide trace, depth {args.depth}, random seed {args.seed})", "",
+             f"{args.baseline} backend does not (corpus-wide trace, depth {args.depth}, random seed {args.seed}; "
+             f"{len(fresh) - len(drawable)} edges from hold-out documents not drawn)", "",
              f"- {args.baseline}: {base}", f"- {args.backend}: {new}", "",
              "| # | target | source | relation | conf. | evidence | document |", "|---:|---|---|---|---:|---|---|"]
     for i, r in enumerate(sample, 1):
