@@ -256,9 +256,7 @@ def _name_tokens(name: str) -> list[tuple[str, bool]]:
     """The words of a name (its local part for an id), each with whether it is in brackets:
     lower case, a YAML entry's ``other-`` and generic nouns dropped, a plural ``s`` dropped from
     words of five letters or more, a word split where letters meet digits ("semeval2012")."""
-    if _id_like(name):
-        name = re.split(r"[/:]", name, maxsplit=1)[1]
-    name = _YAML_PREFIX.sub("", name)
+    name = _local_name(name)
     out: list[tuple[str, bool]] = []
     depth = 0
     for part in re.findall(r"[()\[\]]|[A-Za-z0-9]+", name):
@@ -320,8 +318,13 @@ def _one_letter_off(word: str) -> set[str]:
         {word[:p] + c + word[p:] for p in range(1, len(word)) for c in "aeiou"}
 
 
+def _local_name(name: str) -> str:
+    """The name part of a Hub id, or a YAML entry without its ``extended|other-`` prefix."""
+    return re.split(r"[/:]", name, maxsplit=1)[1] if _id_like(name) else _YAML_PREFIX.sub("", name)
+
+
 def _is_slug(name: str) -> bool:
-    local = re.split(r"[/:]", name, maxsplit=1)[1] if _id_like(name) else _YAML_PREFIX.sub("", name)
+    local = _local_name(name)
     return " " not in local.strip() and bool(re.search(r"[-_]", local))
 
 

@@ -352,6 +352,17 @@ def read_predicates() -> tuple[frozenset[NamedNode], frozenset[NamedNode]] | Non
 
 
 @lru_cache(maxsize=1)
+def _inverse_predicates() -> frozenset[NamedNode]:
+    """The predicates of the shapes' inverse paths (``^Q``: a derivation read from its target);
+    empty when the shapes are not compiled."""
+    try:
+        shapes = shape_checks.project_shapes()
+    except shape_checks.Unsupported:
+        return frozenset()
+    return frozenset(NamedNode(s.path[1:]) for s in shapes if s.path and s.path.startswith("^"))
+
+
+@lru_cache(maxsize=1)
 def widening_predicates() -> tuple[frozenset[NamedNode], frozenset[NamedNode]] | None:
     """(towards objects, towards subjects): the edges along which a stored neighbour's
     constraint can read a node's own triples, seen from the node. A neighbour ``n`` with
@@ -406,7 +417,7 @@ def incoming_predicates() -> frozenset[NamedNode] | None:
     except shape_checks.Unsupported:
         return None
     this = Variable("this")
-    found = {NamedNode(s.path[1:]) for s in shapes if s.path and s.path.startswith("^")}
+    found = set(_inverse_predicates())
     for shape in shapes:
         for constraint in shape.sparql:
             if constraint.iri == CYCLE_CONSTRAINT:
@@ -501,7 +512,7 @@ def _focus(after: _After, delta: Delta) -> list[Any]:
     return [n for n in focus if not isinstance(n, ox.Literal)]
 
 
-def _complete(after: _After, focus: list[Any], inverse: set[Any]) -> None:
+def _complete(after: _After, focus: list[Any], inverse: frozenset[Any]) -> None:
     """Give the scratch store what the constraints on ``focus`` read: their own triples, the
     full description of the nodes pointing at them along an inverse path of the shapes (a
     derivation's target), and the neighbour facts (types, identifier, label, date) of every
@@ -531,7 +542,7 @@ def _lookups() -> tuple[frozenset[Any], frozenset[Any], tuple[frozenset[Any], fr
     read, edges = read_predicates(), widening_predicates()
     if read is None or edges is None:
         return None
-    inverse = {NamedNode(s.path[1:]) for s in shape_checks.project_shapes() if s.path and s.path.startswith("^")}
+    inverse = _inverse_predicates()
     return read[0] | edges[0], edges[1] | inverse, edges
 
 
@@ -695,13 +706,12 @@ def validate_delta(store: StoreReader, delta: Delta, *, progress: Progress | Non
             progress(n, steps)
 
     try:
-        shapes = shape_checks.project_shapes()
+        shape_checks.project_shapes()
         compiled = True
     except shape_checks.Unsupported:
-        shapes, compiled = (), False
-    inverse = {NamedNode(s.path[1:]) for s in shapes if s.path and s.path.startswith("^")}
-    if not compiled:
-        inverse = {NamedNode(str(p)) for p in shapes_graph().objects(None, SH.inversePath)}
+        compiled = False
+    inverse = _inverse_predicates() if compiled else frozenset(
+        NamedNode(str(p)) for p in shapes_graph().objects(None, SH.inversePath))
     after = _After(store, delta)
     step(1)
     # into a store holding nothing but the ontology, the scratch store is the whole graph after

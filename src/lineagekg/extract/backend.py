@@ -19,7 +19,7 @@ from lineagekg.documents import Claim, SourceDocument
 from lineagekg.extract import candidates as _candidates
 from lineagekg.extract import mentions as _mentions
 from lineagekg.extract.candidates import Candidate, document_candidates
-from lineagekg.extract.decision import DEFAULT_MODEL_PATH, STRUCTURED_THRESHOLD, DecisionModel, pooled
+from lineagekg.extract.decision import DEFAULT_MODEL_PATH, STRUCTURED_THRESHOLD, DecisionModel, needed, pooled
 from lineagekg.extract.names import NameRegistry, name_key
 from lineagekg.llm.protocol import BackendAnswer
 from lineagekg.text import markdown as _markdown
@@ -51,7 +51,7 @@ def claims_from(candidates: list[Candidate], model: DecisionModel, document_url:
             continue
         said.setdefault(cand.pair, []).append(cand.features)
         p = model.probability(cand.features)
-        if p < (min(threshold, STRUCTURED_THRESHOLD) if cand.mention.kind == "yaml" else threshold):
+        if p < needed(threshold, cand.mention.kind == "yaml"):
             continue
         key = cand.pair
         if key not in best or p > best[key][0]:

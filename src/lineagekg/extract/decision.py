@@ -24,7 +24,7 @@ from typing import Any
 from lineagekg.errors import InputError
 
 __all__ = ["DEFAULT_MODEL_PATH", "PRECISION_TARGET", "STRUCTURED_THRESHOLD", "THRESHOLD", "DecisionModel",
-           "choose_threshold", "inner_splits", "pick_threshold", "pooled"]
+           "choose_threshold", "inner_splits", "needed", "pick_threshold", "pooled"]
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("model.json")
 #: the threshold of a model fitted without document groups (none to choose one with)
@@ -34,6 +34,8 @@ PRECISION_TARGET = 0.85
 #: the probability a card's YAML ``source_datasets`` entry needs (the store's lowest acceptable
 #: confidence): the card's own structured statement of its sources
 STRUCTURED_THRESHOLD = 0.5
+#: the feature a card's YAML ``source_datasets`` mention carries (candidates: ``mkind=<kind>``)
+_STRUCTURED_FEATURE = "mkind=yaml"
 _INNER_FOLDS = 5
 #: from the store's lowest acceptable confidence (aggregation.MIN_CONFIDENCE) up
 _CANDIDATE_THRESHOLDS = tuple(round(0.5 + 0.025 * i, 3) for i in range(19))     # 0.50 .. 0.95
@@ -113,7 +115,7 @@ class DecisionModel:
             raise InputError("training needs positive and negative examples")
         with threadpool_limits(limits=1):      # one BLAS thread: many threads on a busy machine are ~30x slower
             clf = _binary(x, y, w, c, class_weight)
-            structured = [f.get("mkind=yaml", 0.0) > 0 for f, _, _, _ in examples] if pairs else None
+            structured = [f.get(_STRUCTURED_FEATURE, 0.0) > 0 for f, _, _, _ in examples] if pairs else None
             threshold = choose_threshold(x, y, w, groups, c, class_weight, pairs, structured) if groups else THRESHOLD
             return cls._with_relations(clf, names, examples if relation_rows is None else relation_rows, trained,
                                        threshold)
@@ -184,6 +186,12 @@ def _binary(x: Any, y: list[int], w: list[float], c: float, class_weight: str | 
     return LogisticRegression(C=c, solver="lbfgs", max_iter=2000, class_weight=class_weight).fit(x, y, sample_weight=w)
 
 
+def needed(threshold: float, structured: bool) -> float:
+    """The probability a mention needs to be said at ``threshold``: a card's YAML entry (the
+    card's own structured statement) no more than :data:`STRUCTURED_THRESHOLD`."""
+    return min(threshold, STRUCTURED_THRESHOLD) if structured else threshold
+
+
 def choose_threshold(x: Any, y: list[int], w: list[float], groups: list[str], c: float = 0.5,
                      class_weight: str | None = "balanced", pairs: list[Hashable] | None = None,
                      structured: list[bool] | None = None) -> float:
@@ -244,7 +252,7 @@ def pick_threshold(scored: list[tuple[float, int]], pairs: list[Hashable] | None
         return THRESHOLD
     best: tuple[int, float, float] = (0, -1.0, THRESHOLD)      # (meets target, score, threshold)
     for t in _CANDIDATE_THRESHOLDS:
-        said_groups = [g for g in groups if any(p >= (min(t, STRUCTURED_THRESHOLD) if st else t) for p, _, st in g)]
+        said_groups = [g for g in groups if any(p >= needed(t, st) for p, _, st in g)]
         tp = sum(1 for g in said_groups if any(lab for _, lab, _ in g))
         said = len(said_groups)
         if not tp:
