@@ -221,3 +221,15 @@ def test_a_first_import_checks_an_ontology_term_it_describes() -> None:
     report = validate_delta(_store_with([])._store, Delta(added=quads, created={GRAPH}))
     assert _keys(report) == reference
     assert not report.conforms
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, id=f"{p.parent.name}/{p.name}")
+                                  for p in _fixture_files("invalid")[::7]])
+def test_checks_spread_over_processes_give_the_same_report(path: Path) -> None:
+    """A large write checks its shapes in forked processes: the report (every result, in order)
+    is the one a single process gives."""
+    quads = _fixture_quads(path)
+    one = validate_delta(_store_with([])._store, Delta(added=quads, created={GRAPH}), processes=1)
+    three = validate_delta(_store_with([])._store, Delta(added=quads, created={GRAPH}), processes=3)
+    assert [r.as_dict() for r in three.results] == [r.as_dict() for r in one.results]
+    assert one.results, "an invalid fixture has results"

@@ -14,8 +14,9 @@ compiled here is refused (``Unsupported``), and callers fall back to pySHACL.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -26,6 +27,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH, XSD
 from rdflib.term import Node
 
+from lineagekg import forked
 from lineagekg.resources import shapes_graph
 
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -332,12 +334,14 @@ def _sparql(shape: Shape, constraint: SparqlConstraint, data: _Data, focus: set[
 
 
 def check(store: ox.Store, focus: set[Any] | None = None, *, skip: frozenset[str] = frozenset(),
-          shapes: Iterable[Shape] | None = None, graph: Any = None) -> list[Finding]:
+          shapes: Iterable[Shape] | None = None, graph: Any = None, processes: int = 1) -> list[Finding]:
     """Every result of the shapes on the data in ``store``'s default graph (or its ``graph``; the
     ontology mixed in, as for pySHACL), for the focus nodes in ``focus`` only (None: all).
 
     ``skip`` names SHACL-SPARQL constraints checked elsewhere (acyclicity, set-based). The
     store gains the private instance triples (``_INSTANCE_OF``): give it a scratch store.
+    ``processes`` above 1 spreads the checks over forked processes (``forked.run_jobs``; the
+    findings and their order are the same).
     """
     data = _Data(store, graph)
     shapes = list(shapes if shapes is not None else project_shapes())
@@ -348,13 +352,12 @@ def check(store: ox.Store, focus: set[Any] | None = None, *, skip: frozenset[str
         if graph is not None:
             triple, pattern = f"GRAPH {graph} {{ {triple} }}", f"GRAPH {graph} {{ {pattern} }}"
         store.update(f"INSERT {{ {triple} }} WHERE {{ {pattern} }}")
-    findings: list[Finding] = []
+    jobs: list[Callable[[], list[Finding]]] = []
     for shape in shapes:
-        findings += _core(shape, data, focus)
-        for constraint in shape.sparql:
-            if constraint.iri not in skip:
-                findings += _sparql(shape, constraint, data, focus)
-    return findings
+        jobs.append(functools.partial(_core, shape, data, focus))
+        jobs += [functools.partial(_sparql, shape, constraint, data, focus)
+                 for constraint in shape.sparql if constraint.iri not in skip]
+    return [finding for found in forked.run_jobs(jobs, processes) for finding in found]
 
 
 def report_graph(findings: list[Finding]) -> Graph:

@@ -19,7 +19,7 @@ from rdflib.paths import Path as RdfPath
 from rdflib.query import ResultRow
 from rdflib.term import Node
 
-from lineagekg import shape_checks, terms
+from lineagekg import forked, shape_checks, terms
 from lineagekg.errors import ShapeValidationError
 from lineagekg.iris import ONTOLOGY_GRAPH
 from lineagekg.namespaces import value_of
@@ -686,8 +686,18 @@ def _in_delta(node: Any, focus: list[Any] | None, delta: Delta) -> bool:
     return any(isinstance(q.subject, NamedNode) and q.subject.value == value for q in delta.added)
 
 
+# a write at least this large checks its shapes on every core (``forked``): below it, forking
+# costs more than it saves (the checks of 10k quads take about 0.1 s)
+PARALLEL_FROM_QUADS = 100_000
+
+
+def check_processes(delta: Delta) -> int:
+    """How many processes check ``delta``'s shapes: every core for a large write, else one."""
+    return min(forked.available_cores(), 4) if len(delta.added) >= PARALLEL_FROM_QUADS else 1
+
+
 def validate_delta(store: StoreReader, delta: Delta, *, progress: Progress | None = None,
-                   cycles: bool = True) -> ShapeReport:
+                   cycles: bool = True, processes: int | None = None) -> ShapeReport:
     """The SHACL report for ``store`` (a pyoxigraph store, union of its graphs) as it would
     stand after ``delta``, on the nodes the delta can change; nothing is written.
 
@@ -697,7 +707,8 @@ def validate_delta(store: StoreReader, delta: Delta, *, progress: Progress | Non
     that reads the whole graph, is a graph search (``cycle_findings``). Both are checked equal
     to pySHACL on the whole graph by the tests. ``progress`` is called with (step, of steps).
     ``cycles`` False leaves acyclicity out: a chunk of a batch checked whole beforehand
-    (``batch_cycle_report``) under the same write lock.
+    (``batch_cycle_report``) under the same write lock. ``processes`` (default: by the delta's
+    size, ``check_processes``) spreads the shape checks over forked processes.
     """
     steps = 4
 
@@ -726,7 +737,8 @@ def validate_delta(store: StoreReader, delta: Delta, *, progress: Progress | Non
     if compiled:
         findings += shape_checks.check(after.data, None if focus is None else set(focus),
                                        skip=frozenset({CYCLE_CONSTRAINT}),
-                                       graph=None if isinstance(after.home, ox.DefaultGraph) else after.home)
+                                       graph=None if isinstance(after.home, ox.DefaultGraph) else after.home,
+                                       processes=check_processes(delta) if processes is None else processes)
         step(4)
         return report_of([f for f in findings if _in_delta(f.focus, focus, delta)])
     data = after.data
