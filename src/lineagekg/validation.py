@@ -244,11 +244,11 @@ class _After:
         first = delta.added[0].graph_name if delta.added else NamedNode("urn:lineagekg:validation")
         self.home = first
         # a delta over several graphs: its triples, as a set, in one graph (every check reads
-        # ``home``), rewritten here in one pass rather than copied by an update after the load
-        added = delta.added
-        if any(q.graph_name != first for q in added):
-            added = [q if q.graph_name == first else Quad(q.subject, q.predicate, q.object, first) for q in added]
-        self.data.bulk_extend(added)
+        # ``home``), rewritten as they load rather than copied by an update after the load; a
+        # generator, not a list: 5M new quads held at once would wake the garbage collector
+        # again and again (8 s of a 124 s import at 100k datasets, 4 s with it off)
+        self.data.bulk_extend(q if q.graph_name == first else Quad(q.subject, q.predicate, q.object, first)
+                              for q in delta.added)
         self.copied: set[Any] = set()       # nodes whose stored triples are in ``data``
         self._out: dict[Any, list[Quad]] = {}     # node -> its stored triples (``outgoing``)
         self._in: dict[Any, list[Quad]] = {}      # node -> stored triples pointing at it (``incoming``)

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -457,7 +458,7 @@ class OxigraphStore:
                                 graphs_created=(), graphs_dropped=(), report=None,
                                 already_present=True, graph=graph)
         g = ox.NamedNode(graph)
-        names = {q.graph_name for q in quads}          # one pass over the quads' graphs
+        names = set(map(attrgetter("graph_name"), quads))    # one pass over the quads' graphs, in C
         if not any_graph and any(n != g and not _is_about_graph(n) for n in names):
             raise StoreError(f"every quad of an import must be in graph {graph} or the own graph of what it describes")
         stale = {ox.NamedNode(name) for name in replacing if self.has_graph(name)}
