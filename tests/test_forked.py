@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import time
 
 import pyoxigraph as ox
 import pytest
@@ -75,3 +76,18 @@ def test_a_child_reads_a_store_as_it_was_at_the_fork() -> None:
         return sorted(s["o"].value for s in store.query("SELECT ?o WHERE { ?s ?p ?o }"))
 
     assert forked.run_jobs([values, values], 2) == [["x"], ["x"]]
+
+
+def _hangs_in_a_child(parent: int) -> str:
+    if os.getpid() != parent:
+        signal.pause()                      # a child stuck for good (as on a lock held at the fork)
+    return "answered here"
+
+
+def test_a_stuck_child_is_killed_and_its_share_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forked, "STUCK_AFTER_SECONDS", 0.5)
+    parent = os.getpid()
+    started = time.monotonic()
+    assert forked.run_jobs([functools.partial(_square, 4), functools.partial(_hangs_in_a_child, parent)], 2) \
+        == [16, "answered here"]
+    assert time.monotonic() - started < 30

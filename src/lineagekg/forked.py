@@ -7,18 +7,28 @@ reloading, and each process answers its share of the queries on its own core.
 
 A child only runs its jobs, pickles their results into a pipe and leaves with ``os._exit``:
 it never returns into the caller's code, flushes no inherited buffer and runs no exit handler.
-If a child fails in any way (an exception, a signal, a result that does not unpickle), its jobs
-are run again in the parent: the answer never depends on how the work was spread.
+If a child fails in any way (an exception, a signal, a result that does not unpickle, or no
+answer long after the parent finished its own share: a child stuck on a lock another thread held
+at the fork), it is killed and its jobs are run again in the parent: the answer never depends on
+how the work was spread, and a stuck child cannot hang the caller.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import select
+import signal
+import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
+
+
+# a child is taken as stuck when it has not answered this long after the parent's own share ended
+STUCK_AFTER_FACTOR = 3.0
+STUCK_AFTER_SECONDS = 30.0
 
 
 def available_cores() -> int:
@@ -38,11 +48,15 @@ def run_jobs(jobs: Sequence[Callable[[], T]], processes: int) -> list[T]:
     shares = [list(range(k, len(jobs), processes)) for k in range(processes)]
     children = [_fork(jobs, share) for share in shares[1:]]
     results: dict[int, T] = {}
+    started = time.monotonic()
     try:
         for i in shares[0]:
             results[i] = jobs[i]()
     finally:
-        answers = [_collect(pid, fd) for pid, fd in children]
+        # the shares are alike: a child still silent long after the parent's took is stuck
+        patience = STUCK_AFTER_FACTOR * (time.monotonic() - started) + STUCK_AFTER_SECONDS
+        deadline = time.monotonic() + patience
+        answers = [_collect(pid, fd, deadline) for pid, fd in children]
     for share, answer in zip(shares[1:], answers, strict=True):
         if answer is None or len(answer) != len(share):
             answer = [jobs[i]() for i in share]             # the child failed: its share again, here
@@ -67,14 +81,26 @@ def _fork(jobs: Sequence[Callable[[], T]], share: list[int]) -> tuple[int, int]:
     return pid, read_end
 
 
-def _collect(pid: int, fd: int) -> list | None:
-    """The child's results, or None when it did not finish cleanly."""
-    with os.fdopen(fd, "rb") as pipe:
-        payload = pipe.read()
+def _collect(pid: int, fd: int, deadline: float) -> list | None:
+    """The child's results, or None when it did not finish cleanly by ``deadline`` (then it is
+    killed)."""
+    chunks: list[bytes] = []
+    with os.fdopen(fd, "rb", buffering=0) as pipe:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([pipe], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return None
+            chunk = pipe.read(1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
     try:
         _, status = os.waitpid(pid, 0)
     except ChildProcessError:                               # reaped elsewhere (SIGCHLD ignored)
         status = 0
+    payload = b"".join(chunks)
     if status != 0 or not payload:
         return None
     try:
