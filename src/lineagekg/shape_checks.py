@@ -314,8 +314,12 @@ def _core(shape: Shape, data: _Data, focus: set[Any] | None) -> list[Finding]:
         return findings
     cast = f"BIND (<{p[SH.datatype]}>(STR(?v)) AS ?cast)" if "!BOUND(?cast)" in tests.get("fDatatype", ("",))[0] else ""
     binds = " ".join(f"BIND ({test} AS ?{name})" for name, (test, _, _) in tests.items())
-    query = (f"SELECT DISTINCT ?this ?v {' '.join('?' + n for n in tests)} WHERE {{ {target} {step} {cast} "
-             f"{binds} FILTER ({' || '.join('?' + n for n in tests)}) }}")
+    failing = f"{step} {cast} {binds} FILTER ({' || '.join('?' + n for n in tests)})"
+    # the tests read the value only: when no statement of the path fails them, whatever its
+    # subject, no target can (one pass over the predicate's statements instead of a join)
+    if not data.query(f"ASK {{ {failing} }}"):
+        return findings
+    query = f"SELECT DISTINCT ?this ?v {' '.join('?' + n for n in tests)} WHERE {{ {target} {failing} }}"
     solutions = data.query(query)
     for solution in solutions:
         this, value = solution["this"], solution["v"]
