@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pyoxigraph as ox
@@ -91,3 +93,39 @@ def test_a_stuck_child_is_killed_and_its_share_run_here(monkeypatch: pytest.Monk
     assert forked.run_jobs([functools.partial(_square, 4), functools.partial(_hangs_in_a_child, parent)], 2) \
         == [16, "answered here"]
     assert time.monotonic() - started < 30
+
+
+def test_a_child_dies_with_the_process_that_forked_it(tmp_path) -> None:
+    """A process running jobs is SIGKILLed (as an import killed in its checks): its forked child
+    does not run on."""
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import os, signal, sys, time\n"
+        "from lineagekg import forked\n"
+        "def job():\n"
+        "    if os.getpid() != parent:\n"
+        "        print(os.getpid(), flush=True)\n"
+        "        signal.pause()\n"
+        "    time.sleep(60)\n"
+        "parent = os.getpid()\n"
+        "forked.run_jobs([job, job], 2)\n")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    child = int(proc.stdout.readline())
+    proc.kill()
+    proc.wait()
+    for _ in range(100):                    # the kernel delivers the signal at once; allow 10 s
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        try:
+            with open(f"/proc/{child}/stat") as stat:
+                if stat.read().split(")")[-1].split()[0] == "Z":  # dead, waiting for init to reap
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        raise AssertionError("the child outlived the process that forked it")

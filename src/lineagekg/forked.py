@@ -15,6 +15,7 @@ how the work was spread, and a stuck child cannot hang the caller.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
 import select
@@ -25,6 +26,8 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+
+_PR_SET_PDEATHSIG = 1                                       # linux/prctl.h
 
 # a child is taken as stuck when it has not answered this long after the parent's own share ended
 STUCK_AFTER_FACTOR = 3.0
@@ -70,6 +73,7 @@ def _fork(jobs: Sequence[Callable[[], T]], share: list[int]) -> tuple[int, int]:
     if pid == 0:                                            # the child: never returns
         status = 1
         try:
+            _die_with_parent()
             os.close(read_end)
             payload = pickle.dumps([jobs[i]() for i in share], protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_end, "wb") as out:
@@ -79,6 +83,16 @@ def _fork(jobs: Sequence[Callable[[], T]], share: list[int]) -> tuple[int, int]:
             os._exit(status)
     os.close(write_end)
     return pid, read_end
+
+
+def _die_with_parent() -> None:
+    """Linux: this child is killed when the process that forked it dies (an import killed in
+    its checks leaves no child running on, or holding the store's files)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):                       # not Linux: the pipe still ends it
+        pass
 
 
 def _collect(pid: int, fd: int, deadline: float) -> list | None:
