@@ -7,7 +7,10 @@ The target of a pair is a dataset the document is about (the corpus index says w
 named in the sentence (or by a link's file name), else the one named by the row, lead-in or
 nearest heading, else the document's only dataset, else the one its file name names. A sentence
 of a document about several datasets that none of these settles gives no pair (counted as "no
-target"). A dataset the document is about can be the source of another one it is about.
+target"). A dataset the document is about can be the source of another one it is about. A
+dataset the document is not about is a target where the sentence says what it was made from: its
+subject ("The 2,359 input sentences of TurkCorpus are a sample of ... from PWKP") or a name a
+relative clause describes ("the WikiMatrix corpus, which itself was extracted from Wikipedia").
 """
 
 from __future__ import annotations
@@ -535,6 +538,41 @@ def _names_part(mention: Mention, config: str, described: str, registry: NameReg
         any(k and k in key for k in own for key in keys if len(k) >= 5)
 
 
+#: text before a sentence's subject: "The 2,359 input sentences of TurkCorpus ..."
+_SUBJECT_LEAD = re.compile(r"^\W*(?:(?:the|a|an|all|most|each)\s+)?(?:[\w,.'’-]+\s+){0,4}?(?:of|in)\s+(?:the\s+)?$",
+                           re.IGNORECASE)
+#: a relative clause that says what a name is: "the WikiMatrix corpus, which itself was extracted from ..."
+_RELATIVE = re.compile(r"^\s*(?:dataset|corpus|benchmark|collection)?\s*(?:\([^()]*\))?\s*,\s*(?:which|that)\b",
+                       re.IGNORECASE)
+_BUILD = _CUES["build"]
+
+
+def _subject_sources(unit: str, mentions: list[Mention], targets: _Targets) -> list[tuple[Mention, Mention, str]]:
+    """(named dataset, source, how) for a dataset the document is not about that the sentence says
+    was made from something it names after it: the sentence's subject ("The 2,359 input sentences of
+    TurkCorpus are a sample of ... sentences from [PWKP]", "subject") or a name a relative clause
+    describes ("the WikiMatrix corpus, which itself was extracted from Wikipedia articles",
+    "relative"). Construction words must stand between the two names. Such a name is never a
+    default target: the sentence itself names it."""
+    out: list[tuple[Mention, Mention, str]] = []
+    ordered = sorted(mentions, key=lambda m: m.start)
+    for i, named in enumerate(ordered):
+        if targets.of(named) or named.kind == "yaml":
+            continue
+        before = unit[:named.start]
+        if i == 0 and (len(_WORD.findall(before)) <= 2 or _SUBJECT_LEAD.match(before)):
+            how = "subject"
+        elif _RELATIVE.match(unit[named.end:]):
+            how = "relative"
+        else:
+            continue
+        for source in ordered[i + 1:]:
+            if name_key(source.name) != name_key(named.name) and not targets.of(source) and \
+                    _BUILD.search(unit[named.end:source.start].lower()):
+                out.append((named, source, how))
+    return out
+
+
 _GITHUB_OWNER = re.compile(r"github\.com/([\w.-]+)/", re.IGNORECASE)
 
 
@@ -600,12 +638,22 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
             # prose under a configuration's heading is about that part of the dataset too ("#### rte":
             # "the authors combined the data from RTE1, RTE2, ...")
             placed.append((part, "config"))
-        if not placed:
+        subjects = _subject_sources(unit, mentions, targets) if block.kind in ("paragraph", "item") else []
+        if not placed and not subjects:
             out.no_target += len(mentions)
             continue
         context = contexts.get(block.index)
         if context is None:
             context = contexts[block.index] = _context_features(block, *lists.get(block.index, (0, 0)))
+        for subject, mention, how in subjects:
+            markers = statement_markers(unit, mention.start, mention.end)
+            out.candidates.append(Candidate(
+                target=subject.name, mention=mention, evidence=unit, block=block,
+                features=_features(doc, block, unit, mention, mentions, [subject], how, markers, subject.name,
+                                   about, registry, context | ({} if block.index not in siblings else
+                                                              _sibling_features(mention, siblings[block.index],
+                                                                                context, registry))),
+                markers=markers, target_where=how))
         for target, where in placed:
             own = [m for m in target_mentions if targets.of(m) == target]
             for mention in mentions:
