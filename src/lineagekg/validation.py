@@ -310,7 +310,7 @@ class _After:
 
     def copy(self, quads: list[Quad]) -> None:
         home = self.home
-        self.data.bulk_extend([Quad(q.subject, q.predicate, q.object, home) for q in quads])
+        self.data.bulk_extend(Quad(q.subject, q.predicate, q.object, home) for q in quads)
 
     def describe(self, nodes: list[Any]) -> None:
         """Copy the store's triples about ``nodes`` (not yet copied) into the scratch store: those
