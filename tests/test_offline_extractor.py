@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import socket
 
 import pytest
@@ -448,3 +449,47 @@ def test_a_negated_or_injected_subject_statement_is_never_a_claim(
     assert ("WikiMatrix", "wikimedia/wikipedia") in {p[:2] for p in _pairs(doc, registry)}   # found, then blocked
     assert all(p[3] in ("negated", "instruction") for p in _pairs(doc, registry))
     assert backend.trace(doc, doc.text, corpus.aliases()) == []
+
+
+def test_a_label_is_stated_by_the_sentence_its_evidence_quotes() -> None:
+    lb = load_labels(SHARED / "labels" / "dev_edges.csv")[0]       # alpaca-lora: dolly-15k <- databricks-dolly-15k
+    assert lb.quote.startswith("an Alpaca-compatible version of Databricks' Dolly 15k")
+    assert lb.stated_in("dolly-15k-instruction-alpaca-format, an Alpaca-compatible version of Databricks' Dolly 15k "
+                        "human-generated instruct dataset")
+    assert not lb.stated_in("Thanks to Databricks for the Dolly 15k release.")
+
+
+def test_mentions_of_a_labelled_pair_outside_its_evidence_are_not_training_examples(
+        corpus, registry: NameRegistry) -> None:
+    # a labelled source named again in a citation or a results table is not the statement of the edge:
+    # such mentions are left out of training, neither positive nor negative
+    labels = load_labels(SHARED / "labels" / "dev_edges.csv")
+    examples = build_examples(corpus, registry, labels, holdout=set(), distant=False)
+    by_label = {}
+    for lb in labels:
+        for e in examples:
+            if e.document == lb.source_file and e.label == 1 and \
+                    same_dataset(e.candidate.source, (lb.parent, lb.parent_as_written), {}) and \
+                    same_dataset(e.candidate.target, (lb.child, lb.child_as_written), {}):
+                by_label.setdefault(id(lb), (lb, []))[1].append(e)
+    assert by_label
+    for lb, found in by_label.values():
+        stating = [e for e in found if lb.stated_in(e.candidate.evidence)]
+        assert not stating or len(stating) == len(found), (lb.child, lb.parent)
+    # every positive pair of a labelled document is still a positive example somewhere
+    assert {id(lb) for lb, _ in by_label.values()}
+
+
+@pytest.mark.parametrize(("sentence", "governed"), [
+    ("Our data sources mainly include NuminaMath, APPS, CodeContests, TACO, and Codeforces.",
+     ["NuminaMath", "APPS", "CodeContests", "TACO", "Codeforces"]),
+    ("The authors combined the data from RTE1 (Dagan et al., 2006), RTE2 (Bar Haim et al., 2006) and RTE3.",
+     ["RTE1", "RTE2", "RTE3"]),
+    ("We evaluate on MMLU after training on data from Alpaca.", ["Alpaca"]),
+    ("Texts were taken from Wikipedia; we evaluate the model on MMLU.", ["Wikipedia"]),
+])
+def test_a_construction_cue_governs_the_names_listed_after_it(sentence: str, governed: list[str]) -> None:
+    from lineagekg.extract.mentions import Mention, cue_governs
+    names = re.findall(r"NuminaMath|APPS|CodeContests|TACO|Codeforces|RTE\d|MMLU|Alpaca|Wikipedia", sentence)
+    mentions = [Mention(n, sentence.index(n), sentence.index(n) + len(n), "namelike") for n in names]
+    assert [m.text for m in mentions if cue_governs(sentence, m, mentions)] == governed

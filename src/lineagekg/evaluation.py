@@ -32,6 +32,8 @@ from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim, SourceDocument
 from lineagekg.errors import InputError
 
+_QUOTE_WORD = re.compile(r"\w+")
+
 
 @dataclass(frozen=True)
 class Label:
@@ -54,6 +56,22 @@ class Label:
         """The taxonomy local name of ``relation`` (``filteredFrom``), None if unknown."""
         rel = taxonomy.resolve(self.relation)
         return rel.name if rel else None
+
+    @property
+    def quote(self) -> str:
+        """The evidence as quoted, without its ``-- repo@commit:path`` attribution, whitespace
+        collapsed."""
+        m = re.match(r'\s*"(.*)"\s*(?:--.*)?$', self.evidence or "", re.DOTALL)
+        text = m.group(1) if m else self.evidence or ""
+        return " ".join(text.replace('""', '"').split())
+
+    def stated_in(self, sentence: str) -> bool:
+        """True when ``sentence`` is the statement the evidence quotes: most of the quote's words
+        are in it, or most of its words are in the quote."""
+        quote = set(_QUOTE_WORD.findall(self.quote.lower()))
+        words = set(_QUOTE_WORD.findall(sentence.lower()))
+        shared = len(quote & words)
+        return bool(quote and words) and (shared >= 0.6 * len(quote) or shared >= 0.6 * len(words))
 
 
 @dataclass(frozen=True)

@@ -66,15 +66,9 @@ class Assessment:
         return "\n".join(rows)
 
 
-def _quote(evidence: str) -> str:
-    m = re.match(r'\s*"(.*)"\s*(?:--.*)?$', evidence, re.DOTALL)
-    text = m.group(1) if m else evidence
-    return " ".join(text.replace('""', '"').split())
-
-
 def label_shape(text: str, label: Label) -> str:
     """The shape of the block a label's evidence quote sits in (``unknown`` if not found)."""
-    quote = _quote(label.evidence)
+    quote = label.quote
     if not quote:
         return "unknown"
     words = set(re.findall(r"\w+", quote.lower()))

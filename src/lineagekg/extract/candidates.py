@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 
 from lineagekg.documents import SourceDocument
-from lineagekg.extract.mentions import Mention, find_mentions, introduced_name
+from lineagekg.extract.mentions import Mention, cue_governs, find_mentions, introduced_name
 from lineagekg.extract.names import GENERIC, NameRegistry, name_key
 from lineagekg.text.frontmatter import PLACEHOLDER_SOURCES
 from lineagekg.text.markdown import Block, Link, parse
@@ -429,6 +429,8 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
     f.update(_cues(unit, "cs"))
     f.update(_cues(block.lead, "cl"))
     f.update(_cues(" ".join(block.headings[-2:]), "ch"))
+    if cue_governs(unit, mention, mentions):
+        f["cue_governs"] = 1.0
     if re.search(r"\bfrom\b", window):
         f["from_before"] = 1.0
     if re.search(r"\b(?:of|on)\s*$", before):

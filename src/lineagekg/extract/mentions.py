@@ -20,7 +20,7 @@ from functools import lru_cache
 from lineagekg.extract.names import _NON_ALNUM, GENERIC, NameRegistry, is_model_name, is_organisation, name_key
 from lineagekg.text.markdown import Link, hub_id
 
-__all__ = ["Mention", "find_mentions", "introduced_name"]
+__all__ = ["Mention", "cue_governs", "find_mentions", "introduced_name"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,8 @@ _CUE = re.compile(
     r"selected|adapted|built|based|constructed|created|comes?|came|originat\w*|translated|annotated|consists?|"
     r"composed)(?:[ \t]+[\w-]+){0,3}?[ \t]+(?:from|on|of|upon)"
     r"|(?:inspired|modell?ed)[ \t]+(?:by|on|after)"
-    r"|(?:from|sources?|datasets?|corpora|competitions?)\b[^.;]{0,60}?\b(?:including|such[ \t]+as))"
+    r"|(?:from|sources?|datasets?|corpora|competitions?)\b[^.;]{0,60}?\b"
+    r"(?:including|includes?|comprises?|such[ \t]+as))"
     r"[ \t]+(?:(?:the|raw|original|existing|public)[ \t]+)?")
 _CUED_NAME = re.compile(rf"{_TITLE}")
 #: a sentence that introduces a name: "The Corpus of Linguistic Acceptability consists of ...", "The
@@ -152,6 +153,27 @@ def _cued_names(sentence: str) -> list[tuple[int, int]]:
                 break
             pos = joint.end()
     return spans
+
+
+_BETWEEN_NAMES = re.compile(r"(?i)^(?:[\s,;:/&*_]|\band\b|\bor\b|\bthe\b|\betc\b|\bas well as\b)*$")
+
+
+def cue_governs(sentence: str, mention: Mention, mentions: list[Mention]) -> bool:
+    """True when ``mention`` is one of the names a construction cue of ``sentence`` governs: the
+    cue ("collected from", "combined the data from", "sources ... including") is followed by a
+    run of names, commas, "and", brackets (citations), of which this mention is one ("extracted
+    from Wikipedia, Russian Reddit and Russian WikiQuotes")."""
+    for cue in _CUE.finditer(sentence, 0, mention.start + 1):
+        if cue.end() > mention.start:
+            break
+        gap = list(sentence[cue.end():mention.start])
+        for other in mentions:
+            if other is not mention and other.start >= cue.end() and other.end <= mention.start:
+                gap[other.start - cue.end():other.end - cue.end()] = " " * (other.end - other.start)
+        rest = re.sub(r"\([^()]*\)|\[[^\]]*\]", " ", "".join(gap))
+        if _BETWEEN_NAMES.match(rest):
+            return True
+    return False
 
 
 #: nouns that end the name of data ("Amazon Review Dataset", "Natural Questions"), not a person's

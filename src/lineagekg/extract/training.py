@@ -3,7 +3,10 @@
 Examples are candidate pairs (:mod:`lineagekg.extract.candidates`) of corpus documents, labelled
 
 * by hand-checked labels (``dev_edges.csv`` and any other labels files): a pair that matches a
-  label of its document is positive, the document's other pairs negative;
+  label of its document is positive, the document's other pairs negative; when a label's evidence
+  quote is one of the pair's sentences, the pair's mentions in other sentences (a citation, a
+  results table) are left out, neither positive nor negative: they name the source without
+  stating the edge;
 * by distant supervision from what the corpus states in structured form: a card's YAML
   ``source_datasets`` (``extended|X`` is augmentation), the Data Provenance Initiative's
   "derived from" links of the dataset a document is about (both: matching pairs positive, the
@@ -98,12 +101,14 @@ def build_examples(corpus: Corpus, registry: NameRegistry, labels: list[Label], 
         doc_found = document_candidates(corpus.document(file), registry)
         if found is not None:
             found[file] = doc_found
-        for cand in doc_found.candidates:
-            if cand.blocked:
-                continue
-            hit = next((lb for lb in by_doc[file]
-                        if same_dataset(cand.target, (lb.child, lb.child_as_written), aliases)
-                        and same_dataset(cand.source, (lb.parent, lb.parent_as_written), aliases)), None)
+        hits = [(cand, next((lb for lb in by_doc[file]
+                             if same_dataset(cand.target, (lb.child, lb.child_as_written), aliases)
+                             and same_dataset(cand.source, (lb.parent, lb.parent_as_written), aliases)), None))
+                for cand in doc_found.candidates if not cand.blocked]
+        stating = {id(lb) for cand, lb in hits if lb is not None and lb.stated_in(cand.evidence)}
+        for cand, hit in hits:
+            if hit is not None and id(hit) in stating and not hit.stated_in(cand.evidence):
+                continue        # another sentence states this label; this mention of the pair merely names it
             examples.append(Example(file, cand, int(hit is not None), hit.relation_name if hit else None,
                                     LABEL_WEIGHT, "label"))
     if not distant:
