@@ -493,3 +493,12 @@ def test_a_construction_cue_governs_the_names_listed_after_it(sentence: str, gov
     names = re.findall(r"NuminaMath|APPS|CodeContests|TACO|Codeforces|RTE\d|MMLU|Alpaca|Wikipedia", sentence)
     mentions = [Mention(n, sentence.index(n), sentence.index(n) + len(n), "namelike") for n in names]
     assert [m.text for m in mentions if cue_governs(sentence, m, mentions)] == governed
+
+
+def test_an_acronym_a_card_defines_is_a_name_only_in_capitals(registry: NameRegistry) -> None:
+    # competition_math's card: "pretty_name: Mathematics Aptitude Test of Heuristics (MATH)"; "math" is a common word
+    assert registry.acronyms["MATH"] == {"hendrycks/competition_math"}
+    found = find_mentions("collected from various sources, including AIME (up to 2023), MATH and more.", (), registry)
+    assert ("MATH", "hendrycks/competition_math") in [(m.text, m.ident) for m in found]
+    assert not [m for m in find_mentions("We do math on the Math data.", (), registry) if m.ident]
+

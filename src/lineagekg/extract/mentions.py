@@ -309,6 +309,11 @@ def find_mentions(sentence: str, links: tuple[Link, ...], registry: NameRegistry
             i += n
         else:
             i += 1
+    for s, e in tokens:
+        ids = registry.acronyms.get(sentence[s:e])
+        if ids and free(s, e):
+            take(Mention(sentence[s:e], s, e, "registry", next(iter(ids)) if len(ids) == 1 else None,
+                         ambiguous=len(ids) > 1))
     for m in _PHRASE.finditer(sentence):
         s, e = m.start(1), m.end(1)
         text = sentence[s:e]

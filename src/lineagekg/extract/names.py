@@ -126,6 +126,9 @@ class NameRegistry:
         self._urls: dict[str, set[str]] = {}
         self.starts: set[str] = set()      # every key and every prefix of one (a quick first test)
         self.max_words = 1
+        #: acronyms a card's ``pretty_name`` defines that are common words in lower case ("Mathematics
+        #: Aptitude Test of Heuristics (MATH)"): a name only when written exactly so
+        self.acronyms: dict[str, set[str]] = {}
 
     def add(self, name: str, ident: str, origin: str = "extra") -> None:
         """Know ``name`` as a name of ``ident`` (generic words and one-letter keys are ignored);
@@ -225,6 +228,9 @@ class NameRegistry:
                         reg.add(local[len(org):], ident, "index")         # databricks/databricks-dolly-15k
             for ident, pretty in _pretty_names(corpus):
                 reg.add(pretty, ident, "card")
+                for acronym in _DEFINED_ACRONYM.findall(pretty):
+                    if name_key(acronym) in GENERIC:
+                        reg.acronyms.setdefault(acronym, set()).add(ident)
             for url, ident in _repository_pages(corpus):
                 reg.add_url(url, ident)
             root = getattr(corpus, "root", None)
@@ -238,6 +244,9 @@ class NameRegistry:
         for name, ident in extra:
             reg.add(name, ident)
         return reg
+
+
+_DEFINED_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9]{1,7})\)")
 
 
 def _pretty_names(corpus: object) -> list[tuple[str, str]]:
