@@ -5,8 +5,8 @@ Examples are candidate pairs (:mod:`lineagekg.extract.candidates`) of corpus doc
 * by hand-checked labels (``dev_edges.csv`` and any other labels files): a pair that matches a
   label of its document is positive, the document's other pairs negative; when a label's evidence
   quote is one of the pair's sentences, the pair's mentions in other sentences (a citation, a
-  results table) are left out, neither positive nor negative: they name the source without
-  stating the edge;
+  results table) weigh nothing in the decision (they name the source without stating the edge)
+  but still count for the relation;
 * by distant supervision from what the corpus states in structured form: a card's YAML
   ``source_datasets`` (``extended|X`` is augmentation), the Data Provenance Initiative's
   "derived from" links of the dataset a document is about (both: matching pairs positive, the
@@ -107,10 +107,11 @@ def build_examples(corpus: Corpus, registry: NameRegistry, labels: list[Label], 
                 for cand in doc_found.candidates if not cand.blocked]
         stating = {id(lb) for cand, lb in hits if lb is not None and lb.stated_in(cand.evidence)}
         for cand, hit in hits:
-            if hit is not None and id(hit) in stating and not hit.stated_in(cand.evidence):
-                continue        # another sentence states this label; this mention of the pair merely names it
+            # another sentence states this label, this mention of the pair merely names it: weight 0, so
+            # the decision does not learn from it, but the relation still reads it (pooled with the rest)
+            named_only = hit is not None and id(hit) in stating and not hit.stated_in(cand.evidence)
             examples.append(Example(file, cand, int(hit is not None), hit.relation_name if hit else None,
-                                    LABEL_WEIGHT, "label"))
+                                    0.0 if named_only else LABEL_WEIGHT, "label"))
     if not distant:
         return examples
     derived: dict[str, list[str]] = {}
@@ -149,9 +150,9 @@ def relation_rows(examples: Iterable[Example]) -> list[Row]:
     with the pooled features of all its mentions and the label's relation."""
     pairs: dict[tuple[str, str, str], list[Example]] = {}
     for e in examples:
-        if e.label == 1 and e.relation and e.weight >= LABEL_WEIGHT:
+        if e.label == 1 and e.relation and e.origin == "label":
             pairs.setdefault((e.document, *e.candidate.pair), []).append(e)
-    return [(pooled(e.candidate.features for e in group), 1, group[0].relation, group[0].weight)
+    return [(pooled(e.candidate.features for e in group), 1, group[0].relation, LABEL_WEIGHT)
             for _, group in sorted(pairs.items(), key=lambda kv: kv[0])]
 
 
@@ -186,7 +187,7 @@ def train(corpus_dir: Path, label_files: list[Path], holdout_file: Path | None, 
     examples = build_examples(corpus, registry, labels, holdout, extra_documents=list(extra_documents))
     counts: dict[str, list[int]] = {}
     for e in examples:
-        counts.setdefault(e.origin, [0, 0])[e.label] += 1
+        counts.setdefault(e.origin if e.weight else f"{e.origin}, weight 0", [0, 0])[e.label] += 1
     record = {
         "code_commit": _commit(Path(__file__).resolve().parent),
         "corpus": ({"index_sha256": _sha256(Path(corpus_dir) / "index.json")}
