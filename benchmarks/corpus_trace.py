@@ -63,8 +63,18 @@ def main() -> int:
         print(fig)
     old_pairs = {(r["target"].lower(), r["source"].lower()) for r in base_rows}
     fresh = [r for r in new_rows if (r["target"].lower(), r["source"].lower()) not in old_pairs]
-    held_out = {Path(name).name for name in holdout_documents(args.holdout)}
-    drawable = [r for r in fresh if r["document"].rsplit("/", 1)[-1] not in held_out]
+    if any(not r["document"] for r in fresh):
+        raise SystemExit("an edge has no evidence document: hold-out documents could not be told apart")
+    files = {}
+    for entry in corpus.entries():
+        try:
+            files[corpus.read(entry).url] = entry.file
+        except Exception:        # an unreadable document wrote no edge
+            continue
+    held_out = holdout_documents(args.holdout)
+    for r in fresh:
+        r["file"] = files.get(r["document"], r["document"])
+    drawable = [r for r in fresh if r["file"] not in held_out]
     sample = random.Random(args.seed).sample(drawable, min(args.sample, len(drawable)))
     lines = [f"# Sample of {len(sample)} of the {len(fresh)} edges the {args.backend} backend writes and the "
              f"{args.baseline} backend does not (corpus-wide trace, depth {args.depth}, random seed {args.seed}; "
@@ -74,7 +84,7 @@ def main() -> int:
     for i, r in enumerate(sample, 1):
         ev = r["evidence"].replace("|", "\\|")
         lines.append(f"| {i} | {r['target']} | {r['source']} | {r['relation']} | {r['confidence']} | {ev} | "
-                     f"{r['document'].rsplit('/', 1)[-1]} |")
+                     f"{r['file']} |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(fresh)} new edges; sample of {len(sample)} written to {args.out}")
