@@ -599,6 +599,32 @@ def _document_datasets(doc: SourceDocument, blocks: list[Block]) -> tuple[str, .
     return tuple(about)
 
 
+@dataclass(frozen=True)
+class _Sentence:
+    """One sentence (list item, table row, config line) with what its candidate pairs share: the
+    block's context features and its siblings in a list or table."""
+
+    doc: SourceDocument
+    block: Block
+    unit: str
+    mentions: list[Mention]
+    about: tuple[str, ...]
+    registry: NameRegistry
+    context: dict[str, float]
+    siblings: tuple[int, int] | None
+
+    def pair(self, target: str, mention: Mention, own: list[Mention], where: str) -> Candidate:
+        """The candidate pair (``target``, ``mention``); ``own`` are the target's mentions in the
+        sentence, ``where`` how the target was settled."""
+        markers = statement_markers(self.unit, mention.start, mention.end)
+        context = self.context if self.siblings is None else \
+            self.context | _sibling_features(mention, self.siblings, self.context, self.registry)
+        features = _features(self.doc, self.block, self.unit, mention, self.mentions, own, where, markers, target,
+                             self.about, self.registry, context)
+        return Candidate(target=target, mention=mention, evidence=self.unit, block=self.block, features=features,
+                         markers=markers, target_where=where)
+
+
 def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str | None = None) -> DocumentCandidates:
     """Every candidate pair of ``doc`` (its text, or ``text`` when given)."""
     out = DocumentCandidates()
@@ -647,27 +673,14 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
         context = contexts.get(block.index)
         if context is None:
             context = contexts[block.index] = _context_features(block, *lists.get(block.index, (0, 0)))
+        sentence = _Sentence(doc, block, unit, mentions, about, registry, context, siblings.get(block.index))
         for subject, mention, how in subjects:
-            markers = statement_markers(unit, mention.start, mention.end)
-            out.candidates.append(Candidate(
-                target=subject.name, mention=mention, evidence=unit, block=block,
-                features=_features(doc, block, unit, mention, mentions, [subject], how, markers, subject.name,
-                                   about, registry, context | ({} if block.index not in siblings else
-                                                              _sibling_features(mention, siblings[block.index],
-                                                                                context, registry))),
-                markers=markers, target_where=how))
+            out.candidates.append(sentence.pair(subject.name, mention, [subject], how))
         for target, where in placed:
             own = [m for m in target_mentions if targets.of(m) == target]
             for mention in mentions:
                 if targets.of(mention) == target or name_key(mention.name) == name_key(target) or \
                         (where == "config" and _names_part(mention, target, configs[target], registry)):
                     continue
-                markers = statement_markers(unit, mention.start, mention.end)
-                out.candidates.append(Candidate(
-                    target=target, mention=mention, evidence=unit, block=block,
-                    features=_features(doc, block, unit, mention, mentions, own, where, markers, target,
-                                       about, registry, context | (_sibling_features(
-                                           mention, siblings[block.index], context, registry)
-                                           if block.index in siblings else {})),
-                    markers=markers, target_where=where))
+                out.candidates.append(sentence.pair(target, mention, own, where))
     return out
