@@ -501,3 +501,19 @@ def test_an_acronym_a_card_defines_is_a_name_only_in_capitals(registry: NameRegi
     assert ("MATH", "hendrycks/competition_math") in [(m.text, m.ident) for m in found]
     assert not [m for m in find_mentions("We do math on the Math data.", (), registry) if m.ident]
 
+
+
+def test_a_heading_that_is_a_link_text_of_a_dataset_names_it(registry: NameRegistry) -> None:
+    # Eurus: "🤗 UltraInteract: [SFT](.../UltraInteract_sft), [Preference Learning](.../UltraInteract_pair)", later
+    # "## SFT" and "## Preference Learning" above each part's format
+    text = ("# Acme\n\n- Data\n  - [SFT](https://huggingface.co/datasets/acme/mix_sft)\n"
+            "  - [Preference Learning](https://huggingface.co/datasets/acme/mix_pair)\n"
+            "  - [here](https://huggingface.co/datasets/acme/mix_pair)\n\n"
+            "## SFT\n\nThe instructions were collected from GSM8K.\n\n"
+            "## Preference Learning\n\nThe pairs were built from UltraFeedback.\n\n"
+            "## Here\n\nThe rest was taken from ShareGPT.\n")
+    doc = SourceDocument(url="urn:test:acme", kind="github_readme", about=("acme/mix_sft", "acme/mix_pair"), text=text)
+    pairs = {(c.target, c.source, c.target_where) for c in document_candidates(doc, registry, text).candidates}
+    assert ("acme/mix_sft", "openai/gsm8k", "heading") in pairs
+    assert ("acme/mix_pair", "openbmb/UltraFeedback", "heading") in pairs
+    assert not [p for p in pairs if "ShareGPT" in p[1] or "sharegpt" in p[1].lower()]     # "here" names nothing

@@ -30,6 +30,9 @@ from lineagekg.text.sentences import sentence_spans
 
 __all__ = ["Candidate", "DocumentCandidates", "document_candidates"]
 
+#: link texts that name no dataset ("[here](...)", "[dataset](...)")
+_LINK_WORDS = frozenset("here link this dataset datasets data download hub huggingface hf page card repo "
+                        "repository website github paper".split())
 _CONFIG_LINE = re.compile(r"^[-\s]*[\"']?[\w.-]+[\"']?\s*[:=]|^\s*-\s|huggingface\.co|hf\.co"
                           r"|^[\"'][\w.-]+/[\w.-]+[\"']")
 _WORD = re.compile(r"[a-z][a-z'-]*")
@@ -150,13 +153,29 @@ def _units(block: Block) -> list[tuple[str, tuple[Link, ...]]]:
 class _Targets:
     """Which of the document's datasets a piece of text names."""
 
-    def __init__(self, about: tuple[str, ...], registry: NameRegistry, pretty_name: object = None) -> None:
+    def __init__(self, about: tuple[str, ...], registry: NameRegistry, pretty_name: object = None,
+                 links: list[Link] | None = None) -> None:
         self.about = about
         self.registry = registry
         self.keys = {t: registry.keys_of(t) for t in about}
         self._named: dict[tuple[str, tuple[Link, ...]], list[str]] = {}
         if isinstance(pretty_name, str) and len(about) == 1 and len(name_key(pretty_name)) >= 3:
             self.keys[about[0]].add(name_key(pretty_name))
+        self.local = self._link_names(links or [])
+
+    def _link_names(self, links: list[Link]) -> dict[str, str]:
+        """What this document calls its datasets in the text of links to them ("🤗 UltraInteract:
+        [SFT](.../UltraInteract_sft), [Preference Learning](.../UltraInteract_pair)"): a heading,
+        lead-in or first cell that is exactly such a text names that dataset here (a text two of
+        them share names neither)."""
+        found: dict[str, set[str]] = {}
+        for ln in links:
+            ident = (ln.hub_id or "").lower()
+            target = next((t for t in self.about if t.lower() == ident), None)
+            key = name_key(ln.text)
+            if target and len(key) >= 2 and not key.isdigit() and key not in _LINK_WORDS:
+                found.setdefault(key, set()).add(target)
+        return {k: next(iter(ts)) for k, ts in found.items() if len(ts) == 1}
 
     def of(self, mention: Mention) -> str | None:
         if mention.ident:
@@ -200,6 +219,8 @@ class _Targets:
         if not found:
             squashed = name_key(text)
             found = [t for t, keys in self.keys.items() if any(len(k) >= 5 and k in squashed for k in keys)]
+        if not found and name_key(text) in self.local:
+            found = [self.local[name_key(text)]]
         return found
 
 
@@ -632,7 +653,8 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
     about = _document_datasets(doc, parsed.blocks)
     if not about:
         return out
-    targets = _Targets(about, registry, doc.metadata.get("pretty_name") if doc.metadata else None)
+    targets = _Targets(about, registry, doc.metadata.get("pretty_name") if doc.metadata else None,
+                       [ln for block in parsed.blocks for ln in block.links])
     lists = _lists(parsed.blocks)
     configs = _config_names(parsed.blocks, registry)
     found: dict[int, list[list[Mention]]] = {}
