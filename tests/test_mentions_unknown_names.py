@@ -104,3 +104,20 @@ def test_prose_under_a_configuration_heading_is_about_that_configuration(corpus,
     # the configuration's own names are not its sources
     assert not {(t, s) for t, s, w in pairs if w == "config" and t == "rte" and "Entailment" in s}
     assert not {(t, s) for t, s, w in pairs if w == "config" and t == "mnli" and s == "nyu-mll/multi_nli"}
+
+
+@pytest.mark.parametrize(("sentence", "not_a_name"), [
+    ("Namely, we merged the samples from Pakistan, China, international, and southasia as one class.", "China"),
+    ("The Russian dataset (v3.0) comprises data-text pairs for 9 distinct categories.", "Russian"),
+    ("The processing steps include (a) OCR from the original PDFs, (b) segmentation.", "PDFs"),
+    ("DART comes from existing datasets while allowing to build RDF triples.", "RDF"),
+])
+def test_a_language_a_country_or_a_file_format_alone_is_no_dataset_name(
+        registry: NameRegistry, sentence: str, not_a_name: str) -> None:
+    assert not_a_name not in [m.text for m in find_mentions(sentence, (), registry)]
+
+
+def test_a_language_before_a_name_still_belongs_to_it(registry: NameRegistry) -> None:
+    found = [m.text for m in find_mentions("The original text is extracted from Wikipedia, Russian Reddit and "
+                                           "Russian WikiQuotes.", (), registry)]
+    assert "Russian WikiQuotes" in found

@@ -54,6 +54,13 @@ _ACRONYM_STOP = frozenset("""
 GPT LLM LLMS SFT RLHF DPO PPO API JSON JSONL CSV URL MIT NLP AI ML RL QA CoT COT PDF HTML README TODO FAQ GPU GPUS
 CPU TPU BPE UTF BSD CC BY NC SA ND LICENSE USA USD PR CLI SDK AWS GCP HF OSS NOTE NEW TBD ETC OK ID IDS NER POS
 RAG SOTA EOS BOS PAD MCQ LLAMA AND THE FOR WITH FROM BASE CUDA FP16 BF16 INT8 INT4 V1 V2 V3 ASCII UI UX IMO AIME
+PDFS RDF OCR XML URI URIS URLS SQL YAML TSV
+""".split())
+#: a language or a country alone is no dataset's name ("samples from Pakistan, China, ...", "The Russian dataset")
+_PLACES_AND_LANGUAGES = frozenset("""
+english chinese russian german french spanish japanese korean arabic hindi urdu bengali turkish italian portuguese
+dutch polish thai vietnamese indonesian persian swahili greek hebrew czech finnish swedish
+china india pakistan russia germany france spain japan korea usa america europe africa asia international
 """.split())
 _PHRASE = re.compile(r"\b[Tt]he\s+((?:[A-Z0-9][\w.+-]*\s+){0,3}[A-Z0-9][\w.+-]*)\s+"
                      r"(?:dataset|corpus|benchmark|collection|data\s*set|suite)s?\b")
@@ -216,8 +223,8 @@ def introduced_name(sentence: str) -> str | None:
 
 def _ok_name(text: str) -> bool:
     key = name_key(text)
-    return (len(key) >= 2 and key not in GENERIC and not is_model_name(text) and not is_organisation(text)
-            and not key.isdigit())
+    return (len(key) >= 2 and key not in GENERIC and key not in _PLACES_AND_LANGUAGES and not is_model_name(text)
+            and not is_organisation(text) and not key.isdigit())
 
 
 @lru_cache(maxsize=1 << 16)
