@@ -517,3 +517,18 @@ def test_a_heading_that_is_a_link_text_of_a_dataset_names_it(registry: NameRegis
     assert ("acme/mix_sft", "openai/gsm8k", "heading") in pairs
     assert ("acme/mix_pair", "openbmb/UltraFeedback", "heading") in pairs
     assert not [p for p in pairs if "ShareGPT" in p[1] or "sharegpt" in p[1].lower()]     # "here" names nothing
+
+
+def test_a_source_list_item_is_known_by_the_name_it_starts_with(registry: NameRegistry) -> None:
+    # per_sent's card: "Articles were selected from 3 sources:" then "2. KBP Challenge (Ellis et al., 2014): ..."
+    items = ("1. KBP Challenge (Ellis et al., 2014): This resource contains TAC 2014 KBP sentiment data.\n"
+             "2. Media Rank (Ye and Skiena, 2019): This dataset ranks about 50k news sources.\n"
+             "3. Sarcasm: whether the tweet is sarcastic.\n")
+
+    def heads(lead: str) -> set[str]:
+        doc = _doc(f"{lead}\n\n{items}")
+        return {c.source for c in document_candidates(doc, registry, doc.text).candidates
+                if c.mention.kind == "itemhead"}
+
+    assert heads("Articles were selected from 3 sources:") == {"KBP Challenge", "Media Rank"}
+    assert heads("The columns of the file are:") == set()        # the lead-in announces no sources

@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 
 from lineagekg.documents import SourceDocument
 from lineagekg.extract.mentions import Mention, cue_governs, find_mentions, introduced_name
+from lineagekg.extract.mentions import ok_item_name as _ok_item_name
 from lineagekg.extract.names import GENERIC, NameRegistry, name_key
 from lineagekg.text.frontmatter import PLACEHOLDER_SOURCES
 from lineagekg.text.markdown import Block, Link, parse
@@ -596,6 +597,32 @@ def _subject_sources(unit: str, mentions: list[Mention], targets: _Targets) -> l
     return out
 
 
+#: an item that starts with a name, its citation, then a colon or a dash: "KBP Challenge (Ellis et al., 2014): This
+#: resource contains ...", "ImageChat - ImageChat contains ..."
+_ITEM_HEAD = re.compile(r"^\s*(?P<name>[A-Z][\w.+'’-]*(?:[ \t]+(?:of[ \t]+)?[A-Z0-9][\w.+'’-]*){0,5})[ \t]*"
+                        r"(?:\([^()]*\)[ \t]*)?(?::|[ \t][-–—][ \t])")
+
+
+def _with_item_head(block: Block, unit: str, mentions: list[Mention]) -> list[Mention]:
+    """The name a list item starts with, under a lead-in that announces a list of what the data was
+    built from ("Articles were selected from 3 sources:"), as one mention (``itemhead``) in place
+    of the shorter ones inside it ("KBP" in "KBP Challenge")."""
+    lead = block.lead.rstrip()
+    m = _ITEM_HEAD.match(unit)
+    if not m or not lead.endswith(":") or not _BUILD.search(lead.lower()):
+        return mentions
+    s, e = m.span("name")
+    name = unit[s:e]
+    inside = [x for x in mentions if x.start >= s and x.end <= e]
+    if any(x.start == s and x.end == e for x in inside) or any(x.start < e and x.end > s and x not in inside
+                                                               for x in mentions):
+        return mentions
+    if not _ok_item_name(name) or re.fullmatch(r"[A-Z][a-z]+", name):      # "Sarcasm:", "Style:": a category
+        return mentions
+    head = Mention(name, s, e, "itemhead")
+    return sorted([x for x in mentions if x not in inside] + [head], key=lambda x: x.start)
+
+
 _GITHUB_OWNER = re.compile(r"github\.com/([\w.-]+)/", re.IGNORECASE)
 
 
@@ -663,6 +690,8 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
         for unit, links in _units(block):
             mentions = _yaml_sources(unit, registry) if block.info == "source_datasets" else \
                 _config_mentions(block, unit, configs, registry) or find_mentions(unit, links, registry)
+            if block.kind == "item" and unit is not None and block.text.startswith(unit):
+                mentions = _with_item_head(block, unit, mentions)
             if mentions:
                 found.setdefault(block.index, []).append(mentions)
                 units.append((block, unit, links, mentions))

@@ -20,7 +20,7 @@ from functools import lru_cache
 from lineagekg.extract.names import _NON_ALNUM, GENERIC, NameRegistry, is_model_name, is_organisation, name_key
 from lineagekg.text.markdown import Link, hub_id
 
-__all__ = ["Mention", "cue_governs", "find_mentions", "introduced_name"]
+__all__ = ["Mention", "cue_governs", "find_mentions", "introduced_name", "ok_item_name"]
 
 
 @dataclass(frozen=True)
@@ -212,6 +212,13 @@ def _unknown_name(text: str, registry: NameRegistry) -> bool:
     core = _MODIFIERS.sub("", text + " ").strip()
     return (_ok_name(text) and first not in _NOT_NAMES and not text[0].isdigit() and bool(core)
             and not registry.knows(text) and not registry.knows(core))
+
+
+def ok_item_name(text: str) -> bool:
+    """True when the name a list item starts with may be a dataset's: not a common word, a model,
+    an organisation, or a word that begins no name ("Table", "Note"). Two capitalised words are
+    a name here, not a person ("Media Rank"): the list announces sources."""
+    return _ok_name(text) and text.split()[0].lower() not in _NOT_NAMES
 
 
 def introduced_name(sentence: str) -> str | None:
