@@ -486,6 +486,7 @@ def test_mentions_of_a_labelled_pair_outside_its_evidence_weigh_nothing_in_the_d
      ["RTE1", "RTE2", "RTE3"]),
     ("We evaluate on MMLU after training on data from Alpaca.", ["Alpaca"]),
     ("Texts were taken from Wikipedia; we evaluate the model on MMLU.", ["Wikipedia"]),
+    ("We apply DPO on a preprocessed version of the Alpaca dataset and test on MMLU.", ["Alpaca"]),
 ])
 def test_a_construction_cue_governs_the_names_listed_after_it(sentence: str, governed: list[str]) -> None:
     from lineagekg.extract.mentions import Mention, cue_governs

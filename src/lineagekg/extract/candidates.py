@@ -453,6 +453,7 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
     f.update(_cues(" ".join(block.headings[-2:]), "ch"))
     if cue_governs(unit, mention, mentions):
         f["cue_governs"] = 1.0
+        f[f"cue_governs&mkind={mention.kind}"] = 1.0      # a name of any shape a construction cue lists
     if re.search(r"\bfrom\b", window):
         f["from_before"] = 1.0
     if re.search(r"\b(?:of|on)\s*$", before):

@@ -80,6 +80,7 @@ _CUE = re.compile(
     r"selected|adapted|built|based|constructed|created|comes?|came|originat\w*|translated|annotated|consists?|"
     r"composed)(?:[ \t]+[\w-]+){0,3}?[ \t]+(?:from|on|of|upon)"
     r"|(?:inspired|modell?ed)[ \t]+(?:by|on|after)"
+    r"|(?:version|subset|portion|sample|extension|translation|superset|mixture|combination)s?[ \t]+of"
     r"|(?:from|sources?|datasets?|corpora|competitions?)\b[^.;]{0,60}?\b"
     r"(?:including|includes?|comprises?|such[ \t]+as))"
     r"[ \t]+(?:(?:the|raw|original|existing|public)[ \t]+)?")
