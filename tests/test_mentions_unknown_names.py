@@ -121,3 +121,13 @@ def test_a_language_before_a_name_still_belongs_to_it(registry: NameRegistry) ->
     found = [m.text for m in find_mentions("The original text is extracted from Wikipedia, Russian Reddit and "
                                            "Russian WikiQuotes.", (), registry)]
     assert "Russian WikiQuotes" in found
+
+
+@pytest.mark.parametrize(("sentence", "name"), [
+    ("We also make several fixes to the humaneval-x dataset, all of which are documented.", "humaneval-x"),
+    ("We start from the code-alpaca-20k dataset.", "code-alpaca-20k"),
+    ("It is a large-scale dataset of the well-known dataset kind, the v2 dataset.", None),
+])
+def test_the_slug_dataset_is_a_mention(registry: NameRegistry, sentence: str, name: str | None) -> None:
+    found = [m.text for m in find_mentions(sentence, (), registry) if m.kind == "phrase"]
+    assert found == ([name] if name else [])

@@ -62,7 +62,10 @@ english chinese russian german french spanish japanese korean arabic hindi urdu 
 dutch polish thai vietnamese indonesian persian swahili greek hebrew czech finnish swedish
 china india pakistan russia germany france spain japan korea usa america europe africa asia international
 """.split())
-_PHRASE = re.compile(r"\b[Tt]he\s+((?:[A-Z0-9][\w.+-]*\s+){0,3}[A-Z0-9][\w.+-]*)\s+"
+_PHRASE = re.compile(r"\b[Tt]he\s+((?:[A-Z0-9][\w.+-]*\s+){0,3}[A-Z0-9][\w.+-]*"
+                     # or a slug with a digit, an underscore or a one-letter part: "the humaneval-x dataset"
+                     # (not "the well-known dataset")
+                     r"|[a-z][a-z.+]*(?:[-_][a-z.+]+)*(?:_[a-z0-9.+]+|-[a-z0-9]|[-_]?\d[\w.+]*)(?:[-_][\w.+]+)*)\s+"
                      r"(?:dataset|corpus|benchmark|collection|data\s*set|suite)s?\b")
 
 
@@ -332,7 +335,7 @@ def find_mentions(sentence: str, links: tuple[Link, ...], registry: NameRegistry
     for m in _PHRASE.finditer(sentence):
         s, e = m.start(1), m.end(1)
         text = sentence[s:e]
-        if free(s, e) and _ok_name(text):
+        if free(s, e) and _ok_name(text) and re.search(r"[A-Za-z]{3}", text):
             take(Mention(text, s, e, "phrase"))
     for s, e in tokens:
         text = sentence[s:e].rstrip(".'’")
