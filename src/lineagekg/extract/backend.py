@@ -33,7 +33,8 @@ def forget_texts() -> None:
     """Empty every cache keyed by text (parses, name keys, word keys, cue classes, statement
     markers): a benchmark that reads the same documents again must not find them remembered."""
     for cached in (_markdown.parse, name_key, _mentions._token_key, _candidates._cue_classes,
-                   _safety.addresses_the_model, _safety._quotes):
+                   _safety.addresses_the_model, _safety._quotes, _safety._boundaries, _safety._clause_facts,
+                   _safety._introduces_a_quote, _candidates._word_count):
         cached.cache_clear()
 
 
@@ -108,6 +109,8 @@ class OfflineBackend:
     def answer(self, document: SourceDocument, text: str, aliases: dict[str, str]) -> BackendAnswer:
         found = document_candidates(document, self.registry(aliases), text)
         problems = []
+        for crowded in found.crowded:
+            problems.append(f"sentence not read: {crowded} (more than {_candidates.MAX_MENTIONS} dataset names)")
         if found.no_target:
             problems.append(f"{found.no_target} mention(s) dropped: the document is about several datasets "
                             f"and neither the sentence, its list, table or heading, nor the file name says which")

@@ -29,7 +29,10 @@ from lineagekg.text.markdown import Block, Link, parse
 from lineagekg.text.safety import statement_markers
 from lineagekg.text.sentences import sentence_spans
 
-__all__ = ["Candidate", "DocumentCandidates", "document_candidates"]
+__all__ = ["MAX_MENTIONS", "Candidate", "DocumentCandidates", "document_candidates"]
+
+#: the most mentions one sentence (list item, table row, config line) may hold to be read
+MAX_MENTIONS = 100
 
 #: link texts that name no dataset ("[here](...)", "[dataset](...)")
 _LINK_WORDS = frozenset("here link this dataset datasets data download hub huggingface hf page card repo "
@@ -75,6 +78,7 @@ class Candidate:
 class DocumentCandidates:
     candidates: list[Candidate] = field(default_factory=list)
     no_target: int = 0              # mentions in sentences whose target could not be settled
+    crowded: list[str] = field(default_factory=list)       # sentences skipped: too many names to be a statement
     mentioned: list[str] = field(default_factory=list)     # every name mentioned (for failure analysis)
 
 
@@ -413,13 +417,27 @@ def _source_features(mention: Mention, target: str, about: tuple[str, ...], regi
     return f
 
 
+#: characters a mention's context reads on each side, and of the sentence for its first words
+_WINDOW = 400
+_SENTENCE_WORDS = 2000
+
+
+@lru_cache(maxsize=1 << 12)
+def _word_count(unit: str) -> int:
+    """How many words a sentence has (remembered: each of its mentions asks)."""
+    return len(_WORD.findall(unit))
+
+
 def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, mentions: list[Mention],
               own: list[Mention], where: str, markers: frozenset[str], target: str, about: tuple[str, ...],
               registry: NameRegistry, context: dict[str, float]) -> dict[str, float]:
     f: dict[str, float] = {"bias": 1.0, f"shape={block.shape}": 1.0, f"kind={block.kind}": 1.0,
                            f"mkind={mention.kind}": 1.0, f"where={where}": 1.0, f"doc={doc.kind}": 1.0}
     f.update(context)
-    rest = _WORD.findall((unit[:mention.start] + " " + unit[mention.end:]).lower())
+    # each mention reads a window around it, never its whole sentence (a sentence of 10^5 characters
+    # and a hundred names would cost 10^7 character reads): the words kept are the few nearest ones
+    head, tail = unit[max(0, mention.start - _WINDOW):mention.start], unit[mention.end:mention.end + _WINDOW]
+    rest = _WORD.findall((head + " " + tail).lower())
     if len(rest) <= 2 and block.kind in ("item", "row", "heading"):
         f["unit=name_only"] = 1.0             # the item or heading is the name (and a link, a number)
     if mention.ident:
@@ -433,8 +451,8 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
         f[f"marker={mk}"] = 1.0
     if block.quoted:
         f["blockquote"] = 1.0
-    before = unit[:mention.start].lower()
-    after = unit[mention.end:].lower()
+    before = head.lower()
+    after = tail.lower()
     prev = _WORD.findall(before)[-3:]
     nxt = _WORD.findall(after)[:2]
     for i, w in enumerate(reversed(prev)):
@@ -444,7 +462,7 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
         f[f"n{i + 1}={_stem(w)}"] = 1.0
     if re.search(r"[(:]\s*$", before):
         f["after_paren_or_colon"] = 1.0
-    f.update(_words(unit[:mention.start] + " " + unit[mention.end:], "w"))
+    f.update(_words(unit[:mention.start][:_SENTENCE_WORDS] + " " + unit[mention.end:][:_SENTENCE_WORDS], "w"))
     window = " ".join(_WORD.findall(before)[-6:])
     f.update(_cues(window, "cb"))
     f.update(_cues(" ".join(_WORD.findall(after)[:4]), "ca"))
@@ -474,13 +492,15 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
     f[f"pos={_bucket(mention.start * 10 // max(1, len(unit)), (0, 2, 5, 8))}"] = 1.0
     first = min(mentions, key=lambda m: m.start)
     if first is not mention and first not in own and where != "sentence" and \
-            len(_WORD.findall(unit[:first.start])) <= 2 and block.kind in ("paragraph", "item"):
+            first.start <= _WINDOW and len(_WORD.findall(unit[:first.start])) <= 2 and \
+            block.kind in ("paragraph", "item"):
         # "The VisualGenome corpus also contains images from Flickr, originally collected in MS-COCO": the
         # sentence is about another dataset, so what it names comes into that one
         f["subject=other_dataset"] = 1.0
-        if re.search(r",\s*(?:which|that|itself|originally)\b", unit[first.end:mention.start]):
+        between = unit[max(first.end, mention.start - _WINDOW):mention.start]
+        if re.search(r",\s*(?:which|that|itself|originally)\b", between):
             f["subject=other_dataset&relative"] = 1.0
-    if not unit[:mention.start].strip(" -*:"):
+    if mention.start <= _WINDOW and not unit[:mention.start].strip(" -*:"):
         f["starts_unit"] = 1.0
         if "lead=colon" in context:
             # the item starts with the name, under a lead-in that announces a list of sources
@@ -490,10 +510,10 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
                     f[f"lead=colon&{cue}&mkind={mention.kind}"] = 1.0
     if own:
         nearest = min(own, key=lambda t: abs(t.start - mention.start))
-        gap = len(_WORD.findall(unit[min(nearest.end, mention.end):max(nearest.start, mention.start)]))
+        gap = len(_WORD.findall(unit[min(nearest.end, mention.end):max(nearest.start, mention.start)][:_WINDOW]))
         f[f"tdist={_bucket(gap, (2, 5, 10, 20))}"] = 1.0
         f["t_before" if nearest.start < mention.start else "t_after"] = 1.0
-    f[f"len={_bucket(len(_WORD.findall(unit)), (5, 12, 25, 45))}"] = 1.0
+    f[f"len={_bucket(_word_count(unit), (5, 12, 25, 45))}"] = 1.0
     return f
 
 
@@ -693,6 +713,11 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
                 _config_mentions(block, unit, configs, registry) or find_mentions(unit, links, registry)
             if block.kind == "item" and unit is not None and block.text.startswith(unit):
                 mentions = _with_item_head(block, unit, mentions)
+            if len(mentions) > MAX_MENTIONS:
+                # no sentence of the corpus names more than 28 datasets; thousands are an attack on the
+                # per-mention context (each mention reads its whole sentence: quadratic time)
+                out.crowded.append(f"{len(mentions)} names in {unit[:60]!r}...")
+                continue
             if mentions:
                 found.setdefault(block.index, []).append(mentions)
                 units.append((block, unit, links, mentions))

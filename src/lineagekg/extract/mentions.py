@@ -169,12 +169,16 @@ def _cued_names(sentence: str) -> list[tuple[int, int]]:
 _BETWEEN_NAMES = re.compile(r"(?i)^(?:[\s,;:/&*_]|\band\b|\bor\b|\bthe\b|\betc\b|\bas well as\b)*$")
 
 
+#: how far before a name the cue that lists it may stand (a list of some fifty names)
+_GOVERNED_REACH = 1000
+
+
 def cue_governs(sentence: str, mention: Mention, mentions: list[Mention]) -> bool:
     """True when ``mention`` is one of the names a construction cue of ``sentence`` governs: the
     cue ("collected from", "combined the data from", "sources ... including") is followed by a
     run of names, commas, "and", brackets (citations), of which this mention is one ("extracted
     from Wikipedia, Russian Reddit and Russian WikiQuotes")."""
-    for cue in _CUE.finditer(sentence, 0, mention.start + 1):
+    for cue in _CUE.finditer(sentence, max(0, mention.start - _GOVERNED_REACH), mention.start + 1):
         if cue.end() > mention.start:
             break
         gap = list(sentence[cue.end():mention.start])
@@ -248,14 +252,14 @@ def find_mentions(sentence: str, links: tuple[Link, ...], registry: NameRegistry
     """The mentions of ``sentence`` (``links`` with offsets into it), left to right, none
     overlapping (a link wins over a name inside it; a longer registry name over a shorter)."""
     found: list[Mention] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(sentence) + 1)        # 1 where a mention already is: a test per span, not per mention
 
     def free(s: int, e: int) -> bool:
-        return all(e <= a or s >= b for a, b in taken)
+        return 1 not in taken[s:e]
 
     def take(m: Mention) -> None:
         found.append(m)
-        taken.append((m.start, m.end))
+        taken[m.start:m.end] = b"\x01" * (m.end - m.start)
 
     for ln in links:
         ident = ln.hub_id

@@ -11,6 +11,7 @@ statements that are negated, conditional or quoted. None of these ever becomes a
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 __all__ = ["addresses_the_model", "statement_markers"]
@@ -51,15 +52,46 @@ _QUOTE_INTRO = re.compile(r"(?i)\bevidence\s+(?:sentence|quote|passage|text)\b|\
 _QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]{12,})[\"“”«»]")
 
 
+@lru_cache(maxsize=1 << 12)
+def _boundaries(sentence: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The starts and ends of the sentence's clause boundaries (remembered per sentence: each of
+    its mentions asks, and a mention's own test must not read the whole sentence again)."""
+    spans = [(m.start(), m.end()) for m in _CLAUSE.finditer(sentence)]
+    return tuple(s for s, _ in spans), tuple(e for _, e in spans)
+
+
 def _clause(sentence: str, start: int, end: int) -> tuple[int, int]:
-    lo, hi = 0, len(sentence)
-    for m in _CLAUSE.finditer(sentence):
-        if m.end() <= start:
-            lo = m.end()
-        elif m.start() >= end:
-            hi = m.start()
+    """The clause around ``sentence[start:end]``: from the end of the last boundary before it to
+    the start of the first boundary after it (a boundary overlapping the name is no boundary)."""
+    starts, ends = _boundaries(sentence)
+    i = bisect_right(ends, start)
+    j = bisect_left(starts, end)
+    return (ends[i - 1] if i else 0), (starts[j] if j < len(starts) else len(sentence))
+
+
+@lru_cache(maxsize=1 << 12)
+def _clause_facts(sentence: str, lo: int, hi: int) -> tuple[bool, int | None, int | None, bool, bool]:
+    """What the clause ``sentence[lo:hi]`` says for every name in it: a negation of the whole
+    clause; the first negation that excludes only what follows it ("except", "unlike": offset in
+    the clause); where a leading "if ...," ends; a conditional word in the clause, and after that
+    leading condition."""
+    clause = _NOT_NEGATION.sub(lambda m: " " * len(m.group()), sentence[lo:hi])
+    whole, first_excluding = False, None
+    for m in _NEGATION.finditer(clause):
+        if not _EXCLUDES_WHAT_FOLLOWS.match(m.group()):
+            whole = True
             break
-    return lo, hi
+        if first_excluding is None:
+            first_excluding = m.start()
+    lead = _LEADING_IF.match(sentence, lo, hi)
+    lead_end = lead.end() if lead else None
+    return (whole, first_excluding, lead_end, bool(_CONDITIONAL.search(sentence, lo, hi)),
+            bool(lead_end is not None and _CONDITIONAL.search(sentence, lead_end, hi)))
+
+
+@lru_cache(maxsize=1 << 12)
+def _introduces_a_quote(sentence: str) -> bool:
+    return bool(_QUOTE_INTRO.search(sentence))
 
 
 @lru_cache(maxsize=1 << 12)
@@ -76,14 +108,12 @@ def statement_markers(sentence: str, start: int, end: int) -> frozenset[str]:
     ``instruction`` (the sentence addresses a model)."""
     markers = set()
     lo, hi = _clause(sentence, start, end)
-    clause = _NOT_NEGATION.sub(lambda m: " " * len(m.group()), sentence[lo:hi])
-    at = start - lo
-    if any(m.start() < at or not _EXCLUDES_WHAT_FOLLOWS.match(m.group()) for m in _NEGATION.finditer(clause)):
+    whole, first_excluding, lead_end, conditional, conditional_after_lead = _clause_facts(sentence, lo, hi)
+    if whole or (first_excluding is not None and first_excluding < start - lo):
         markers.add("negated")
-    lead = _LEADING_IF.match(sentence, lo, hi)
-    if _CONDITIONAL.search(sentence, lead.end() if lead and lead.end() <= start else lo, hi):
+    if conditional_after_lead if lead_end is not None and lead_end <= start else conditional:
         markers.add("conditional")
-    if _QUOTE_INTRO.search(sentence) or any(s < start and end <= e for s, e in _quotes(sentence)):
+    if _introduces_a_quote(sentence) or any(s < start and end <= e for s, e in _quotes(sentence)):
         markers.add("quoted")
     if addresses_the_model(sentence):
         markers.add("instruction")
