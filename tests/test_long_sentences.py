@@ -104,3 +104,22 @@ def test_a_name_in_a_sentence_of_half_a_megabyte_is_still_read(corpus) -> None:
     for body in (short, long):
         doc = _doc(body)
         assert "stingning/ultrachat" in {c.source for c in backend.trace(doc, doc.text, corpus.aliases())}
+
+
+@pytest.mark.parametrize("body", [
+    "A" * 20_000, "Open American " * 1_500, "A-" * 10_000, "Alpaca (" * 2_500, '"' * 20_000,
+    "Set1X (Corpus2Y) from, and the " * 700, "huggingface.co/datasets/" * 800,
+])
+def test_hostile_text_gives_no_claim_and_no_error(corpus, body: str) -> None:
+    # benchmarks/bench_hostile_text.py measures what each shape costs per MB against the corpus
+    doc = _doc(body)
+    assert OfflineBackend(corpus).answer(doc, doc.text, corpus.aliases()).claims == []
+
+
+def test_a_word_longer_than_any_name_is_not_read_as_one(registry: NameRegistry) -> None:
+    # a capitalised word of thousands of letters made the bracketed-name pattern backtrack over every
+    # start (quadratic); words of a name are bounded now, so such a word names nothing
+    word = "A" + "b" * 5_000
+    assert not [m for m in find_mentions(f"{word} (ABC) from {word} Corpus", (), registry) if m.kind == "paren"]
+    assert [m.text for m in find_mentions("Open American National Corpus (OANC) is used", (), registry)] == \
+        ["Open American National Corpus (OANC)"]

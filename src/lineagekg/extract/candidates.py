@@ -347,7 +347,7 @@ def _siblings(blocks: list[Block], found: dict[int, list[list[Mention]]],
         named = {b.index for b in run if found.get(b.index)}
         known = {b.index for b in run if any(_known(m, registry) for ms in found.get(b.index, ()) for m in ms)}
         for b in run:
-            out[b.index] = (len(named - {b.index}), len(known - {b.index}))
+            out[b.index] = (len(named) - (b.index in named), len(known) - (b.index in known))
         run.clear()
 
     def group(b: Block) -> tuple[str, tuple[str, ...], str, tuple[str, ...]]:

@@ -70,7 +70,7 @@ _PHRASE = re.compile(r"\b[Tt]he\s+((?:[A-Z0-9][\w.+-]*\s+){0,3}[A-Z0-9][\w.+-]*"
 
 
 #: a word of a capitalised name ("Winograd", "WikiQuotes", "2016", "SemEval-2018")
-_TITLE_WORD = r"(?:[A-Z][\w.+'’-]*[\w+]|[A-Z]|\d[\w.-]*)"
+_TITLE_WORD = r"(?:[A-Z][\w.+'’-]{0,40}[\w+]|[A-Z]|\d[\w.-]{0,40})"      # bounded: a 2 MB word is no name
 _TITLE = rf"{_TITLE_WORD}(?:[ \t]+(?:(?:of|for|de|on|the|in)[ \t]+)?{_TITLE_WORD}){{0,6}}"
 _BRACKETED = re.compile(rf"(?P<out>{_TITLE})[ \t]+\((?P<in>[^()]{{2,60}})\)")
 #: what comes before a name of a source: "[data] ... from", a construction verb ... "from/on/of",
