@@ -21,8 +21,7 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 
 from lineagekg.documents import SourceDocument
-from lineagekg.extract.mentions import Mention, cue_governs, find_mentions, introduced_name
-from lineagekg.extract.mentions import ok_item_name as _ok_item_name
+from lineagekg.extract.mentions import LINK_WORDS, Mention, cue_governs, find_mentions, introduced_name, ok_item_name
 from lineagekg.extract.names import GENERIC, NameRegistry, name_key
 from lineagekg.text.frontmatter import PLACEHOLDER_SOURCES
 from lineagekg.text.markdown import Block, Link, parse
@@ -34,9 +33,8 @@ __all__ = ["MAX_MENTIONS", "Candidate", "DocumentCandidates", "document_candidat
 #: the most mentions one sentence (list item, table row, config line) may hold to be read
 MAX_MENTIONS = 100
 
-#: link texts that name no dataset ("[here](...)", "[dataset](...)")
-_LINK_WORDS = frozenset("here link this dataset datasets data download hub huggingface hf page card repo "
-                        "repository website github paper".split())
+#: link texts that name no dataset ("[here](...)", "[paper](...)", "[dataset](...)")
+_LINK_WORDS = LINK_WORDS | {"dataset", "datasets", "data", "hub", "hf"}
 _CONFIG_LINE = re.compile(r"^[-\s]*[\"']?[\w.-]+[\"']?\s*[:=]|^\s*-\s|huggingface\.co|hf\.co"
                           r"|^[\"'][\w.-]+/[\w.-]+[\"']")
 _WORD = re.compile(r"[a-z][a-z'-]*")
@@ -638,7 +636,7 @@ def _with_item_head(block: Block, unit: str, mentions: list[Mention]) -> list[Me
     if any(x.start == s and x.end == e for x in inside) or any(x.start < e and x.end > s and x not in inside
                                                                for x in mentions):
         return mentions
-    if not _ok_item_name(name) or re.fullmatch(r"[A-Z][a-z]+", name):      # "Sarcasm:", "Style:": a category
+    if not ok_item_name(name) or re.fullmatch(r"[A-Z][a-z]+", name):      # "Sarcasm:", "Style:": a category
         return mentions
     head = Mention(name, s, e, "itemhead")
     return sorted([x for x in mentions if x not in inside] + [head], key=lambda x: x.start)

@@ -20,7 +20,7 @@ from functools import lru_cache
 from lineagekg.extract.names import _NON_ALNUM, GENERIC, NameRegistry, is_model_name, is_organisation, name_key
 from lineagekg.text.markdown import Link, hub_id
 
-__all__ = ["Mention", "cue_governs", "find_mentions", "introduced_name", "ok_item_name"]
+__all__ = ["LINK_WORDS", "Mention", "cue_governs", "find_mentions", "introduced_name", "ok_item_name"]
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ may june july august september october november december more""".split())
 #: modifiers of a known name ("English Wikipedia", "Russian Reddit" is Reddit; "Simple English Wikipedia" is not)
 _MODIFIERS = re.compile(r"(?i)^(?:(?:the|raw|original|full|public|english|chinese|russian|german|french|spanish|"
                         r"japanese|korean|arabic|hindi|multilingual)\s+)+")
-_LINK_WORDS = frozenset("""here link this paper website homepage home page blog code repo repository github download
+LINK_WORDS = frozenset("""here link this paper website homepage home page blog code repo repository github download
 arxiv pdf twitter discord license licence demo documentation docs leaderboard project site hugging face
 huggingface model card colab homepage datasheet licence license version""".split())
 #: pages of people and venues, not of data
@@ -209,7 +209,7 @@ def _link_name(ln: Link) -> bool:
     words = ln.text.split()
     return (1 <= len(words) <= 6 and bool(re.fullmatch(_TITLE, ln.text.strip())) and not _person_like(ln.text)
             and not ln.url.startswith("#") and not _PERSONAL_URL.search(ln.url)
-            and not any(w.lower().strip(".:") in _LINK_WORDS for w in words)
+            and not any(w.lower().strip(".:") in LINK_WORDS for w in words)
             and not re.search(r"(?i)et al|\b(?:19|20)\d\d\b|^https?:|\.(?:com|org|io|net)\b", ln.text))
 
 
