@@ -65,15 +65,10 @@ def main() -> int:
     fresh = [r for r in new_rows if (r["target"].lower(), r["source"].lower()) not in old_pairs]
     if any(not r["document"] for r in fresh):
         raise SystemExit("an edge has no evidence document: hold-out documents could not be told apart")
-    files = {}
-    for entry in corpus.entries():
-        try:
-            files[corpus.read(entry).url] = entry.file
-        except Exception:        # an unreadable document wrote no edge
-            continue
     held_out = holdout_documents(args.holdout)
     for r in fresh:
-        r["file"] = files.get(r["document"], r["document"])
+        entry = corpus.entry_for_url(r["document"])
+        r["file"] = entry.file if entry else r["document"]
     drawable = [r for r in fresh if r["file"] not in held_out]
     sample = random.Random(args.seed).sample(drawable, min(args.sample, len(drawable)))
     lines = [f"# Sample of {len(sample)} of the {len(fresh)} edges the {args.backend} backend writes and the "

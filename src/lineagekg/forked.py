@@ -69,11 +69,12 @@ def run_jobs(jobs: Sequence[Callable[[], T]], processes: int) -> list[T]:
 
 def _fork(jobs: Sequence[Callable[[], T]], share: list[int]) -> tuple[int, int]:
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:                                            # the child: never returns
         status = 1
         try:
-            _die_with_parent()
+            _die_with_parent(parent)
             os.close(read_end)
             payload = pickle.dumps([jobs[i]() for i in share], protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_end, "wb") as out:
@@ -85,14 +86,17 @@ def _fork(jobs: Sequence[Callable[[], T]], share: list[int]) -> tuple[int, int]:
     return pid, read_end
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Linux: this child is killed when the process that forked it dies (an import killed in
-    its checks leaves no child running on, or holding the store's files)."""
+    its checks leaves no child running on, or holding the store's files). A parent that died
+    before the request was made is seen at once: the child is no longer its child."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):                       # not Linux: the pipe still ends it
         pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _collect(pid: int, fd: int, deadline: float) -> list | None:

@@ -460,7 +460,8 @@ def _features(doc: SourceDocument, block: Block, unit: str, mention: Mention, me
         f[f"n{i + 1}={_stem(w)}"] = 1.0
     if re.search(r"[(:]\s*$", before):
         f["after_paren_or_colon"] = 1.0
-    f.update(_words(unit[:mention.start][:_SENTENCE_WORDS] + " " + unit[mention.end:][:_SENTENCE_WORDS], "w"))
+    f.update(_words(unit[:min(mention.start, _SENTENCE_WORDS)] + " " + unit[mention.end:mention.end + _SENTENCE_WORDS],
+                    "w"))
     window = " ".join(_WORD.findall(before)[-6:])
     f.update(_cues(window, "cb"))
     f.update(_cues(" ".join(_WORD.findall(after)[:4]), "ca"))
@@ -585,9 +586,11 @@ def _names_part(mention: Mention, config: str, described: str, registry: NameReg
 _SUBJECT_LEAD = re.compile(r"^\W*(?:(?:the|a|an|all|most|each)\s+)?(?:[\w,.'’-]+\s+){0,4}?(?:of|in)\s+(?:the\s+)?$",
                            re.IGNORECASE)
 #: a relative clause that says what a name is: "the WikiMatrix corpus, which itself was extracted from ..."
-_RELATIVE = re.compile(r"^\s*(?:dataset|corpus|benchmark|collection)?\s*(?:\([^()]*\))?\s*,\s*(?:which|that)\b",
+_RELATIVE = re.compile(r"\s*(?:dataset|corpus|benchmark|collection)?\s*(?:\([^()]*\))?\s*,\s*(?:which|that)\b",
                        re.IGNORECASE)
 _BUILD = _CUES["build"]
+#: the same words in any case, searched in place between two names (no slice, no lower-cased copy per pair)
+_BUILD_ANY_CASE = re.compile(_BUILD.pattern, re.IGNORECASE)
 
 
 def _subject_sources(unit: str, mentions: list[Mention], targets: _Targets) -> list[tuple[Mention, Mention, str]]:
@@ -605,13 +608,13 @@ def _subject_sources(unit: str, mentions: list[Mention], targets: _Targets) -> l
         before = unit[:named.start]
         if i == 0 and (len(_WORD.findall(before)) <= 2 or _SUBJECT_LEAD.match(before)):
             how = "subject"
-        elif _RELATIVE.match(unit[named.end:]):
+        elif _RELATIVE.match(unit, named.end):
             how = "relative"
         else:
             continue
         for source in ordered[i + 1:]:
             if name_key(source.name) != name_key(named.name) and not targets.of(source) and \
-                    _BUILD.search(unit[named.end:source.start].lower()):
+                    _BUILD_ANY_CASE.search(unit, named.end, source.start):
                 out.append((named, source, how))
     return out
 
@@ -709,7 +712,7 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
         for unit, links in _units(block):
             mentions = _yaml_sources(unit, registry) if block.info == "source_datasets" else \
                 _config_mentions(block, unit, configs, registry) or find_mentions(unit, links, registry)
-            if block.kind == "item" and unit is not None and block.text.startswith(unit):
+            if block.kind == "item" and block.text.startswith(unit):
                 mentions = _with_item_head(block, unit, mentions)
             if len(mentions) > MAX_MENTIONS:
                 # no sentence of the corpus names more than 28 datasets; thousands are an attack on the
