@@ -183,6 +183,17 @@ def test_eval_on_the_dev_labels(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and report["method"] == "committed model" and report["matched"] > 0
 
 
+def test_eval_leave_one_out_reports_each_kind_of_document(capsys: pytest.CaptureFixture[str]) -> None:
+    """The dev labels are eleven GitHub READMEs: the one kind's row is the whole report, and the
+    kinds add up to it (a README is not a Hub card; one overall figure hides which reads well)."""
+    code, report = run_json(capsys, "eval", "--labels", str(SHARED / "labels" / "dev_edges.csv"),
+                            "--corpus", str(SHARED / "lineage_corpus"))
+    assert code == 0 and report["method"] == "leave-one-document-out"
+    assert report["by_document_kind"] == {"github_readme": {
+        "documents": 11, "labels": 39, "predicted": report["predicted"], "matched": report["matched"]}}
+    assert sum(v["labels"] for v in report["recall_by_shape"].values()) == 39
+
+
 def test_extract_lists_claims_with_verbatim_evidence(capsys: pytest.CaptureFixture[str]) -> None:
     doc = SHARED / "lineage_corpus" / "docs" / "OpenBMB__UltraFeedback__README.md"
     code, data = run_json(capsys, "extract", str(doc), "--dataset", "openbmb/UltraFeedback",

@@ -48,7 +48,7 @@ def evaluate_backend(
 ) -> int:
     """Precision, recall and F1 of (target, source) pairs per document and overall, relation
     agreement, misses and extras; for the offline backend leave-one-document-out, with recall by
-    statement shape and misses split into name, target, blocked and decision failures."""
+    statement shape, figures by kind of document and misses split into name, target, blocked and decision failures."""
     from lineagekg.evaluation import EvalReport, run_eval
 
     check_backend("eval", backend)
@@ -63,6 +63,8 @@ def evaluate_backend(
         extra = {"method": "leave-one-document-out",
                  "recall_by_shape": {k: {"labels": n, "matched": ok, "recall": ok / n if n else 0.0}
                                      for k, (n, ok) in sorted(assessment.shapes.items())},
+                 "by_document_kind": {k: {"documents": d, "labels": n, "predicted": said, "matched": ok}
+                                      for k, (d, n, said, ok) in sorted(assessment.kinds.items())},
                  "misses_by_cause": dict(sorted(assessment.failures.items()))}
     else:
         from lineagekg.corpus import Corpus

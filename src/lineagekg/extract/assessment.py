@@ -3,7 +3,9 @@
 For each labelled document, the decision model is trained on every other example (the other
 labelled documents and all distant supervision, never a hold-out document) and scores that
 document's pairs. The report adds recall by statement shape (prose, list, table, config,
-heading: the block the label's evidence quote sits in) and splits misses into name failures
+heading: the block the label's evidence quote sits in), precision and recall by kind of document
+(a GitHub README is not a Hub card: one overall figure hides which the extractor reads well) and
+splits misses into name failures
 (no candidate pair names the parent), target failures (the parent is found, but not for this
 target), blocked statements, and decision failures (the pair was there and the model said no).
 """
@@ -47,6 +49,7 @@ class Scored:
 class Assessment:
     report: EvalReport
     shapes: dict[str, list[int]] = field(default_factory=dict)      # shape -> [labels, matched]
+    kinds: dict[str, list[int]] = field(default_factory=dict)       # document kind -> [labels, predicted, matched]
     failures: Counter[str] = field(default_factory=Counter)
     miss_reasons: list[tuple[Label, str, str]] = field(default_factory=list)
     by_shape: Counter[tuple[str, str]] = field(default_factory=Counter)   # (cause, shape) -> misses
@@ -56,6 +59,11 @@ class Assessment:
         rows = [self.report.table(), "", "recall by statement shape (labels, matched, recall):"]
         for shape, (n, ok) in sorted(self.shapes.items()):
             rows.append(f"  {shape:<9} {n:>4} {ok:>4} {ok / n if n else 0:.2f}")
+        rows.append("by kind of document (documents, labels, predicted, matched, P, R, F1):")
+        for kind, (n_docs, n, said, ok) in sorted(self.kinds.items()):
+            p, r = ok / said if said else 0.0, ok / n if n else 0.0
+            f1 = 2 * p * r / (p + r) if p + r else 0.0
+            rows.append(f"  {kind:<24} {n_docs:>4} {n:>4} {said:>4} {ok:>4}  {p:.2f} {r:.2f} {f1:.2f}")
         rows.append("misses by cause: " + ", ".join(f"{k} {v}" for k, v in sorted(self.failures.items())))
         shapes = sorted({s for _, s in self.by_shape})
         rows.append("misses by cause and shape: " + "".join(f" {s:>8}" for s in shapes))
@@ -152,6 +160,13 @@ def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_fi
                                   model)
     report = evaluate(predicted, labels, aliases, documents=docs)
     out = Assessment(report, scored=scored)
+    kind_of = {e.file: e.kind for e in corpus.entries()}
+    for file, score in sorted(report.documents.items()):
+        row = out.kinds.setdefault(kind_of.get(file, "unknown"), [0, 0, 0, 0])
+        row[0] += 1
+        row[1] += score.labels
+        row[2] += score.predicted
+        row[3] += score.matched
     missed = {id(lb) for lb in report.misses}
     for lb in labels:
         cands, mentioned = found[lb.source_file].candidates, found[lb.source_file].mentioned
