@@ -23,14 +23,12 @@ import numpy as np
 from sklearn.feature_extraction import DictVectorizer
 from threadpoolctl import threadpool_limits
 
-from lineagekg.corpus import Corpus
-from lineagekg.evaluation import evaluate, load_labels
-from lineagekg.extract.assessment import _aliases_with_registry, label_shape, labelled_documents
+from lineagekg.evaluation import evaluate
+from lineagekg.extract.assessment import _aliases_with_registry, label_shape, labelled_examples
 from lineagekg.extract.backend import claims_from
 from lineagekg.extract.candidates import _bucket, _lists
 from lineagekg.extract.decision import DecisionModel, _binary, inner_splits, pick_threshold
-from lineagekg.extract.names import NameRegistry
-from lineagekg.extract.training import Example, build_examples, holdout_documents, relation_rows
+from lineagekg.extract.training import Example, relation_rows
 from lineagekg.text.markdown import parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,14 +166,9 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="score only the first N documents (a quick check)")
     args = ap.parse_args()
     label_files = args.labels or [SHARED / "labels" / "dev_edges.csv", ROOT / "tests/data/labels/new_edges.csv"]
-    corpus = Corpus.from_directory(args.corpus)
-    registry = NameRegistry.build(corpus)
-    holdout = holdout_documents(args.holdout)
-    labels = [lb for f in label_files for lb in load_labels(f) if lb.source_file not in holdout]
-    empty = [d for d in labelled_documents(label_files) if d not in holdout]
-    found: dict[str, Any] = {}
-    examples = build_examples(corpus, registry, labels, holdout, extra_documents=empty, found=found)
-    docs = sorted({lb.source_file for lb in labels} | set(empty))
+    shared = labelled_examples(args.corpus, label_files, args.holdout)
+    corpus, registry, labels, examples, found, docs = (shared.corpus, shared.registry, shared.labels,
+                                                       shared.examples, shared.found, shared.documents)
     texts = {d: corpus.document(d).text for d in docs}
     if args.variant == "context":
         add_context(examples, texts)

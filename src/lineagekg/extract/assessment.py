@@ -27,10 +27,10 @@ from lineagekg.extract.backend import claims_from
 from lineagekg.extract.candidates import Candidate, DocumentCandidates
 from lineagekg.extract.decision import DecisionModel
 from lineagekg.extract.names import NameRegistry
-from lineagekg.extract.training import build_examples, holdout_documents, relation_rows
+from lineagekg.extract.training import Example, build_examples, holdout_documents, relation_rows
 from lineagekg.text.markdown import parse
 
-__all__ = ["Assessment", "Scored", "label_shape", "leave_one_document_out"]
+__all__ = ["Assessment", "LabelledExamples", "Scored", "label_shape", "labelled_examples", "leave_one_document_out"]
 
 
 @dataclass(frozen=True)
@@ -122,11 +122,23 @@ def _scored(document: str, example_rows: list[tuple[Candidate, int]], model: Dec
     return out
 
 
-def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_file: Path | None,
-                           explain: bool = False) -> Assessment:
-    """Each labelled document scored by a model trained on every other example (see the module
-    docstring); with ``explain``, every candidate pair of the labelled documents is kept with its
-    fold's probability, threshold and feature weights (:attr:`Assessment.scored`)."""
+@dataclass
+class LabelledExamples:
+    """What every fold shares: the corpus and its registry, the labels (hold-out documents left
+    out), the training examples, each labelled document's candidates, and the labelled documents
+    (those read in full and found to state no edge too)."""
+
+    corpus: Corpus
+    registry: NameRegistry
+    labels: list[Label]
+    examples: list[Example]
+    found: dict[str, DocumentCandidates]
+    documents: list[str]
+
+
+def labelled_examples(corpus_dir: Path, label_files: list[Path], holdout_file: Path | None) -> LabelledExamples:
+    """The examples and candidates of the labelled documents (candidates and features are computed
+    once per document: each fold only refits)."""
     corpus = Corpus.from_directory(corpus_dir)
     registry = NameRegistry.build(corpus)
     holdout = holdout_documents(holdout_file)
@@ -134,8 +146,20 @@ def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_fi
     empty = [d for d in labelled_documents(label_files) if d not in holdout]
     found: dict[str, DocumentCandidates] = {}
     examples = build_examples(corpus, registry, labels, holdout, extra_documents=empty, found=found)
+    return LabelledExamples(corpus, registry, labels, examples, found,
+                            sorted({lb.source_file for lb in labels} | set(empty)))
+
+
+def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_file: Path | None,
+                           explain: bool = False) -> Assessment:
+    """Each labelled document scored by a model trained on every other example (see the module
+    docstring); with ``explain``, every candidate pair of the labelled documents is kept with its
+    fold's probability, threshold and feature weights (:attr:`Assessment.scored`)."""
+    shared = labelled_examples(corpus_dir, label_files, holdout_file)
+    corpus, registry, labels, examples, found = (shared.corpus, shared.registry, shared.labels, shared.examples,
+                                                 shared.found)
     aliases = _aliases_with_registry(corpus.aliases(), labels, registry)
-    docs = sorted({lb.source_file for lb in labels} | set(empty))
+    docs = shared.documents
     # candidates and features are computed once per document (above); each fold only refits
     vec = DictVectorizer(sort=True)
     x = vec.fit_transform([e.candidate.features for e in examples]).tocsr()

@@ -1,0 +1,224 @@
+"""Leave-one-document-out of round 10's decision variants (docs/extraction.md, "Round 10"), on
+the hand labels, each fold as ``lineagekg eval`` does it: refit on the other documents, the
+threshold chosen by the five-group split of those, claims counted one per pair.
+
+    python benchmarks/decision_variants_round10.py --variant committed         # the LR of model.json
+    python benchmarks/decision_variants_round10.py --variant document-weights  # each document weighs alike
+    python benchmarks/decision_variants_round10.py --variant kind-features     # a copy of every feature per kind
+    python benchmarks/decision_variants_round10.py --variant kind-thresholds   # README and card thresholds
+    python benchmarks/decision_variants_round10.py --variant document-frequency  # words of >= 3 documents
+    python benchmarks/decision_variants_round10.py --variant neighbours        # MiniLM nearest labelled sentences
+    python benchmarks/decision_variants_round10.py --variant fewer-readmes     # half the other READMEs
+
+Prints predicted / matched / P / R / F1 overall and for GitHub READMEs and Hub cards. The question
+each answers is why READMEs score so much lower than cards (recall 0.17 against 0.80). An
+experiment harness: nothing here is used by the backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction import DictVectorizer
+from threadpoolctl import threadpool_limits
+
+from lineagekg.evaluation import EvalReport, evaluate
+from lineagekg.extract.assessment import _aliases_with_registry, labelled_examples
+from lineagekg.extract.backend import claims_from
+from lineagekg.extract.candidates import Candidate
+from lineagekg.extract.decision import (
+    _CANDIDATE_THRESHOLDS,
+    PRECISION_TARGET,
+    DecisionModel,
+    _binary,
+    inner_splits,
+    needed,
+    pick_threshold,
+)
+from lineagekg.extract.training import Example, relation_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+VARIANTS = ("committed", "document-weights", "kind-features", "kind-thresholds", "document-frequency",
+            "neighbours", "fewer-readmes")
+_WORDS = ("w=", "p1=", "p2=", "p3=", "pany=", "h=", "l=", "n1=", "n2=")
+_README_THRESHOLDS = tuple(round(0.2 + 0.025 * i, 3) for i in range(31))      # 0.20 .. 0.95
+
+
+def is_readme(document: str) -> bool:
+    return document.startswith("docs/")
+
+
+class TwoThresholds(DecisionModel):
+    """One model, one threshold for READMEs and one for cards (the document is known per fold)."""
+
+    readme_threshold: float = 0.5
+
+
+def _inner(x: Any, y: list[int], w_fit: list[float], w_test: list[float],
+           groups: list[str]) -> tuple[list[float], list[int]]:
+    """Out-of-fold probabilities of the hand-labelled examples (``w_test`` >= 1) of the five-group split."""
+    probs: list[float] = []
+    order: list[int] = []
+    for train, test in inner_splits(y, w_test, groups):
+        clf = _binary(x[train], [y[i] for i in train], [w_fit[i] for i in train], 0.5, "balanced")
+        probs += [float(p) for p in clf.predict_proba(x[test])[:, 1]]
+        order += test
+    return probs, order
+
+
+def _two_thresholds(probs: list[float], order: list[int], y: list[int], groups: list[str],
+                    pairs: list[Hashable], structured: list[bool]) -> tuple[float, float]:
+    """(README, card) thresholds of the best F1 at precision >= the target over both kinds' claims."""
+    by_pair: dict[Hashable, list[tuple[float, int, bool, bool]]] = {}
+    for p, i in zip(probs, order, strict=True):
+        by_pair.setdefault(pairs[i], []).append((p, y[i], structured[i], is_readme(groups[i])))
+    claims = list(by_pair.values())
+    positives = sum(1 for g in claims if any(lab for _, lab, _, _ in g))
+    best: tuple[int, float, tuple[float, float]] = (0, -1.0, (0.5, 0.5))
+    for tr in _README_THRESHOLDS:
+        for tc in _CANDIDATE_THRESHOLDS:
+            said = [g for g in claims if any(p >= needed(tr if rd else tc, st) for p, _, st, rd in g)]
+            tp = sum(1 for g in said if any(lab for _, lab, _, _ in g))
+            if not tp:
+                continue
+            precision, recall = tp / len(said), tp / positives
+            meets = int(precision >= PRECISION_TARGET)
+            b2 = 1.0 if meets else 0.25
+            score = (1 + b2) * precision * recall / (b2 * precision + recall)
+            if (meets, score) > best[:2]:
+                best = (meets, score, (tr, tc))
+    return best[2]
+
+
+def fit_fold(variant: str, x: Any, names: list[str], examples: list[Example], relations: list[Any]) -> DecisionModel:
+    y = [e.label for e in examples]
+    w = [e.weight for e in examples]
+    groups = [e.document for e in examples]
+    pairs: list[Hashable] = [(e.document, *e.candidate.pair) for e in examples]
+    structured = [e.candidate.mention.kind == "yaml" for e in examples]
+    w_fit = w
+    if variant == "document-weights":           # each example by 1/sqrt(its document's examples), mean 1
+        size: dict[str, int] = {}
+        for g in groups:
+            size[g] = size.get(g, 0) + 1
+        scale = [size[g] ** -0.5 for g in groups]
+        mean = sum(scale) / len(scale)
+        w_fit = [wt * s / mean for wt, s in zip(w, scale, strict=True)]
+    probs, order = _inner(x, y, w_fit, w, groups)
+    clf = _binary(x, y, w_fit, 0.5, "balanced")
+    if variant == "kind-thresholds":
+        readme, card = _two_thresholds(probs, order, y, groups, pairs, structured)
+        model = TwoThresholds._with_relations(clf, names, relations, None, card)
+        assert isinstance(model, TwoThresholds)
+        model.readme_threshold = readme
+        return model
+    threshold = pick_threshold(list(zip(probs, [y[i] for i in order], strict=True)), [pairs[i] for i in order],
+                               [structured[i] for i in order])
+    return DecisionModel._with_relations(clf, names, relations, None, threshold)
+
+
+def by_kind(features: dict[str, float]) -> dict[str, float]:
+    """Every feature twice: as it is, and as the document kind's copy (README or card)."""
+    prefix = "gh:" if features.get("doc=github_readme") else "hf:"
+    return {**features, **{prefix + k: v for k, v in features.items()}}
+
+
+def neighbour_features(examples: list[Example],
+                       found: dict[str, Any]) -> Callable[[Candidate, str, str], dict[str, float]]:
+    """The cosine of a candidate's sentence (the source's name masked) to its nearest labelled
+    positive and negative sentences of other documents than ``document`` and the held-out one."""
+    from lineagekg.samples.diversity import embed
+
+    def text(c: Candidate) -> str:
+        return c.evidence.replace(c.mention.text, " SOURCE ")[:600]
+
+    texts = sorted({text(c) for cands in found.values() for c in cands.candidates})
+    index = {t: i for i, t in enumerate(texts)}
+    vectors = embed(texts)
+    nearest = {}
+    for label in (0, 1):
+        keyed = sorted({(index[text(e.candidate)], e.document) for e in examples if e.label == label and e.weight >= 1})
+        cols, docs = np.array([k for k, _ in keyed]), [d for _, d in keyed]
+        sims = vectors @ vectors[cols].T
+        top = np.argsort(-sims, axis=1)[:, :12]
+        nearest[label] = [[(float(sims[u, j]), docs[j]) for j in top[u]] for u in range(len(texts))]
+
+    def first(row: list[tuple[float, str]], skip: set[str]) -> float:
+        return next((s for s, d in row if d not in skip), 0.0)
+
+    def features(c: Candidate, document: str, held: str) -> dict[str, float]:
+        u = index[text(c)]
+        pos, neg = first(nearest[1][u], {document, held}), first(nearest[0][u], {document, held})
+        return {"near_positive": 8 * (pos - 0.5), "near_negative": 8 * (neg - 0.5), "near_margin": 8 * (pos - neg)}
+
+    return features
+
+
+def _report(predicted: dict[str, list[Any]], labels: list[Any], aliases: dict[str, str], docs: list[str],
+            keep: Callable[[str], bool]) -> EvalReport:
+    return evaluate({d: c for d, c in predicted.items() if keep(d)}, [lb for lb in labels if keep(lb.source_file)],
+                    aliases, documents=[d for d in docs if keep(d)])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--variant", choices=VARIANTS, default="committed")
+    ap.add_argument("--corpus", type=Path, default=SHARED / "lineage_corpus")
+    ap.add_argument("--holdout", type=Path, default=SHARED / "labels" / "holdout_documents.txt")
+    args = ap.parse_args()
+    label_files = [SHARED / "labels" / "dev_edges.csv", ROOT / "tests/data/labels/new_edges.csv"]
+    shared = labelled_examples(args.corpus, label_files, args.holdout)
+    corpus, registry, labels, examples, found, docs = (shared.corpus, shared.registry, shared.labels,
+                                                       shared.examples, shared.found, shared.documents)
+    aliases = _aliases_with_registry(corpus.aliases(), labels, registry)
+    near = neighbour_features(examples, found) if args.variant == "neighbours" else None
+    transform = by_kind if args.variant == "kind-features" else (lambda f: f)
+    vec = DictVectorizer(sort=True)
+    x = vec.fit_transform([transform(e.candidate.features) for e in examples]).tocsr()
+    names = [str(n) for n in vec.get_feature_names_out()]
+    if near:
+        names += ["near_positive", "near_negative", "near_margin"]
+    column_docs: list[set[str]] = []
+    if args.variant == "document-frequency":
+        xc = x.tocsc()
+        column_docs = [{examples[r].document for r in xc.indices[xc.indptr[j]:xc.indptr[j + 1]]}
+                       for j in range(x.shape[1])]
+    predicted = {}
+    with threadpool_limits(limits=1):
+        for file in docs:
+            keep = [i for i, e in enumerate(examples) if e.document != file]
+            if args.variant == "fewer-readmes":      # a fixed half of the other READMEs, drawn per fold
+                keep = [i for i in keep if not is_readme(examples[i].document)
+                        or int(hashlib.md5((examples[i].document + file).encode()).hexdigest(), 16) % 2 == 0]
+            xk = x[keep]
+            if column_docs:                          # words seen in fewer than 3 training documents weigh nothing
+                mask = [0.0 if names[j].startswith(_WORDS) and len(column_docs[j] - {file}) < 3 else 1.0
+                        for j in range(x.shape[1])]
+                xk = xk @ sparse.diags(mask)
+            if near:
+                extra = [list(near(examples[i].candidate, examples[i].document, file).values()) for i in keep]
+                xk = sparse.hstack([xk, sparse.csr_matrix(extra)]).tocsr()
+            model = fit_fold(args.variant, xk, names, [examples[i] for i in keep],
+                             relation_rows(examples[i] for i in keep))
+            cands = found[file].candidates
+            if near or transform is by_kind:
+                cands = [dataclasses.replace(c, features={**transform(c.features),
+                                                          **(near(c, file, file) if near else {})}) for c in cands]
+            threshold = model.readme_threshold if isinstance(model, TwoThresholds) and is_readme(file) else None
+            predicted[file] = claims_from(cands, model, file, threshold=threshold)
+    for name, keep_doc in (("all", lambda d: True), ("READMEs", is_readme), ("cards", lambda d: not is_readme(d))):
+        r = _report(predicted, labels, aliases, docs, keep_doc)
+        print(f"{args.variant} {name}: labels {r.labels} predicted {r.predicted} matched {r.matched} "
+              f"P {r.precision:.3f} R {r.recall:.3f} F1 {r.f1:.3f}")
+
+
+if __name__ == "__main__":
+    main()
