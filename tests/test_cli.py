@@ -192,6 +192,8 @@ def test_eval_leave_one_out_reports_each_kind_of_document(capsys: pytest.Capture
     assert report["by_document_kind"] == {"github_readme": {
         "documents": 11, "labels": 39, "predicted": report["predicted"], "matched": report["matched"]}}
     assert sum(v["labels"] for v in report["recall_by_shape"].values()) == 39
+    low, high = report["interval_95"]["f1"]
+    assert low <= report["f1"] <= high and low < high      # eleven documents: a wide interval
 
 
 def test_extract_lists_claims_with_verbatim_evidence(capsys: pytest.CaptureFixture[str]) -> None:

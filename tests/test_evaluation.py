@@ -11,8 +11,11 @@ from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim
 from lineagekg.errors import InputError
 from lineagekg.evaluation import (
+    DocScore,
+    EvalReport,
     evaluate,
     load_labels,
+    paired_difference,
     run_eval,
     same_dataset,
 )
@@ -124,6 +127,32 @@ def test_duplicates_of_one_label_count_once_and_misses_are_listed() -> None:
     assert (report.matched, report.predicted) == (1, 1)
     assert [m.parent for m in report.misses] == ["openbmb/UltraFeedback"]
     assert report.relation_agreement == 0.0 and report.top_relation_agreement == 1.0
+
+
+def test_the_interval_over_documents_is_the_point_when_documents_agree_and_wide_when_they_do_not() -> None:
+    same = EvalReport({f"d{i}": DocScore(f"d{i}", 2, 2, 1) for i in range(30)}, [])
+    assert same.interval() == {"precision": (0.5, 0.5), "recall": (0.5, 0.5), "f1": (0.5, 0.5)}
+    # one document right, one missed: resampled pairs are both right (1/4), one each (1/2) or both missed
+    apart = EvalReport({"right": DocScore("right", 1, 1, 1), "missed": DocScore("missed", 1, 0, 0)}, [])
+    assert apart.recall == 0.5
+    assert apart.interval() == {"precision": (0.0, 1.0), "recall": (0.0, 1.0), "f1": (0.0, 1.0)}
+    # seeded: the same report gives the same interval; another seed may differ but brackets the point
+    mixed = EvalReport({f"d{i}": DocScore(f"d{i}", 3, 2 + i % 3, i % 3) for i in range(40)}, [])
+    assert mixed.interval() == mixed.interval()
+    low, high = mixed.interval(seed=7)["f1"]
+    assert low < mixed.f1 < high
+    assert "95% interval over documents" in mixed.table()
+
+
+def test_a_paired_difference_draws_the_same_documents_for_both_reports() -> None:
+    base = EvalReport({f"d{i}": DocScore(f"d{i}", 2, 2, i % 2) for i in range(20)}, [])
+    assert paired_difference(base, base) == {"precision": (0.0, 0.0), "recall": (0.0, 0.0), "f1": (0.0, 0.0)}
+    # one more edge right in one document, nothing worse: never below 0, above it in some draws
+    better = EvalReport({**base.documents, "d0": DocScore("d0", 2, 2, 1)}, [])
+    low, high = paired_difference(base, better)["recall"]
+    assert low >= 0.0 and high > 0.0
+    with pytest.raises(InputError, match="different documents"):
+        paired_difference(base, EvalReport({"d0": DocScore("d0", 2, 2, 1)}, []))
 
 
 def test_documents_without_predictions_score_zero_recall() -> None:

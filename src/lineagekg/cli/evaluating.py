@@ -76,7 +76,9 @@ def evaluate_backend(
         text = report.table()
         extra = {"method": "committed model" if backend == "offline" else f"{backend} backend"}
     if fmt is Format.json:
+        interval = report.interval()
         out.emit_json({"precision": report.precision, "recall": report.recall, "f1": report.f1,
+                       "interval_95": {k: list(v) for k, v in interval.items()},
                        "relation_agreement": report.relation_agreement,
                        "top_relation_agreement": report.top_relation_agreement,
                        "labels": report.labels, "predicted": report.predicted, "matched": report.matched,
