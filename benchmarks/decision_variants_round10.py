@@ -201,7 +201,7 @@ def main() -> None:
     x_plain = plain.fit_transform([e.candidate.features for e in examples]).tocsr() if args.paired else None
     with threadpool_limits(limits=1):
         for file in docs:
-            keep = [i for i, e in enumerate(examples) if e.document != file]
+            keep = everything = [i for i, e in enumerate(examples) if e.document != file]
             if args.variant == "fewer-readmes":      # a fixed half of the other READMEs, drawn per fold
                 keep = [i for i in keep if not is_readme(examples[i].document)
                         or int(hashlib.md5((examples[i].document + file).encode()).hexdigest(), 16) % 2 == 0]
@@ -222,8 +222,8 @@ def main() -> None:
             threshold = model.readme_threshold if isinstance(model, TwoThresholds) and is_readme(file) else None
             predicted[file] = claims_from(cands, model, file, threshold=threshold)
             if x_plain is not None:
-                base = fit_fold("committed", x_plain[keep], [str(n) for n in plain.get_feature_names_out()],
-                                [examples[i] for i in keep], relation_rows(examples[i] for i in keep))
+                base = fit_fold("committed", x_plain[everything], [str(n) for n in plain.get_feature_names_out()],
+                                [examples[i] for i in everything], relation_rows(examples[i] for i in everything))
                 committed[file] = claims_from(found[file].candidates, base, file)
     for name, keep_doc in (("all", lambda d: True), ("READMEs", is_readme), ("cards", lambda d: not is_readme(d))):
         r = _report(predicted, labels, aliases, docs, keep_doc)
