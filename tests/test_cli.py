@@ -196,6 +196,58 @@ def test_eval_leave_one_out_reports_each_kind_of_document(capsys: pytest.Capture
     assert low <= report["f1"] <= high and low < high      # eleven documents: a wide interval
 
 
+def test_eval_against_a_baseline_prints_paired_differences(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A run compared with its own JSON differs by nothing; the committed model against the cue
+    rules differs, each interval ordered; the comparison is what a change did on the same documents."""
+    dev = ["--labels", str(SHARED / "labels" / "dev_edges.csv"), "--corpus", str(SHARED / "lineage_corpus")]
+    code, rules = run_json(capsys, "eval", *dev, "--backend", "heuristic")
+    baseline = tmp_path / "rules.json"
+    baseline.write_text(json.dumps(rules), encoding="utf-8")
+    code, same = run_json(capsys, "eval", *dev, "--backend", "heuristic", "--baseline", str(baseline))
+    assert code == 0 and same["minus_baseline_95"] == {k: [0.0, 0.0] for k in ("precision", "recall", "f1")}
+    code, model = run_json(capsys, "eval", *dev, "--committed-model", "--baseline", str(baseline))
+    assert code == 0
+    low, high = model["minus_baseline_95"]["recall"]
+    assert low <= model["recall"] - rules["recall"] <= high and low < high
+    capsys.readouterr()
+    assert main(["eval", *dev, "--backend", "heuristic", "--baseline", str(baseline)]) == 0
+    assert "this run minus the baseline, 95% over documents" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ("not json {", "not JSON"),
+    ("[1, 2]", "no documents"),
+    (json.dumps({"documents": {}}), "no documents"),
+    (json.dumps({"documents": {"a.md": {"labels": -1, "predicted": 0, "matched": 0}}}), "whole numbers"),
+    (json.dumps({"documents": {"a.md": {"labels": True, "predicted": 0, "matched": 0}}}), "whole numbers"),
+    (json.dumps({"documents": {"a.md": {"labels": "3", "predicted": 0, "matched": 0}}}), "whole numbers"),
+    (json.dumps({"documents": {"a.md": {"labels": 1, "predicted": 1, "matched": 2}}}), "more matched"),
+    (json.dumps({"documents": {"a.md": {"labels": 1, "predicted": 1, "matched": 1}}}), "other documents"),
+])
+def test_a_bad_baseline_is_refused_with_where(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              content: str, says: str) -> None:
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(content, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["eval", "--labels", str(SHARED / "labels" / "dev_edges.csv"), "--corpus",
+                 str(SHARED / "lineage_corpus"), "--backend", "heuristic", "--baseline", str(baseline)]) == 3
+    err = capsys.readouterr().err
+    assert says in err and "baseline.json" in err
+    assert main(["eval", "--labels", str(SHARED / "labels" / "dev_edges.csv"), "--corpus",
+                 str(SHARED / "lineage_corpus"), "--baseline", str(tmp_path / "missing.json")]) == 3
+
+
+def test_a_huge_baseline_is_refused_before_it_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as f:          # sparse: 65 MB on paper, nothing on disk
+        f.truncate(65_000_000)
+    capsys.readouterr()
+    assert main(["eval", "--labels", str(SHARED / "labels" / "dev_edges.csv"), "--corpus",
+                 str(SHARED / "lineage_corpus"), "--backend", "heuristic", "--baseline", str(huge)]) == 3
+    assert "larger than 64 MB" in capsys.readouterr().err
+
+
 def test_extract_lists_claims_with_verbatim_evidence(capsys: pytest.CaptureFixture[str]) -> None:
     doc = SHARED / "lineage_corpus" / "docs" / "OpenBMB__UltraFeedback__README.md"
     code, data = run_json(capsys, "extract", str(doc), "--dataset", "openbmb/UltraFeedback",

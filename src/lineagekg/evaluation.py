@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from lineagekg import taxonomy
 from lineagekg.corpus import Corpus
@@ -203,6 +203,28 @@ def paired_difference(base: EvalReport, other: EvalReport, resamples: int = 1000
 
     return _bootstrap([base, other], difference, resamples, seed, level)
 
+
+def report_from_json(data: object, source: str) -> EvalReport:
+    """The per-document counts of an earlier ``lineagekg eval --format json`` output, checked (a
+    baseline file is outside input): ``documents`` maps each document to whole ``labels``,
+    ``predicted`` and ``matched`` counts, matched no more than either. Claims and misses are not
+    kept: a paired difference needs only the counts."""
+    documents = data.get("documents") if isinstance(data, dict) else None
+    if not isinstance(documents, dict) or not documents:
+        raise InputError("not the JSON of `lineagekg eval --format json`: no documents", file=source,
+                         field="documents")
+    scores: dict[str, DocScore] = {}
+    for name, row in documents.items():
+        counts = [row.get(k) if isinstance(row, dict) else None for k in ("labels", "predicted", "matched")]
+        if not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 1_000_000 for c in counts):
+            raise InputError("labels, predicted and matched must be whole numbers from 0", file=source,
+                             field=f"documents.{str(name)[:80]!r}")
+        labels, predicted, matched = cast(list[int], counts)
+        if matched > min(labels, predicted):
+            raise InputError("more matched than labelled or predicted", file=source,
+                             field=f"documents.{str(name)[:80]!r}")
+        scores[str(name)] = DocScore(str(name), labels, predicted, matched)
+    return EvalReport(scores, [])
 
 def _figures(labels: int, predicted: int, matched: int) -> dict[str, float]:
     p = matched / predicted if predicted else 0.0

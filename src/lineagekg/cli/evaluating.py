@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lineagekg.cli import render as out
 from lineagekg.cli.app import EXIT_OK, Format, FormatOpt, app, check_backend
 from lineagekg.errors import InputError
+
+if TYPE_CHECKING:
+    from lineagekg.evaluation import EvalReport
 
 
 def _checked_inputs(labels: list[Path], corpus: Path, holdout: Path | None) -> Path | None:
@@ -25,6 +28,29 @@ def _checked_inputs(labels: list[Path], corpus: Path, holdout: Path | None) -> P
         raise InputError("no such hold-out file", file=str(holdout))
     held = holdout if holdout is not None else corpus.parent / "labels" / "holdout_documents.txt"
     return held if held.is_file() else None
+
+
+#: an eval's JSON of thousands of documents is a few MB; a larger file is refused before it is read
+_BASELINE_BYTES = 64_000_000
+
+
+def _baseline(path: Path) -> EvalReport:
+    """An earlier eval's JSON, read and checked (a missing, unreadable or malformed file is an
+    input error that names it)."""
+    import json
+
+    from lineagekg.evaluation import report_from_json
+
+    try:
+        if path.stat().st_size > _BASELINE_BYTES:
+            raise InputError(f"the baseline is larger than {_BASELINE_BYTES // 1_000_000} MB: not an eval's JSON",
+                             file=str(path))
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read the baseline: {exc.strerror}", file=str(path)) from exc
+    except ValueError as exc:
+        raise InputError(f"the baseline is not JSON: {exc}", file=str(path)) from exc
+    return report_from_json(data, str(path))
 
 
 @app.command("eval")
@@ -44,15 +70,19 @@ def evaluate_backend(
         "--loo/--committed-model",
         help="offline backend: retrain leaving each labelled document out and score it (the honest figure); "
              "--committed-model scores the committed model, which has seen every labelled document.")] = True,
+    baseline: Annotated[Path | None, typer.Option(
+        help="An earlier `lineagekg eval --format json` of the same documents: print this run minus that one, "
+             "as 95% intervals over documents drawn the same for both.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> int:
     """Precision, recall and F1 of (target, source) pairs per document and overall, relation
     agreement, misses and extras; for the offline backend leave-one-document-out, with recall by
     statement shape, figures by kind of document and misses split into name, target, blocked and decision failures."""
-    from lineagekg.evaluation import EvalReport, run_eval
+    from lineagekg.evaluation import paired_difference, run_eval
 
     check_backend("eval", backend)
     held = _checked_inputs(labels, corpus, holdout)
+    before = _baseline(baseline) if baseline is not None else None
     extra: dict[str, object] = {}
     if backend == "offline" and loo:
         from lineagekg.extract.assessment import leave_one_document_out
@@ -75,6 +105,14 @@ def evaluate_backend(
         report = run_eval(labels, corpus, scored, holdout=held)
         text = report.table()
         extra = {"method": "committed model" if backend == "offline" else f"{backend} backend"}
+    if before is not None:
+        if set(before.documents) != set(report.documents):
+            raise InputError("the baseline scored other documents than this run", file=str(baseline),
+                             hint="compare runs of the same labels and corpus")
+        difference = paired_difference(before, report)
+        extra["minus_baseline_95"] = {k: list(v) for k, v in difference.items()}
+        text += "\nthis run minus the baseline, 95% over documents (the same draws for both): " + \
+            ", ".join(f"{k} {lo:+.3f} to {hi:+.3f}" for k, (lo, hi) in difference.items())
     if fmt is Format.json:
         interval = report.interval()
         out.emit_json({"precision": report.precision, "recall": report.recall, "f1": report.f1,
