@@ -4,6 +4,8 @@ store's version changes, and always match the store as it stands."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,66 @@ def test_the_cache_builds_once_per_version_and_key_and_keeps_one_entry_per_kind(
     assert cache.get("void", "http://a", lambda: build("a4")) == "a4"          # a write: built again
     assert built == ["a1", "b1", "a3", "c1", "a4"]
     assert len(cache._entries) == 2
+
+
+def _held_build(started: threading.Event, release: threading.Event, built: list[str], value: str,
+                fail: bool = False):  # type: ignore[no-untyped-def]
+    def build() -> str:
+        built.append(value)
+        started.set()
+        assert release.wait(30), "the test never released the build"
+        if fail:
+            raise RuntimeError("the first build fails")
+        return value
+    return build
+
+
+def _ask(cache: AnswerCache, key: str, build, out: list[object]) -> threading.Thread:  # type: ignore[no-untyped-def]
+    def run() -> None:
+        try:
+            out.append(cache.get("catalog", key, build))
+        except RuntimeError as exc:
+            out.append(exc)
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_requests_that_miss_together_wait_for_one_build() -> None:
+    """Twelve requests for the same answer while it is being built: one build, twelve answers."""
+    cache = AnswerCache(open_store(memory=True))
+    started, release, built, out = threading.Event(), threading.Event(), [], []
+    first = _ask(cache, "turtle", _held_build(started, release, built, "catalog"), out)
+    assert started.wait(30)
+    others = [_ask(cache, "turtle", lambda: built.append("again") or "again", out) for _ in range(11)]
+    time.sleep(0.3)                 # let them reach the wait (a late one finds the entry: still no build)
+    release.set()
+    for t in [first, *others]:
+        t.join(30)
+    assert built == ["catalog"] and out == ["catalog"] * 12
+
+
+def test_a_failed_build_leaves_the_next_waiting_request_to_build() -> None:
+    cache = AnswerCache(open_store(memory=True))
+    started, release, built, out = threading.Event(), threading.Event(), [], []
+    first = _ask(cache, "turtle", _held_build(started, release, built, "never", fail=True), out)
+    assert started.wait(30)
+    second = _ask(cache, "turtle", lambda: built.append("second") or "second", out)
+    time.sleep(0.3)
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert built == ["never", "second"]
+    assert [str(x) for x in out] == ["the first build fails", "second"]
+    assert cache.get("catalog", "turtle", lambda: "third") == "second"       # kept
+
+
+def test_a_request_for_another_key_does_not_wait() -> None:
+    cache = AnswerCache(open_store(memory=True))
+    started, release, built, out = threading.Event(), threading.Event(), [], []
+    first = _ask(cache, "turtle", _held_build(started, release, built, "turtle"), out)
+    assert started.wait(30)
+    assert cache.get("catalog", "jsonld", lambda: "jsonld") == "jsonld"     # answered while turtle builds
+    release.set()
+    first.join(30)
+    assert out == ["turtle"]
