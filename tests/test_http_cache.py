@@ -6,6 +6,7 @@ through the gateway's own /update and /store, and checks the answers themselves.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import math
 import time
@@ -16,7 +17,7 @@ from conftest import LINEAGE
 from live_gateway import running_gateway
 
 from lineagekg.api import GatewaySettings
-from lineagekg.api.http_cache import ResponseCache, VersionClock
+from lineagekg.api.http_cache import HttpCaching, ResponseCache, VersionClock
 from lineagekg.importing import import_lineage_jsonl
 from lineagekg.store import OxigraphStore, open_store
 
@@ -208,3 +209,47 @@ def test_last_modified_of_two_writes_in_one_second_is_not_used_for_304() -> None
     # a second that two versions share cannot tell them apart: If-Modified-Since is not used then
     assert two.exact == (two.last_modified > one.last_modified)
     assert two.etag("k") != one.etag("k") != start.etag("k")
+
+
+def _held_app(calls: list[str], release: asyncio.Event, statuses: list[int]):  # type: ignore[no-untyped-def]
+    """An ASGI app that answers only once released: the first call with ``statuses[0]``, and so on."""
+    async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        calls.append(scope["path"])
+        await release.wait()
+        status = statuses[min(len(calls), len(statuses)) - 1]
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": f"answer {len(calls)}".encode()})
+    return app
+
+
+def _burst(statuses: list[int], paths: list[str]) -> tuple[list[str], list[httpx.Response]]:
+    async def run() -> tuple[list[str], list[httpx.Response]]:
+        calls: list[str] = []
+        release = asyncio.Event()
+        caching = HttpCaching(_held_app(calls, release, statuses), VersionClock(small_store()),
+                              ResponseCache(max_bytes=1 << 20), wait_seconds=30)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=caching), base_url="http://t") as client:
+            asked = [asyncio.create_task(client.get(p)) for p in paths]
+            await asyncio.sleep(0.3)            # all of them in: running, or waiting for the one running
+            release.set()
+            return calls, list(await asyncio.gather(*asked))
+    return asyncio.run(run())
+
+
+def test_identical_requests_that_miss_together_cost_one_computation() -> None:
+    calls, answers = _burst([200], ["/api/v1/x"] * 10)
+    assert calls == ["/api/v1/x"]
+    assert [(r.status_code, r.text) for r in answers] == [(200, "answer 1")] * 10
+    assert len({r.headers["etag"] for r in answers}) == 1
+
+
+def test_an_answer_that_is_not_cached_leaves_the_waiting_requests_to_run() -> None:
+    """The first computation fails (500, never cached): the waiting requests do not get its answer
+    but run their own (the second of them may find the first one's 200 already cached)."""
+    calls, answers = _burst([500, 200], ["/api/v1/x"] * 3)
+    assert 2 <= len(calls) <= 3 and sorted(r.status_code for r in answers) == [200, 200, 500]
+
+
+def test_other_requests_never_wait_for_each_other() -> None:
+    calls, answers = _burst([200], ["/api/v1/a", "/api/v1/b", "/api/v1/a?x=1"])
+    assert sorted(calls) == ["/api/v1/a", "/api/v1/a", "/api/v1/b"] and all(r.status_code == 200 for r in answers)

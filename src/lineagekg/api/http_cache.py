@@ -23,12 +23,16 @@ no-store`` and no validators. Every cacheable answer says ``Cache-Control: no-ca
 may keep it but revalidate it (a ``304`` costs microseconds here).
 
 This is a pure ASGI middleware: a cache hit or a ``304`` never reaches the router, its
-dependency injection or a worker.
+dependency injection or a worker. A request that misses while the same request of the same
+version is running waits for that one's answer (at most the query timeout, then runs itself):
+a burst of identical requests after a write costs one computation.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import contextlib
 import email.utils
 import hashlib
 import math
@@ -201,10 +205,14 @@ def _not_modified(scope: Scope, version: StoreVersion, etag: str) -> bool:
 class HttpCaching:
     """The middleware (see the module doc); ``cache`` None: validators and ``304`` only."""
 
-    def __init__(self, app: ASGIApp, clock: VersionClock, cache: ResponseCache | None) -> None:
+    def __init__(self, app: ASGIApp, clock: VersionClock, cache: ResponseCache | None,
+                 wait_seconds: float = 60.0) -> None:
         self.app = app
         self.clock = clock
         self.cache = cache
+        #: how long a request waits for the same request already running (then runs itself)
+        self.wait_seconds = wait_seconds
+        self._running: dict[tuple[str, int], asyncio.Event] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] != "http" or scope["method"] != "GET"
@@ -223,15 +231,38 @@ class HttpCaching:
             await send({"type": "http.response.start", "status": 304, "headers": validators})
             await send({"type": "http.response.body", "body": b""})
             return
-        if self.cache is not None:
-            entry = self.cache.get(key, version.generation)
-            if entry is not None:
-                await send({"type": "http.response.start", "status": 200,
-                            "headers": [*entry.headers, (b"content-length", str(len(entry.body)).encode()),
-                                        *validators]})
-                await send({"type": "http.response.body", "body": entry.body})
+        if self.cache is None:
+            await self._answer(scope, receive, send, key, version, validators)
+            return
+        if await self._from_cache(send, key, version, validators):
+            return
+        running = (key, version.generation)
+        done = self._running.get(running)
+        if done is not None:
+            # the same request of the same version is running: its answer will be cached, so wait
+            # for it (ten clients asking for one slow answer cost one computation, not ten)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), self.wait_seconds)
+            if await self._from_cache(send, key, version, validators):
                 return
-        await self._answer(scope, receive, send, key, version, validators)
+            await self._answer(scope, receive, send, key, version, validators)    # not cached: run it
+            return
+        done = self._running[running] = asyncio.Event()
+        try:
+            await self._answer(scope, receive, send, key, version, validators)
+        finally:
+            del self._running[running]
+            done.set()
+
+    async def _from_cache(self, send: Send, key: str, version: StoreVersion,
+                          validators: list[tuple[bytes, bytes]]) -> bool:
+        entry = self.cache.get(key, version.generation) if self.cache is not None else None
+        if entry is None:
+            return False
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [*entry.headers, (b"content-length", str(len(entry.body)).encode()), *validators]})
+        await send({"type": "http.response.body", "body": entry.body})
+        return True
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, key: str, version: StoreVersion,
                       validators: list[tuple[bytes, bytes]]) -> None:
@@ -282,4 +313,4 @@ def install_http_caching(app: FastAPI, store: OxigraphStore, settings: GatewaySe
     cache = ResponseCache(max_bytes=settings.response_cache_mb * 2**20) if settings.response_cache_mb else None
     app.state.version_clock = clock = VersionClock(store)
     app.state.response_cache = cache
-    app.add_middleware(HttpCaching, clock=clock, cache=cache)
+    app.add_middleware(HttpCaching, clock=clock, cache=cache, wait_seconds=settings.query_timeout + 5.0)
