@@ -249,7 +249,7 @@ class HttpCaching:
             return
         done = self._running[running] = asyncio.Event()
         try:
-            await self._answer(scope, receive, send, key, version, validators)
+            await self._answer(scope, receive, send, key, version, validators, done)
         finally:
             del self._running[running]
             done.set()
@@ -265,9 +265,11 @@ class HttpCaching:
         return True
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, key: str, version: StoreVersion,
-                      validators: list[tuple[bytes, bytes]]) -> None:
+                      validators: list[tuple[bytes, bytes]], cached: asyncio.Event | None = None) -> None:
         """Run the request, holding its answer until it is complete: with validators (and into
-        the cache) when it is a 200 and the store did not change meanwhile."""
+        the cache) when it is a 200 and the store did not change meanwhile. ``cached`` is set once
+        the answer is in the cache or known not to go there, before it is sent: requests waiting
+        for it do not wait for this client to read it."""
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -293,6 +295,8 @@ class HttpCaching:
                     headers += validators
                 else:                  # written meanwhile: which version this is cannot be said
                     headers.append((b"cache-control", b"no-store"))
+            if cached is not None:
+                cached.set()
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": body})
 
