@@ -222,12 +222,12 @@ def _held_app(calls: list[str], release: asyncio.Event, statuses: list[int]):  #
     return app
 
 
-def _burst(statuses: list[int], paths: list[str]) -> tuple[list[str], list[httpx.Response]]:
+def _burst(statuses: list[int], paths: list[str], max_waiting: int = 256) -> tuple[list[str], list[httpx.Response]]:
     async def run() -> tuple[list[str], list[httpx.Response]]:
         calls: list[str] = []
         release = asyncio.Event()
         caching = HttpCaching(_held_app(calls, release, statuses), VersionClock(small_store()),
-                              ResponseCache(max_bytes=1 << 20), wait_seconds=30)
+                              ResponseCache(max_bytes=1 << 20), wait_seconds=30, max_waiting=max_waiting)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=caching), base_url="http://t") as client:
             asked = [asyncio.create_task(client.get(p)) for p in paths]
             await asyncio.sleep(0.3)            # all of them in: running, or waiting for the one running
@@ -253,3 +253,9 @@ def test_an_answer_that_is_not_cached_leaves_the_waiting_requests_to_run() -> No
 def test_other_requests_never_wait_for_each_other() -> None:
     calls, answers = _burst([200], ["/api/v1/a", "/api/v1/b", "/api/v1/a?x=1"])
     assert sorted(calls) == ["/api/v1/a", "/api/v1/a", "/api/v1/b"] and all(r.status_code == 200 for r in answers)
+
+
+def test_waiting_is_bounded_and_the_rest_go_the_usual_way() -> None:
+    """Two may wait for the running request; the other two run (and would meet admission's limits)."""
+    calls, answers = _burst([200], ["/api/v1/x"] * 5, max_waiting=2)
+    assert len(calls) == 3 and all(r.status_code == 200 for r in answers)

@@ -202,17 +202,28 @@ def _not_modified(scope: Scope, version: StoreVersion, etag: str) -> bool:
     return parsed.tzinfo is not None and parsed.timestamp() >= version.last_modified
 
 
+class _Running:
+    """A request being answered: set once its answer is cached (or known not to be), and how many
+    identical requests wait for it."""
+
+    def __init__(self) -> None:
+        self.cached = asyncio.Event()
+        self.waiting = 0
+
+
 class HttpCaching:
     """The middleware (see the module doc); ``cache`` None: validators and ``304`` only."""
 
     def __init__(self, app: ASGIApp, clock: VersionClock, cache: ResponseCache | None,
-                 wait_seconds: float = 60.0) -> None:
+                 wait_seconds: float = 60.0, max_waiting: int = 256) -> None:
         self.app = app
         self.clock = clock
         self.cache = cache
         #: how long a request waits for the same request already running (then runs itself)
         self.wait_seconds = wait_seconds
-        self._running: dict[tuple[str, int], asyncio.Event] = {}
+        #: requests that may wait for one running request; more go the usual way (admission, 429)
+        self.max_waiting = max_waiting
+        self._running: dict[tuple[str, int], _Running] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] != "http" or scope["method"] != "GET"
@@ -237,22 +248,29 @@ class HttpCaching:
         if await self._from_cache(send, key, version, validators):
             return
         running = (key, version.generation)
-        done = self._running.get(running)
-        if done is not None:
+        other = self._running.get(running)
+        if other is not None and other.waiting < self.max_waiting:
             # the same request of the same version is running: its answer will be cached, so wait
             # for it (ten clients asking for one slow answer cost one computation, not ten)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done.wait(), self.wait_seconds)
+            other.waiting += 1
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(other.cached.wait(), self.wait_seconds)
+            finally:
+                other.waiting -= 1
             if await self._from_cache(send, key, version, validators):
                 return
             await self._answer(scope, receive, send, key, version, validators)    # not cached: run it
             return
-        done = self._running[running] = asyncio.Event()
+        if other is not None:             # too many waiting already: the usual way, admission and all
+            await self._answer(scope, receive, send, key, version, validators)
+            return
+        mine = self._running[running] = _Running()
         try:
-            await self._answer(scope, receive, send, key, version, validators, done)
+            await self._answer(scope, receive, send, key, version, validators, mine.cached)
         finally:
             del self._running[running]
-            done.set()
+            mine.cached.set()
 
     async def _from_cache(self, send: Send, key: str, version: StoreVersion,
                           validators: list[tuple[bytes, bytes]]) -> bool:
