@@ -259,3 +259,14 @@ def test_waiting_is_bounded_and_the_rest_go_the_usual_way() -> None:
     """Two may wait for the running request; the other two run (and would meet admission's limits)."""
     calls, answers = _burst([200], ["/api/v1/x"] * 5, max_waiting=2)
     assert len(calls) == 3 and all(r.status_code == 200 for r in answers)
+
+
+def test_how_many_may_wait_is_a_setting_and_zero_turns_waiting_off() -> None:
+    from lineagekg.errors import ConfigError
+
+    assert GatewaySettings().coalesce_waiting == 256
+    assert GatewaySettings.from_env({"LINEAGEKG_COALESCE_WAITING": "0"}).coalesce_waiting == 0
+    with pytest.raises(ConfigError, match="LINEAGEKG_COALESCE_WAITING"):
+        GatewaySettings.from_env({"LINEAGEKG_COALESCE_WAITING": "-1"})
+    calls, answers = _burst([200], ["/api/v1/x"] * 4, max_waiting=0)
+    assert len(calls) == 4 and all(r.status_code == 200 for r in answers)

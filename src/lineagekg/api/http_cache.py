@@ -335,4 +335,5 @@ def install_http_caching(app: FastAPI, store: OxigraphStore, settings: GatewaySe
     cache = ResponseCache(max_bytes=settings.response_cache_mb * 2**20) if settings.response_cache_mb else None
     app.state.version_clock = clock = VersionClock(store)
     app.state.response_cache = cache
-    app.add_middleware(HttpCaching, clock=clock, cache=cache, wait_seconds=settings.query_timeout + 5.0)
+    app.add_middleware(HttpCaching, clock=clock, cache=cache, wait_seconds=settings.query_timeout + 5.0,
+                       max_waiting=settings.coalesce_waiting)

@@ -43,6 +43,7 @@ class GatewaySettings:
     analysis_workers: int = 2                   # processes running REST analyses (0: threads in the gateway)
     response_cache_mb: int = 64                 # cached GET answers (MiB; 0: validators and 304 only)
     inline_max_datasets: int = 20_000           # index-backed analyses in the gateway up to this size (0: never)
+    coalesce_waiting: int = 256                 # requests that may wait for the same one running (0: none wait)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -51,7 +52,8 @@ class GatewaySettings:
         ``LINEAGEKG_MAX_QUERY_LENGTH``, ``LINEAGEKG_MAX_CONCURRENT_QUERIES``,
         ``LINEAGEKG_QUERY_WORKERS``, ``LINEAGEKG_QUERY_MEMORY_MB``, ``LINEAGEKG_CLIENT_QUERIES`` and
         ``LINEAGEKG_CLIENT_SECONDS_PER_MINUTE``, ``LINEAGEKG_ANALYSIS_WORKERS`` (0 or more) and
-        ``LINEAGEKG_RESPONSE_CACHE_MB`` and ``LINEAGEKG_INLINE_MAX_DATASETS`` (0 or more) (see
+        ``LINEAGEKG_RESPONSE_CACHE_MB``, ``LINEAGEKG_INLINE_MAX_DATASETS`` and
+        ``LINEAGEKG_COALESCE_WAITING`` (0 or more) (see
         docs/gateway.md), and
         ``LINEAGEKG_CORS_ORIGINS`` (space or comma separated origins, ``*`` for any (the default),
         empty for none)."""
@@ -76,4 +78,5 @@ class GatewaySettings:
             response_cache_mb=int(_number(env, "LINEAGEKG_RESPONSE_CACHE_MB", cls.response_cache_mb, int, zero=True)),
             inline_max_datasets=int(_number(env, "LINEAGEKG_INLINE_MAX_DATASETS", cls.inline_max_datasets, int,
                                              zero=True)),
+            coalesce_waiting=int(_number(env, "LINEAGEKG_COALESCE_WAITING", cls.coalesce_waiting, int, zero=True)),
         )
