@@ -25,10 +25,10 @@ import csv
 import math
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 from lineagekg import taxonomy
 from lineagekg.corpus import Corpus
@@ -197,7 +197,7 @@ def paired_difference(base: EvalReport, other: EvalReport, resamples: int = 1000
     if set(base.documents) != set(other.documents):
         raise InputError("the two reports score different documents: a paired difference needs the same ones")
 
-    def difference(sums: list[tuple[int, int, int]]) -> dict[str, float]:
+    def difference(sums: list[tuple[int, ...]]) -> dict[str, float]:
         a, b = _figures(*sums[0]), _figures(*sums[1])
         return {k: b[k] - a[k] for k in a}
 
@@ -226,14 +226,15 @@ def report_from_json(data: object, source: str) -> EvalReport:
         scores[str(name)] = DocScore(str(name), labels, predicted, matched)
     return EvalReport(scores, [])
 
+
 def _figures(labels: int, predicted: int, matched: int) -> dict[str, float]:
     p = matched / predicted if predicted else 0.0
     r = matched / labels if labels else 0.0
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
 
 
-def _bootstrap(reports: list[EvalReport], figures: Any, resamples: int, seed: int,
-               level: float) -> dict[str, tuple[float, float]]:
+def _bootstrap(reports: list[EvalReport], figures: Callable[[list[tuple[int, ...]]], dict[str, float]],
+               resamples: int, seed: int, level: float) -> dict[str, tuple[float, float]]:
     """Draw the documents (sorted, so a seed means one sequence) with replacement; for each draw,
     ``figures`` of every report's summed (labels, predicted, matched); the percentile interval."""
     names = sorted(reports[0].documents)
@@ -249,7 +250,8 @@ def _bootstrap(reports: list[EvalReport], figures: Any, resamples: int, seed: in
         for k, v in figures(sums).items():
             seen.setdefault(k, []).append(v)
     low, high = int((1 - level) / 2 * resamples), int(math.ceil((1 + level) / 2 * resamples)) - 1
-    return {k: (sorted(v)[low], sorted(v)[high]) for k, v in seen.items()}
+    ordered = {k: sorted(v) for k, v in seen.items()}
+    return {k: (v[low], v[high]) for k, v in ordered.items()}
 
 
 class TracingBackend(Protocol):

@@ -24,7 +24,7 @@ may keep it but revalidate it (a ``304`` costs microseconds here).
 
 This is a pure ASGI middleware: a cache hit or a ``304`` never reaches the router, its
 dependency injection or a worker. A request that misses while the same request of the same
-version is running waits for that one's answer (at most the query timeout, then runs itself):
+version is running waits for that one's answer (at most the query timeout + 5 s, then runs itself):
 a burst of identical requests after a write costs one computation.
 """
 
@@ -249,20 +249,19 @@ class HttpCaching:
             return
         running = (key, version.generation)
         other = self._running.get(running)
-        if other is not None and other.waiting < self.max_waiting:
-            # the same request of the same version is running: its answer will be cached, so wait
-            # for it (ten clients asking for one slow answer cost one computation, not ten)
-            other.waiting += 1
-            try:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(other.cached.wait(), self.wait_seconds)
-            finally:
-                other.waiting -= 1
-            if await self._from_cache(send, key, version, validators):
-                return
-            await self._answer(scope, receive, send, key, version, validators)    # not cached: run it
-            return
-        if other is not None:             # too many waiting already: the usual way, admission and all
+        if other is not None:
+            if other.waiting < self.max_waiting:
+                # the same request of the same version is running: its answer will be cached, so
+                # wait for it (ten clients asking for one slow answer cost one computation, not ten)
+                other.waiting += 1
+                try:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(other.cached.wait(), self.wait_seconds)
+                finally:
+                    other.waiting -= 1
+                if await self._from_cache(send, key, version, validators):
+                    return
+            # not cached after all, or too many waiting already: the usual way, admission and all
             await self._answer(scope, receive, send, key, version, validators)
             return
         mine = self._running[running] = _Running()

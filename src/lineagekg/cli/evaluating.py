@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -89,7 +90,7 @@ def evaluate_backend(
 
         assessment = leave_one_document_out(corpus, list(labels), held)
         report: EvalReport = assessment.report
-        text = assessment.table()
+        table: Callable[[], str] = assessment.table        # built only for table output (it bootstraps)
         extra = {"method": "leave-one-document-out",
                  "recall_by_shape": {k: {"labels": n, "matched": ok, "recall": ok / n if n else 0.0}
                                      for k, (n, ok) in sorted(assessment.shapes.items())},
@@ -103,15 +104,16 @@ def evaluate_backend(
         docs = Corpus.from_directory(corpus)
         scored = make_backend(backend, model=model, cache_dir=cache_dir, replay_dir=replay_dir, corpus=docs)
         report = run_eval(labels, corpus, scored, holdout=held)
-        text = report.table()
+        table = report.table
         extra = {"method": "committed model" if backend == "offline" else f"{backend} backend"}
+    compared = ""
     if before is not None:
         if set(before.documents) != set(report.documents):
             raise InputError("the baseline scored other documents than this run", file=str(baseline),
                              hint="compare runs of the same labels and corpus")
         difference = paired_difference(before, report)
         extra["minus_baseline_95"] = {k: list(v) for k, v in difference.items()}
-        text += "\nthis run minus the baseline, 95% over documents (the same draws for both): " + \
+        compared = "\nthis run minus the baseline, 95% over documents (the same draws for both): " + \
             ", ".join(f"{k} {lo:+.3f} to {hi:+.3f}" for k, (lo, hi) in difference.items())
     if fmt is Format.json:
         interval = report.interval()
@@ -126,7 +128,7 @@ def evaluate_backend(
                        "misses": [f"{m.child} <- {m.parent}" for m in report.misses],
                        "extras": [f"{c.target} <- {c.source}" for c in report.extras], **extra})
     else:
-        out.say(text)
+        out.say(table() + compared)
     return EXIT_OK
 
 

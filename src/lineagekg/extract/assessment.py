@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from lineagekg.corpus import Corpus
 from lineagekg.documents import Claim
-from lineagekg.evaluation import EvalReport, Label, documents_listed_with, evaluate, load_labels, same_dataset
+from lineagekg.evaluation import DocScore, EvalReport, Label, documents_listed_with, evaluate, load_labels, same_dataset
 from lineagekg.extract.backend import claims_from
 from lineagekg.extract.candidates import Candidate, DocumentCandidates
 from lineagekg.extract.decision import DecisionModel
@@ -49,7 +49,8 @@ class Scored:
 class Assessment:
     report: EvalReport
     shapes: dict[str, list[int]] = field(default_factory=dict)      # shape -> [labels, matched]
-    kinds: dict[str, list[int]] = field(default_factory=dict)       # document kind -> [labels, predicted, matched]
+    #: document kind -> [documents, labels, predicted, matched]
+    kinds: dict[str, list[int]] = field(default_factory=dict)
     failures: Counter[str] = field(default_factory=Counter)
     miss_reasons: list[tuple[Label, str, str]] = field(default_factory=list)
     by_shape: Counter[tuple[str, str]] = field(default_factory=Counter)   # (cause, shape) -> misses
@@ -61,9 +62,9 @@ class Assessment:
             rows.append(f"  {shape:<9} {n:>4} {ok:>4} {ok / n if n else 0:.2f}")
         rows.append("by kind of document (documents, labels, predicted, matched, P, R, F1):")
         for kind, (n_docs, n, said, ok) in sorted(self.kinds.items()):
-            p, r = ok / said if said else 0.0, ok / n if n else 0.0
-            f1 = 2 * p * r / (p + r) if p + r else 0.0
-            rows.append(f"  {kind:<24} {n_docs:>4} {n:>4} {said:>4} {ok:>4}  {p:.2f} {r:.2f} {f1:.2f}")
+            d = DocScore(kind, n, said, ok)
+            rows.append(f"  {kind:<24} {n_docs:>4} {n:>4} {said:>4} {ok:>4}  "
+                        f"{d.precision:.2f} {d.recall:.2f} {d.f1:.2f}")
         rows.append("misses by cause: " + ", ".join(f"{k} {v}" for k, v in sorted(self.failures.items())))
         shapes = sorted({s for _, s in self.by_shape})
         rows.append("misses by cause and shape: " + "".join(f" {s:>8}" for s in shapes))
