@@ -9,6 +9,11 @@ threshold chosen by the five-group split of those, claims counted one per pair.
     python benchmarks/decision_variants_round10.py --variant document-frequency  # words of >= 3 documents
     python benchmarks/decision_variants_round10.py --variant neighbours        # MiniLM nearest labelled sentences
     python benchmarks/decision_variants_round10.py --variant fewer-readmes     # half the other READMEs
+    python benchmarks/decision_variants_round10.py --variant weaker-words      # word features at half scale
+    python benchmarks/decision_variants_round10.py --variant pair-context      # the pair's other mentions
+    python benchmarks/decision_variants_round10.py --variant calibrated        # Platt scaling with a README term
+
+(The last three were added in round 11: docs/extraction.md, "Round 11".)
 
 Prints predicted / matched / P / R / F1 overall and for GitHub READMEs and Hub cards; with
 ``--paired``, also the bootstrap interval over documents of each figure minus the committed
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import math
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
@@ -29,6 +35,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from lineagekg.evaluation import EvalReport, evaluate, paired_difference
@@ -49,7 +56,7 @@ from lineagekg.extract.training import Example, relation_rows
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 VARIANTS = ("committed", "document-weights", "kind-features", "kind-thresholds", "document-frequency",
-            "neighbours", "fewer-readmes")
+            "neighbours", "fewer-readmes", "weaker-words", "pair-context", "calibrated")
 _WORDS = ("w=", "p1=", "p2=", "p3=", "pany=", "h=", "l=", "n1=", "n2=")
 _README_THRESHOLDS = tuple(round(0.2 + 0.025 * i, 3) for i in range(31))      # 0.20 .. 0.95
 
@@ -62,6 +69,38 @@ class TwoThresholds(DecisionModel):
     """One model, one threshold for READMEs and one for cards (the document is known per fold)."""
 
     readme_threshold: float = 0.5
+
+
+class Calibrated(DecisionModel):
+    """The LR's score rescaled by Platt scaling fitted on out-of-fold scores, with a README term:
+    sigmoid(a * z + b + c * README)."""
+
+    scale: tuple[float, float, float] = (1.0, 0.0, 0.0)
+
+    def probability(self, features: dict[str, float]) -> float:
+        a, b, c = self.scale
+        z = self.intercept + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+        u = a * z + b + c * (1.0 if features.get("doc=github_readme") else 0.0)
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, u))))
+
+
+#: the features ``pair-context`` pools over every mention of a pair in its document
+_PAIR_CONTEXT = ("cue_governs", "cs:build", "cb:build", "cl:build", "ch:build", "lead=colon&build&starts",
+                 "starts_unit", "unit=name_only", "where=subject", "h=source", "mkind=config", "mkind=link",
+                 "mkind=yaml", "from_before", "shape=list", "shape=table", "shape=prose", "shape=config",
+                 "shape=heading", "cs:eval", "cs:cite", "ch:eval", "ch:evalset", "cs:train")
+
+
+def pair_context(found: dict[str, Any]) -> Callable[[Candidate, str], dict[str, float]]:
+    """``pair:F`` for each feature F of :data:`_PAIR_CONTEXT` that any mention of the candidate's
+    (target, source) pair in the document has: what the document says of the pair elsewhere."""
+    pooled_by_pair: dict[tuple[str, tuple[str, str]], dict[str, float]] = {}
+    for document, cands in found.items():
+        for c in cands.candidates:
+            if not c.blocked:
+                row = pooled_by_pair.setdefault((document, c.pair), {})
+                row.update({f"pair:{k}": 1.0 for k in _PAIR_CONTEXT if c.features.get(k)})
+    return lambda c, document: pooled_by_pair.get((document, c.pair), {})
 
 
 def _inner(x: Any, y: list[int], w_fit: list[float], w_test: list[float],
@@ -116,6 +155,19 @@ def fit_fold(variant: str, x: Any, names: list[str], examples: list[Example], re
         w_fit = [wt * s / mean for wt, s in zip(w, scale, strict=True)]
     probs, order = _inner(x, y, w_fit, w, groups)
     clf = _binary(x, y, w_fit, 0.5, "balanced")
+    if variant == "calibrated":
+        clipped = np.clip(np.array(probs), 1e-6, 1 - 1e-6)
+        z = np.log(clipped / (1 - clipped))
+        in_readme = np.array([1.0 if is_readme(groups[i]) else 0.0 for i in order])
+        platt = LogisticRegression(C=100.0).fit(np.column_stack([z, in_readme]), [y[i] for i in order])
+        a, c, b = float(platt.coef_[0][0]), float(platt.coef_[0][1]), float(platt.intercept_[0])
+        rescaled = (1 / (1 + np.exp(-(a * z + b + c * in_readme)))).tolist()
+        threshold = pick_threshold(list(zip(rescaled, [y[i] for i in order], strict=True)),
+                                   [pairs[i] for i in order], [structured[i] for i in order])
+        calibrated = Calibrated._with_relations(clf, names, relations, None, threshold)
+        assert isinstance(calibrated, Calibrated)
+        calibrated.scale = (a, b, c)
+        return calibrated
     if variant == "kind-thresholds":
         readme, card = _two_thresholds(probs, order, y, groups, pairs, structured)
         model = TwoThresholds._with_relations(clf, names, relations, None, card)
@@ -186,9 +238,14 @@ def main() -> None:
     aliases = _aliases_with_registry(corpus.aliases(), labels, registry)
     near = neighbour_features(examples, found) if args.variant == "neighbours" else None
     transform = by_kind if args.variant == "kind-features" else (lambda f: f)
+    around = pair_context(found) if args.variant == "pair-context" else None
     vec = DictVectorizer(sort=True)
-    x = vec.fit_transform([transform(e.candidate.features) for e in examples]).tocsr()
+    x = vec.fit_transform([{**transform(e.candidate.features), **(around(e.candidate, e.document) if around else {})}
+                           for e in examples]).tocsr()
     names = [str(n) for n in vec.get_feature_names_out()]
+    # weaker-words: word columns at half scale, i.e. twice the L2 penalty on their weights
+    word_scale = [0.5 if args.variant == "weaker-words" and n.startswith(_WORDS) else 1.0 for n in names]
+    x = (x @ sparse.diags(word_scale)).tocsr()
     if near:
         names += ["near_positive", "near_negative", "near_margin"]
     column_docs: list[set[str]] = []
@@ -215,10 +272,14 @@ def main() -> None:
                 xk = sparse.hstack([xk, sparse.csr_matrix(extra)]).tocsr()
             model = fit_fold(args.variant, xk, names, [examples[i] for i in keep],
                              relation_rows(examples[i] for i in keep))
+            for j, scale in enumerate(word_scale):
+                if scale != 1.0 and names[j] in model.weights:      # the weights of unscaled features
+                    model.weights[names[j]] *= scale
             cands = found[file].candidates
-            if near or transform is by_kind:
+            if near or around or transform is by_kind:
                 cands = [dataclasses.replace(c, features={**transform(c.features),
-                                                          **(near(c, file, file) if near else {})}) for c in cands]
+                                                          **(near(c, file, file) if near else {}),
+                                                          **(around(c, file) if around else {})}) for c in cands]
             threshold = model.readme_threshold if isinstance(model, TwoThresholds) and is_readme(file) else None
             predicted[file] = claims_from(cands, model, file, threshold=threshold)
             if x_plain is not None:
