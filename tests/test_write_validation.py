@@ -121,6 +121,29 @@ def test_a_delta_on_a_store_finds_what_pyshacl_finds_on_the_whole(seed: int) -> 
     assert set(got) <= set(want_after), f"not in the whole graph: {sorted(set(got) - set(want_after), key=str)}"
 
 
+class _ThroughQueries:
+    """An embedded store read as a store behind a SPARQL server is read: not an ``ox.Store``, so
+    the validation looks up stored quads with ``VALUES``-batched queries, not the store's indexes."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.query, self.quads_for_pattern, self.named_graphs = store.query, store.quads_for_pattern, store.named_graphs
+
+
+@pytest.mark.parametrize("seed", range(0, 12, 2))
+def test_index_lookups_and_batched_queries_read_the_same_context(seed: int) -> None:
+    """The embedded store's stored quads are read from its indexes, a server's with batched
+    queries: on the same random store and write, both give the same report."""
+    rng = random.Random(seed)
+    everything = _mutate(_small_quads(), rng)
+    rng.shuffle(everything)
+    cut = rng.randrange(len(everything) // 4, len(everything) + 1)
+    store = _store_with(everything[:cut])
+    delta = Delta(added=everything[cut:]) if seed % 4 else Delta(removed=everything[cut // 2:cut])
+    direct, batched = validate_delta(store._store, delta), validate_delta(_ThroughQueries(store._store), delta)
+    assert _keys(direct) == _keys(batched)
+    assert direct.results or seed % 4, "the removal should leave something to report"
+
+
 def test_a_cycle_through_the_store_is_found_from_the_delta_alone() -> None:
     """A chain a -> b -> c in the store and the write adding c -> a: every edge of the cycle is a
     result (the acyclicity check reaches into the store), and a store without the back edge
