@@ -243,7 +243,7 @@ def main() -> None:
     x = vec.fit_transform([{**transform(e.candidate.features), **(around(e.candidate, e.document) if around else {})}
                            for e in examples]).tocsr()
     names = [str(n) for n in vec.get_feature_names_out()]
-    # weaker-words: word columns at half scale, i.e. twice the L2 penalty on their weights
+    # weaker-words: word columns at half scale, i.e. four times the L2 penalty on their weights
     word_scale = [0.5 if args.variant == "weaker-words" and n.startswith(_WORDS) else 1.0 for n in names]
     x = (x @ sparse.diags(word_scale)).tocsr()
     if near:
