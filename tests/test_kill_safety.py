@@ -50,7 +50,7 @@ from live_gateway import free_port, wait_until_answering
 
 from lineagekg.importing import import_lineage_jsonl
 from lineagekg.store import open_store
-from lineagekg.store.oxigraph import data_block
+from lineagekg.store.rdf_text import data_block
 
 CHILD = """
 import sys

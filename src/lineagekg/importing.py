@@ -319,7 +319,7 @@ def import_prov(store: OxigraphStore, path: Path, *, fmt: str | None = None, sta
 
     from lineagekg.errors import InputError
     from lineagekg.interop import prov_documents
-    from lineagekg.store.oxigraph import EXPORT_FORMATS
+    from lineagekg.store.rdf_text import EXPORT_FORMATS
 
     fmt = fmt or PROV_SUFFIXES.get(path.suffix.lower())
     if fmt is None or (fmt not in prov_documents.PROV_FORMATS and fmt not in EXPORT_FORMATS):

@@ -13,7 +13,7 @@ from lineagekg.analyses import Lineage
 from lineagekg.cli import render as out
 from lineagekg.cli.app import EXIT_OK, IdArg, StoreOpt, app, command_store
 from lineagekg.errors import QueryParameterError
-from lineagekg.store.oxigraph import EXPORT_FORMATS
+from lineagekg.store.rdf_text import EXPORT_FORMATS
 
 
 @app.command()

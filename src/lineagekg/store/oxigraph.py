@@ -19,29 +19,24 @@ from typing import Any
 import pyoxigraph as ox
 
 from lineagekg.errors import ConfigError, InputError, QueryError, QuerySyntaxError, StoreError
-from lineagekg.interop import prov_documents
-from lineagekg.interop.prov_documents import PROV_FORMATS
-from lineagekg.iris import ID_BASE, ONTOLOGY_GRAPH
-from lineagekg.namespaces import PREFIXES, value_of
+from lineagekg.iris import ONTOLOGY_GRAPH
+from lineagekg.namespaces import value_of
 from lineagekg.queries import SPARQLQuery, library
 from lineagekg.resources import ontology_path
 from lineagekg.sparql_text import check_shape, has_dataset_clause
 from lineagekg.store.base import Row, WriteOutcome
 from lineagekg.store.delta import Delta
+from lineagekg.store.rdf_text import (
+    data_block,
+    describes,
+    graph_ref,
+    has_blank,
+    is_about_graph,
+    rows_of,
+    serialize_quads,
+)
 from lineagekg.store.write_check import check_write
-from lineagekg.terms import XSD
 from lineagekg.validation import Progress, ShapeReport, batch_cycle_report
-
-EXPORT_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-_GRAPH_FORMATS = {"trig", "nquads", "jsonld"}
-_XSD = XSD.NS
 
 
 def default_store_path() -> Path:
@@ -87,30 +82,6 @@ def held_by_another_process(error: StoreError) -> bool:
     return "lock" in str(error.__cause__ or error).lower()
 
 
-def rows_of(solutions: Any) -> list[Row]:
-    """SELECT solutions as dicts of Python values, one per row (every store backend answers so)."""
-    names = [v.value for v in solutions.variables]
-    return [{n: to_python(sol[n]) for n in names} for sol in solutions]
-
-
-def to_python(term: Any) -> Any:
-    """A query-result term as a plain Python value (IRIs and strings as str, numbers as numbers)."""
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        dt = term.datatype.value
-        if dt in (_XSD + "integer", _XSD + "int", _XSD + "long", _XSD + "nonNegativeInteger"):
-            return int(term.value)
-        if dt in (_XSD + "decimal", _XSD + "double", _XSD + "float"):
-            return float(term.value)
-        if dt == _XSD + "boolean":
-            return term.value in ("true", "1")     # both are xsd:boolean's lexical forms of true
-        return term.value
-    if isinstance(term, (ox.NamedNode, ox.BlankNode)):
-        return term.value
-    return str(term)
-
-
 _ONTOLOGY = ox.NamedNode(ONTOLOGY_GRAPH)
 
 
@@ -120,58 +91,6 @@ def _iri(value: str, what: str) -> ox.NamedNode:
         return ox.NamedNode(value)
     except ValueError as exc:
         raise InputError(f"{what} {value!r} is not an IRI: {exc}", field=what) from exc
-
-
-def describes(quad: ox.Quad) -> bool:
-    """Whether ``quad`` is in the own graph of what it describes (``iris.about_graph``), which
-    every write merges into."""
-    return _is_about_graph(quad.graph_name)
-
-
-def _is_about_graph(graph: Any) -> bool:
-    return isinstance(graph, ox.NamedNode) and graph.value.startswith(ID_BASE + "graph/about/")
-
-
-def _has_blank(quad: ox.Quad) -> bool:
-    def blank(term: Any) -> bool:
-        if isinstance(term, ox.Triple):
-            return blank(term.subject) or blank(term.object)
-        return isinstance(term, ox.BlankNode)
-    return blank(quad.subject) or blank(quad.object)
-
-
-def _graph_ref(graph: Any) -> str:
-    return "DEFAULT" if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph}"
-
-
-def serialize_quads(quads: list[ox.Quad], fmt: str) -> bytes:
-    """Quads in an export format: TriG, N-Quads and JSON-LD keep the named graphs; Turtle,
-    N-Triples and RDF/XML hold the union of the graphs; PROV-N, PROV-JSON and PROV-XML keep them
-    as PROV bundles."""
-    if fmt not in EXPORT_FORMATS and fmt not in PROV_FORMATS:
-        raise ConfigError(f"unknown export format {fmt!r}",
-                          hint=f"use one of: {', '.join([*EXPORT_FORMATS, *PROV_FORMATS])}")
-    if fmt in PROV_FORMATS:
-        return prov_documents.serialize(quads, fmt)
-    prefixes = dict(PREFIXES)
-    if fmt in _GRAPH_FORMATS:
-        return ox.serialize(quads, format=EXPORT_FORMATS[fmt], prefixes=prefixes
-                            if fmt == "trig" else None) or b""
-    triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
-    return ox.serialize(triples, format=EXPORT_FORMATS[fmt],
-                        prefixes=prefixes if fmt in ("turtle", "rdfxml") else None) or b""
-
-
-def data_block(quads: list[ox.Quad]) -> str:
-    """Quads as the body of ``INSERT DATA``/``DELETE DATA``: N-Triples by pyoxigraph, per graph."""
-    by_graph: dict[Any, list[ox.Triple]] = {}
-    for q in quads:
-        by_graph.setdefault(q.graph_name, []).append(q.triple)
-    parts = []
-    for g, triples in by_graph.items():
-        body = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
-        parts.append(body if isinstance(g, ox.DefaultGraph) else f"GRAPH {g} {{ {body} }}")
-    return "\n".join(parts)
 
 
 class UserAnswer:
@@ -459,7 +378,7 @@ class OxigraphStore:
                                 already_present=True, graph=graph)
         g = ox.NamedNode(graph)
         names = set(map(attrgetter("graph_name"), quads))    # one pass over the quads' graphs, in C
-        if not any_graph and any(n != g and not _is_about_graph(n) for n in names):
+        if not any_graph and any(n != g and not is_about_graph(n) for n in names):
             raise StoreError(f"every quad of an import must be in graph {graph} or the own graph of what it describes")
         stale = {ox.NamedNode(name) for name in replacing if self.has_graph(name)}
         removed = [q for name in stale for q in self._store.quads_for_pattern(None, None, None, name)]
@@ -632,7 +551,7 @@ class OxigraphStore:
         Terms are written by pyoxigraph's N-Triples serializer. ``DELETE DATA`` cannot name a
         blank node, so a graph losing a triple with one is cleared and written again whole.
         """
-        rewrite = {q.graph_name for q in delta.removed if _has_blank(q)}
+        rewrite = {q.graph_name for q in delta.removed if has_blank(q)}
         for g in rewrite | delta.created | delta.dropped | {q.graph_name for q in delta.added}:
             if isinstance(g, ox.BlankNode):
                 raise InputError(f"graph {g} is named by a blank node; the gateway cannot write it")
@@ -645,7 +564,7 @@ class OxigraphStore:
         ops = []
         if deletes:
             ops.append(f"DELETE DATA {{ {data_block(deletes)} }}")
-        ops += [f"CLEAR SILENT {_graph_ref(g)}" for g in sorted(rewrite, key=str)]
+        ops += [f"CLEAR SILENT {graph_ref(g)}" for g in sorted(rewrite, key=str)]
         if inserts:
             ops.append(f"INSERT DATA {{ {data_block(inserts)} }}")
         ops += [f"DROP SILENT GRAPH {g}" for g in sorted(delta.dropped, key=str)]

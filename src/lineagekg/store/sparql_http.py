@@ -52,7 +52,7 @@ from lineagekg.sparql_text import check_shape
 from lineagekg.store import staging
 from lineagekg.store.base import Row, WriteOutcome
 from lineagekg.store.delta import Delta
-from lineagekg.store.oxigraph import data_block, describes, rows_of, serialize_quads
+from lineagekg.store.rdf_text import data_block, describes, rows_of, serialize_quads
 from lineagekg.store.write_check import ONTOLOGY, check_write
 from lineagekg.validation import Progress, ShapeReport, batch_cycle_report
 
