@@ -151,14 +151,9 @@ def train_extractor(
     held = _checked_inputs(labels, corpus, holdout)
     target = output or DEFAULT_MODEL_PATH
     model = train(corpus, list(labels), held, target, extra_documents=labelled_documents(list(labels)))
-    own = {kind: {"threshold": m.threshold, **m.trained} for kind, m in model.by_kind.items()}
     if fmt is Format.json:
-        out.emit_json({"model": str(target), "threshold": model.threshold, "trained": model.trained,
-                       "by_kind": own})
+        out.emit_json({"model": str(target), "trained": model.trained})
     else:
-        out.say(f"wrote {target}: {len(model.weights)} weights, threshold {model.threshold}, relations "
-                f"{', '.join(model.relation_classes)}; examples {model.trained.get('examples')}")
-        for kind, m in sorted(model.by_kind.items()):
-            out.say(f"  {kind}: its own decision, {len(m.weights)} weights, threshold {m.threshold}, "
-                    f"fitted on {m.trained.get('documents')} documents ({m.trained.get('examples')} examples)")
+        out.say(f"wrote {target}: {len(model.weights)} weights, relations {', '.join(model.relation_classes)}; "
+                f"examples {model.trained.get('examples')}")
     return EXIT_OK

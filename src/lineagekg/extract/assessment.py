@@ -118,10 +118,8 @@ def _aliases_with_registry(aliases: dict[str, str], labels: list[Label], registr
 def _scored(document: str, example_rows: list[tuple[Candidate, int]], model: DecisionModel) -> list[Scored]:
     out = []
     for cand, label in example_rows:
-        deciding = model.deciding(cand.features)
-        weights = sorted(((deciding.weights.get(k, 0.0) * v, k) for k, v in cand.features.items()), reverse=True)
-        out.append(Scored(document, cand, label, deciding.probability(cand.features), deciding.threshold,
-                          tuple(weights)))
+        weights = sorted(((model.weights.get(k, 0.0) * v, k) for k, v in cand.features.items()), reverse=True)
+        out.append(Scored(document, cand, label, model.probability(cand.features), model.threshold, tuple(weights)))
     return out
 
 

@@ -43,18 +43,16 @@ def claims_from(candidates: list[Candidate], model: DecisionModel, document_url:
     """The claims the model accepts, one per (target, source): the most probable mention wins
     (ties: the first in the document) and gives the evidence; the relation is chosen from the
     pooled features of every mention of the pair. Of two claims that point at each other (A from B, B from
-    A), only the more probable one stays: one document does not state a cycle. A mention is decided by
-    its document kind's own decision where the model has one (:meth:`DecisionModel.deciding`);
-    ``threshold`` replaces every threshold."""
+    A), only the more probable one stays: one document does not state a cycle."""
+    threshold = model.threshold if threshold is None else threshold
     best: dict[tuple[str, str], tuple[float, Candidate]] = {}
     said: dict[tuple[str, str], list[dict[str, float]]] = {}
     for cand in candidates:
         if cand.blocked:
             continue
         said.setdefault(cand.pair, []).append(cand.features)
-        deciding = model.deciding(cand.features)
-        p = deciding.probability(cand.features)
-        if p < needed(deciding.threshold if threshold is None else threshold, cand.mention.kind == "yaml"):
+        p = model.probability(cand.features)
+        if p < needed(threshold, cand.mention.kind == "yaml"):
             continue
         key = cand.pair
         if key not in best or p > best[key][0]:

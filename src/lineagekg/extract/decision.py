@@ -10,13 +10,6 @@ documents are split into five groups, each group's hand-labelled examples are sc
 fitted on the other four, and the threshold is the one with the best F1 among those whose
 precision is at least :data:`PRECISION_TARGET` (else the best F0.5). Leave-one-document-out does
 this inside every fold, so the held-out document never picks its own threshold.
-
-A GitHub README states how its data was built in other words than a Hub card ("Our data sources
-mainly include ...", "a superset of ..."), and cards outnumber READMEs four to one in the labels:
-one model fitted on both ranks README sources below the README mentions that are not sources.
-So a document kind of :data:`OWN_DECISION_KINDS` gets a decision of its own (weights, intercept,
-threshold), fitted on that kind's documents only, when at least :data:`MIN_KIND_DOCUMENTS` of
-them state an edge; the relation model stays the one fitted on every document.
 """
 
 from __future__ import annotations
@@ -30,9 +23,8 @@ from typing import Any
 
 from lineagekg.errors import InputError
 
-__all__ = ["DEFAULT_MODEL_PATH", "MIN_KIND_DOCUMENTS", "OWN_DECISION_KINDS", "PRECISION_TARGET",
-           "STRUCTURED_THRESHOLD", "THRESHOLD", "DecisionModel", "choose_threshold", "document_kind", "inner_splits",
-           "kind_decisions", "needed", "pick_threshold", "pooled"]
+__all__ = ["DEFAULT_MODEL_PATH", "PRECISION_TARGET", "STRUCTURED_THRESHOLD", "THRESHOLD", "DecisionModel",
+           "choose_threshold", "inner_splits", "needed", "pick_threshold", "pooled"]
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("model.json")
 #: the threshold of a model fitted without document groups (none to choose one with)
@@ -48,11 +40,6 @@ _INNER_FOLDS = 5
 #: from the store's lowest acceptable confidence (aggregation.MIN_CONFIDENCE) up
 _CANDIDATE_THRESHOLDS = tuple(round(0.5 + 0.025 * i, 3) for i in range(19))     # 0.50 .. 0.95
 DEFAULT_RELATION = "includedFrom"
-#: document kinds decided by a model fitted on their own documents (see the module docstring)
-OWN_DECISION_KINDS = ("github_readme",)
-#: how many documents of a kind must state an edge for it to get a decision of its own
-MIN_KIND_DOCUMENTS = 10
-_KIND_FEATURE = "doc="
 
 
 #: an example: (features, label, relation or None, weight)
@@ -80,17 +67,6 @@ class DecisionModel:
     relation_intercepts: list[float] = field(default_factory=list)
     trained: dict[str, Any] = field(default_factory=dict)
     threshold: float = THRESHOLD
-    #: document kind -> the decision of that kind's documents (weights, intercept, threshold)
-    by_kind: dict[str, DecisionModel] = field(default_factory=dict)
-
-    def deciding(self, features: dict[str, float]) -> DecisionModel:
-        """The model whose probability and threshold decide a mention with these features: its
-        document kind's own decision when there is one, else this model."""
-        if self.by_kind:
-            kind = document_kind(features)
-            if kind in self.by_kind:
-                return self.by_kind[kind]
-        return self
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.intercept + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
@@ -141,11 +117,8 @@ class DecisionModel:
             clf = _binary(x, y, w, c, class_weight)
             structured = [f.get(_STRUCTURED_FEATURE, 0.0) > 0 for f, _, _, _ in examples] if pairs else None
             threshold = choose_threshold(x, y, w, groups, c, class_weight, pairs, structured) if groups else THRESHOLD
-            model = cls._with_relations(clf, names, examples if relation_rows is None else relation_rows, trained,
-                                        threshold)
-            if groups and pairs:
-                model.by_kind = kind_decisions(x, names, examples, groups, pairs, c, class_weight)
-            return model
+            return cls._with_relations(clf, names, examples if relation_rows is None else relation_rows, trained,
+                                       threshold)
 
     @classmethod
     def _with_relations(cls, clf: Any, names: list[str], examples: list[Row],
@@ -175,16 +148,12 @@ class DecisionModel:
         return model
 
     def as_json(self) -> str:
-        data: dict[str, Any] = {"format": 1, "threshold": self.threshold, "trained": self.trained,
-                                "intercept": self.intercept, "weights": dict(sorted(self.weights.items())),
-                                "relation_classes": self.relation_classes,
-                                "relation_intercepts": self.relation_intercepts,
-                                "relation_weights": dict(sorted(self.relation_weights.items()))}
-        if self.by_kind:
-            data["by_kind"] = {kind: {"threshold": m.threshold, "trained": m.trained, "intercept": m.intercept,
-                                      "weights": dict(sorted(m.weights.items()))}
-                               for kind, m in sorted(self.by_kind.items())}
-        return json.dumps(data, indent=1, sort_keys=False) + "\n"
+        return json.dumps({"format": 1, "threshold": self.threshold, "trained": self.trained,
+                           "intercept": self.intercept, "weights": dict(sorted(self.weights.items())),
+                           "relation_classes": self.relation_classes,
+                           "relation_intercepts": self.relation_intercepts,
+                           "relation_weights": dict(sorted(self.relation_weights.items()))},
+                          indent=1, sort_keys=False) + "\n"
 
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")
@@ -202,21 +171,13 @@ class DecisionModel:
             raise InputError(f"the extractor's model is not JSON: {exc}", file=str(path)) from exc
         if not isinstance(data, dict) or data.get("format") != 1:
             raise InputError("not an extractor model file (format 1)", file=str(path))
-        try:
-            by_kind = {str(kind): cls(weights={str(k): float(v) for k, v in m["weights"].items()},
-                                      intercept=float(m["intercept"]), trained=m.get("trained") or {},
-                                      threshold=float(m["threshold"]))
-                       for kind, m in (data.get("by_kind") or {}).items()}
-            return cls(weights={str(k): float(v) for k, v in data["weights"].items()},
-                       intercept=float(data["intercept"]),
-                       relation_classes=list(data.get("relation_classes") or []),
-                       relation_weights={str(k): [float(x) for x in v] for k,
-                                         v in (data.get("relation_weights") or {}).items()},
-                       relation_intercepts=[float(x) for x in data.get("relation_intercepts") or []],
-                       trained=data.get("trained") or {}, threshold=float(data.get("threshold", THRESHOLD)),
-                       by_kind=by_kind)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InputError(f"the extractor's model file is malformed: {exc!r}", file=str(path)) from exc
+        return cls(weights={str(k): float(v) for k, v in data["weights"].items()},
+                   intercept=float(data["intercept"]),
+                   relation_classes=list(data.get("relation_classes") or []),
+                   relation_weights={str(k): [float(x) for x in v] for k,
+                                     v in (data.get("relation_weights") or {}).items()},
+                   relation_intercepts=[float(x) for x in data.get("relation_intercepts") or []],
+                   trained=data.get("trained") or {}, threshold=float(data.get("threshold", THRESHOLD)))
 
 
 def _binary(x: Any, y: list[int], w: list[float], c: float, class_weight: str | None) -> Any:
@@ -249,37 +210,6 @@ def choose_threshold(x: Any, y: list[int], w: list[float], groups: list[str], c:
     if pairs is None:
         return pick_threshold(scored)
     return pick_threshold(scored, [pairs[i] for i in order], [bool(structured and structured[i]) for i in order])
-
-
-def document_kind(features: dict[str, float]) -> str | None:
-    """The kind of document a candidate's features say it comes from (``doc=<kind>``)."""
-    return next((k[len(_KIND_FEATURE):] for k, v in features.items() if k.startswith(_KIND_FEATURE) and v), None)
-
-
-def kind_decisions(x: Any, names: list[str], examples: list[Row], groups: list[str], pairs: list[Hashable],
-                   c: float = 0.5, class_weight: str | None = "balanced") -> dict[str, DecisionModel]:
-    """For each kind of :data:`OWN_DECISION_KINDS` with at least :data:`MIN_KIND_DOCUMENTS`
-    documents stating an edge among ``examples``, a decision fitted on that kind's examples only,
-    its threshold chosen on them the same way (five groups of its documents)."""
-    out: dict[str, DecisionModel] = {}
-    kinds = [document_kind(f) for f, _, _, _ in examples]
-    for kind in OWN_DECISION_KINDS:
-        rows = [i for i, k in enumerate(kinds) if k == kind]
-        stating = {groups[i] for i in rows if examples[i][1] == 1 and examples[i][3] > 0}
-        if len(stating) < MIN_KIND_DOCUMENTS:
-            continue
-        y = [examples[i][1] for i in rows]
-        w = [examples[i][3] for i in rows]
-        xk = x[rows]
-        clf = _binary(xk, y, w, c, class_weight)
-        structured = [examples[i][0].get(_STRUCTURED_FEATURE, 0.0) > 0 for i in rows]
-        threshold = choose_threshold(xk, y, w, [groups[i] for i in rows], c, class_weight, [pairs[i] for i in rows],
-                                     structured)
-        weights = {n: round(float(v), 6) for n, v in zip(names, clf.coef_[0], strict=True) if abs(v) > 1e-6}
-        out[kind] = DecisionModel(weights, round(float(clf.intercept_[0]), 6), threshold=threshold,
-                                  trained={"documents": len({groups[i] for i in rows}),
-                                           "documents_stating_an_edge": len(stating), "examples": len(rows)})
-    return out
 
 
 def inner_splits(y: list[int], w: list[float], groups: list[str]) -> list[tuple[list[int], list[int]]]:
