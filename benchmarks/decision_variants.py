@@ -24,11 +24,11 @@ from sklearn.feature_extraction import DictVectorizer
 from threadpoolctl import threadpool_limits
 
 from lineagekg.evaluation import evaluate
-from lineagekg.extract.assessment import _aliases_with_registry, label_shape, labelled_examples
+from lineagekg.extract.assessment import label_shape, labelled_examples
 from lineagekg.extract.backend import claims_from
 from lineagekg.extract.candidates import _bucket, _lists
 from lineagekg.extract.decision import DecisionModel, _binary, inner_splits, pick_threshold
-from lineagekg.extract.training import Example, relation_rows
+from lineagekg.extract.training import Example, label_aliases, relation_rows
 from lineagekg.text.markdown import parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -187,7 +187,7 @@ def main() -> None:
                              [examples[i].document for i in keep], relation_rows(examples[i] for i in keep))
             predicted[file] = claims_from(found[file].candidates, model, file)
     kept = [lb for lb in labels if lb.source_file in set(scored_docs)]
-    report = evaluate(predicted, kept, _aliases_with_registry(corpus.aliases(), labels, registry),
+    report = evaluate(predicted, kept, label_aliases(corpus.aliases(), labels, registry),
                       documents=scored_docs)
     missed = {id(lb) for lb in report.misses}
     shapes: dict[str, list[int]] = {}

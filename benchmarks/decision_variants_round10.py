@@ -12,8 +12,15 @@ threshold chosen by the five-group split of those, claims counted one per pair.
     python benchmarks/decision_variants_round10.py --variant weaker-words      # word features at half scale
     python benchmarks/decision_variants_round10.py --variant pair-context      # the pair's other mentions
     python benchmarks/decision_variants_round10.py --variant calibrated        # Platt scaling with a README term
+    python benchmarks/decision_variants_round10.py --variant readme-only       # READMEs by a README-only LR
+    python benchmarks/decision_variants_round10.py --variant readme-weight     # README examples x4
+    python benchmarks/decision_variants_round10.py --variant readme-mix        # cards x0.25 for READMEs
+    python benchmarks/decision_variants_round10.py --variant readme-only-c     # README-only, C per fold
+    python benchmarks/decision_variants_round10.py --variant per-kind          # cards by cards only too
 
-(The last three were added in round 11: docs/extraction.md, "Round 11".)
+(weaker-words, pair-context and calibrated were added in round 11, the README variants after them
+in round 12: docs/extraction.md. Each README variant changes how READMEs are decided; a card's fold
+is the committed one.)
 
 Prints predicted / matched / P / R / F1 overall and for GitHub READMEs and Hub cards; with
 ``--paired``, also the bootstrap interval over documents of each figure minus the committed
@@ -39,7 +46,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from lineagekg.evaluation import EvalReport, evaluate, paired_difference
-from lineagekg.extract.assessment import _aliases_with_registry, labelled_examples
+from lineagekg.extract.assessment import labelled_examples
 from lineagekg.extract.backend import claims_from
 from lineagekg.extract.candidates import Candidate
 from lineagekg.extract.decision import (
@@ -51,12 +58,13 @@ from lineagekg.extract.decision import (
     needed,
     pick_threshold,
 )
-from lineagekg.extract.training import Example, relation_rows
+from lineagekg.extract.training import Example, label_aliases, relation_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 VARIANTS = ("committed", "document-weights", "kind-features", "kind-thresholds", "document-frequency",
-            "neighbours", "fewer-readmes", "weaker-words", "pair-context", "calibrated")
+            "neighbours", "fewer-readmes", "weaker-words", "pair-context", "calibrated", "readme-only", "readme-weight",
+            "readme-mix", "readme-only-c", "per-kind")
 _WORDS = ("w=", "p1=", "p2=", "p3=", "pany=", "h=", "l=", "n1=", "n2=")
 _README_THRESHOLDS = tuple(round(0.2 + 0.025 * i, 3) for i in range(31))      # 0.20 .. 0.95
 
@@ -104,12 +112,12 @@ def pair_context(found: dict[str, Any]) -> Callable[[Candidate, str], dict[str, 
 
 
 def _inner(x: Any, y: list[int], w_fit: list[float], w_test: list[float],
-           groups: list[str]) -> tuple[list[float], list[int]]:
+           groups: list[str], c: float = 0.5) -> tuple[list[float], list[int]]:
     """Out-of-fold probabilities of the hand-labelled examples (``w_test`` >= 1) of the five-group split."""
     probs: list[float] = []
     order: list[int] = []
     for train, test in inner_splits(y, w_test, groups):
-        clf = _binary(x[train], [y[i] for i in train], [w_fit[i] for i in train], 0.5, "balanced")
+        clf = _binary(x[train], [y[i] for i in train], [w_fit[i] for i in train], c, "balanced")
         probs += [float(p) for p in clf.predict_proba(x[test])[:, 1]]
         order += test
     return probs, order
@@ -139,6 +147,26 @@ def _two_thresholds(probs: list[float], order: list[int], y: list[int], groups: 
     return best[2]
 
 
+def _best_c(x: Any, y: list[int], w: list[float], groups: list[str], pairs: list[Hashable],
+            structured: list[bool]) -> float:
+    """The C of the best F1 at precision 0.85 (claims counted per pair) over the inner split's
+    out-of-fold scores, each C at its own chosen threshold."""
+    best: tuple[tuple[bool, float], float] = ((False, -1.0), 0.5)
+    for c_try in (0.125, 0.25, 0.5, 1.0, 2.0):
+        probs, order = _inner(x, y, w, w, groups, c_try)
+        t = pick_threshold(list(zip(probs, [y[i] for i in order], strict=True)), [pairs[i] for i in order],
+                           [structured[i] for i in order])
+        said = {pairs[i] for p, i in zip(probs, order, strict=True) if p >= needed(t, structured[i])}
+        right = {pairs[i] for p, i in zip(probs, order, strict=True) if p >= needed(t, structured[i]) and y[i]}
+        positive = {pairs[i] for i in order if y[i]}
+        precision = len(right) / len(said) if said else 0.0
+        recall = len(right) / len(positive) if positive else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        if (precision >= PRECISION_TARGET, f1) > best[0]:
+            best = ((precision >= PRECISION_TARGET, f1), c_try)
+    return best[1]
+
+
 def fit_fold(variant: str, x: Any, names: list[str], examples: list[Example], relations: list[Any]) -> DecisionModel:
     y = [e.label for e in examples]
     w = [e.weight for e in examples]
@@ -146,6 +174,8 @@ def fit_fold(variant: str, x: Any, names: list[str], examples: list[Example], re
     pairs: list[Hashable] = [(e.document, *e.candidate.pair) for e in examples]
     structured = [e.candidate.mention.kind == "yaml" for e in examples]
     w_fit = w
+    if variant == "readme-weight":              # README examples weigh four times as much
+        w_fit = [wt * (4.0 if is_readme(g) else 1.0) for wt, g in zip(w, groups, strict=True)]
     if variant == "document-weights":           # each example by 1/sqrt(its document's examples), mean 1
         size: dict[str, int] = {}
         for g in groups:
@@ -153,8 +183,15 @@ def fit_fold(variant: str, x: Any, names: list[str], examples: list[Example], re
         scale = [size[g] ** -0.5 for g in groups]
         mean = sum(scale) / len(scale)
         w_fit = [wt * s / mean for wt, s in zip(w, scale, strict=True)]
-    probs, order = _inner(x, y, w_fit, w, groups)
-    clf = _binary(x, y, w_fit, 0.5, "balanced")
+    w_test = w
+    if variant == "readme-mix":                 # cards at a quarter, the threshold chosen on READMEs
+        w_fit = [wt * (1.0 if is_readme(g) else 0.25) for wt, g in zip(w, groups, strict=True)]
+        w_test = [wt if is_readme(g) else 0.0 for wt, g in zip(w, groups, strict=True)]
+    c_best = 0.5
+    if variant == "readme-only-c":              # C chosen by the same inner split as the threshold
+        c_best = _best_c(x, y, w, groups, pairs, structured)
+    probs, order = _inner(x, y, w_fit, w_test, groups, c_best)
+    clf = _binary(x, y, w_fit, c_best, "balanced")
     if variant == "calibrated":
         clipped = np.clip(np.array(probs), 1e-6, 1 - 1e-6)
         z = np.log(clipped / (1 - clipped))
@@ -235,7 +272,7 @@ def main() -> None:
     shared = labelled_examples(args.corpus, label_files, args.holdout)
     corpus, registry, labels, examples, found, docs = (shared.corpus, shared.registry, shared.labels,
                                                        shared.examples, shared.found, shared.documents)
-    aliases = _aliases_with_registry(corpus.aliases(), labels, registry)
+    aliases = label_aliases(corpus.aliases(), labels, registry)
     near = neighbour_features(examples, found) if args.variant == "neighbours" else None
     transform = by_kind if args.variant == "kind-features" else (lambda f: f)
     around = pair_context(found) if args.variant == "pair-context" else None
@@ -262,6 +299,10 @@ def main() -> None:
             if args.variant == "fewer-readmes":      # a fixed half of the other READMEs, drawn per fold
                 keep = [i for i in keep if not is_readme(examples[i].document)
                         or int(hashlib.md5((examples[i].document + file).encode()).hexdigest(), 16) % 2 == 0]
+            if args.variant == "per-kind":            # cards decided by a card-only model too
+                keep = [i for i in keep if is_readme(examples[i].document) == is_readme(file)]
+            if args.variant in ("readme-only", "readme-only-c") and is_readme(file):
+                keep = [i for i in keep if is_readme(examples[i].document)]
             xk = x[keep]
             if column_docs:                          # words seen in fewer than 3 training documents weigh nothing
                 mask = [0.0 if names[j].startswith(_WORDS) and len(column_docs[j] - {file}) < 3 else 1.0
@@ -270,8 +311,10 @@ def main() -> None:
             if near:
                 extra = [list(near(examples[i].candidate, examples[i].document, file).values()) for i in keep]
                 xk = sparse.hstack([xk, sparse.csr_matrix(extra)]).tocsr()
-            model = fit_fold(args.variant, xk, names, [examples[i] for i in keep],
-                             relation_rows(examples[i] for i in keep))
+            # the README variants change how READMEs are decided; a card's fold is the committed one
+            readme_variant = args.variant.startswith("readme-") or args.variant == "per-kind"
+            model = fit_fold(args.variant if is_readme(file) or not readme_variant else "committed", xk, names,
+                             [examples[i] for i in keep], relation_rows(examples[i] for i in keep))
             for j, scale in enumerate(word_scale):
                 if scale != 1.0 and names[j] in model.weights:      # the weights of unscaled features
                     model.weights[names[j]] *= scale

@@ -27,7 +27,7 @@ from lineagekg.extract.decision import (
 )
 from lineagekg.extract.mentions import find_mentions
 from lineagekg.extract.names import NameRegistry, key_variants, name_key, url_key
-from lineagekg.extract.training import build_examples, fit, relation_rows
+from lineagekg.extract.training import build_examples, fit, label_aliases, relation_rows
 from lineagekg.llm import make_backend
 from lineagekg.llm.heuristic import HeuristicBackend
 from lineagekg.queries import library
@@ -533,3 +533,31 @@ def test_a_source_list_item_is_known_by_the_name_it_starts_with(registry: NameRe
 
     assert heads("Articles were selected from 3 sources:") == {"KBP Challenge", "Media Rank"}
     assert heads("The columns of the file are:") == set()        # the lead-in announces no sources
+
+
+def test_training_labels_examples_with_the_evaluations_aliases(corpus, registry: NameRegistry) -> None:
+    # the label says "ShareGPT"; the registry resolves the README's "ShareGPT" to its Hub id. The
+    # evaluation counts a claim of that id as right, so training must count the mention as a source
+    # (with the corpus aliases alone it was a negative: the model learnt against what it is scored on)
+    labels = [lb for lb in load_labels(SHARED / "labels" / "dev_edges.csv")
+              if lb.source_file == "docs/OpenBMB__UltraFeedback__README.md"]
+    assert any(lb.parent == "ShareGPT" for lb in labels)
+    resolved = registry.resolve("ShareGPT")
+    assert resolved and resolved != "ShareGPT"
+    examples = build_examples(corpus, registry, labels, holdout=set(), distant=False)
+    sharegpt = [e for e in examples if e.candidate.source == resolved]
+    assert sharegpt and all(e.label == 1 for e in sharegpt)
+    assert label_aliases(corpus.aliases(), labels, registry)["sharegpt"] == resolved
+
+
+def test_a_sentence_naming_only_a_linked_sibling_also_pairs_it_with_the_documents_dataset(registry) -> None:
+    link = "[Acme Problems](https://huggingface.co/datasets/acme/problems)"
+    text = f"# Acme Mix\n\n## Data\n\nWe use problems from {link}.\n"
+    doc = SourceDocument(url="urn:test:acme-mix", kind="github_readme", about=("acme/mix",), text=text)
+    pairs = {(c.target, c.source, c.target_where) for c in document_candidates(doc, registry).candidates}
+    # the link is a dataset of the document's organisation, so a target too; the sentence names no
+    # other one, so its name is a candidate source of the document's own (indexed) dataset
+    assert ("acme/mix", "acme/problems", "default") in pairs
+    # a document about two indexed datasets does not say which one: no such pair
+    two = dataclasses.replace(doc, about=("acme/mix", "acme/other"))
+    assert not any(c.source == "acme/problems" for c in document_candidates(two, registry).candidates)

@@ -27,7 +27,7 @@ from lineagekg.extract.backend import claims_from
 from lineagekg.extract.candidates import Candidate, DocumentCandidates
 from lineagekg.extract.decision import DecisionModel
 from lineagekg.extract.names import NameRegistry
-from lineagekg.extract.training import Example, build_examples, holdout_documents, relation_rows
+from lineagekg.extract.training import Example, build_examples, holdout_documents, label_aliases, relation_rows
 from lineagekg.text.markdown import parse
 
 __all__ = ["Assessment", "LabelledExamples", "Scored", "label_shape", "labelled_examples", "leave_one_document_out"]
@@ -102,19 +102,6 @@ def labelled_documents(label_files: list[Path]) -> list[str]:
     return out
 
 
-def _aliases_with_registry(aliases: dict[str, str], labels: list[Label], registry: NameRegistry) -> dict[str, str]:
-    """The corpus alias table plus the registry's resolution of every name the labels write, so
-    that a label's "ShareGPT" and a claim's resolved id are compared as the same dataset."""
-    table = dict(aliases)
-    for lb in labels:
-        for name in (lb.parent, lb.parent_as_written, lb.child, lb.child_as_written):
-            if name and name.lower() not in table:
-                resolved = registry.resolve(name)
-                if resolved:
-                    table[name.lower()] = resolved
-    return table
-
-
 def _scored(document: str, example_rows: list[tuple[Candidate, int]], model: DecisionModel) -> list[Scored]:
     out = []
     for cand, label in example_rows:
@@ -159,7 +146,7 @@ def leave_one_document_out(corpus_dir: Path, label_files: list[Path], holdout_fi
     shared = labelled_examples(corpus_dir, label_files, holdout_file)
     corpus, registry, labels, examples, found = (shared.corpus, shared.registry, shared.labels, shared.examples,
                                                  shared.found)
-    aliases = _aliases_with_registry(corpus.aliases(), labels, registry)
+    aliases = label_aliases(corpus.aliases(), labels, registry)
     docs = shared.documents
     # candidates and features are computed once per document (above); each fold only refits
     vec = DictVectorizer(sort=True)

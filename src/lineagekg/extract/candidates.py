@@ -724,12 +724,18 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
                 units.append((block, unit, links, mentions))
     siblings = _siblings(parsed.blocks, found, registry)
     contexts: dict[int, dict[str, float]] = {}       # computed for blocks with a mention only
+    indexed = {a.lower() for a in doc.about}
     for block, unit, links, mentions in units:
         out.mentioned += [m.name for m in mentions]
         target_mentions = [m for m in mentions if targets.of(m)]
         named = list(dict.fromkeys(t for m in target_mentions if (t := targets.of(m))))
         named += [t for t in targets.in_links(links) if t not in named]
         placed = [(t, "sentence") for t in named]
+        if named and len(doc.about) == 1 and doc.about[0] not in named and \
+                not any(t.lower() in indexed for t in named):
+            # the sentence names only datasets the document links from its organisation ("We use problems
+            # from [OpenMathReasoning](...)"): what it names may be a source of the document's own dataset
+            placed.append((doc.about[0], "default"))
         if not named:
             context_named, where = _context_targets(block, targets, doc.path or doc.url)
             placed = [(t, where) for t in context_named]

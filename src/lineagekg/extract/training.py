@@ -37,7 +37,7 @@ from lineagekg.extract.decision import DecisionModel, Row, pooled
 from lineagekg.extract.names import NameRegistry, dpi_derivations, name_key
 from lineagekg.text.frontmatter import PLACEHOLDER_SOURCES
 
-__all__ = ["Example", "build_examples", "holdout_documents", "relation_rows", "train"]
+__all__ = ["Example", "build_examples", "holdout_documents", "label_aliases", "relation_rows", "train"]
 
 LABEL_WEIGHT = 1.0
 DISTANT_WEIGHT = 0.5
@@ -84,6 +84,20 @@ def _matches(candidate: Candidate, name: str, registry: NameRegistry) -> bool:
     return bool(resolved and candidate.mention.ident and resolved.lower() == candidate.mention.ident.lower())
 
 
+def label_aliases(aliases: dict[str, str], labels: list[Label], registry: NameRegistry) -> dict[str, str]:
+    """The corpus alias table plus the registry's resolution of every name the labels write, so
+    that a label's "ShareGPT" and a mention the registry resolved to its Hub id are the same
+    dataset: the one table training labels examples with and the evaluation matches claims with."""
+    table = dict(aliases)
+    for lb in labels:
+        for name in (lb.parent, lb.parent_as_written, lb.child, lb.child_as_written):
+            if name and name.lower() not in table:
+                resolved = registry.resolve(name)
+                if resolved:
+                    table[name.lower()] = resolved
+    return table
+
+
 def build_examples(corpus: Corpus, registry: NameRegistry, labels: list[Label], holdout: set[str],
                    distant: bool = True, extra_documents: Iterable[str] = (),
                    found: dict[str, DocumentCandidates] | None = None) -> list[Example]:
@@ -91,7 +105,7 @@ def build_examples(corpus: Corpus, registry: NameRegistry, labels: list[Label], 
     ``extra_documents`` were labelled and state no edge: all their pairs are negatives.
     ``found``, when given, receives each labelled document's candidates (leave-one-document-out
     scores them without reading the document again)."""
-    aliases = corpus.aliases()
+    aliases = label_aliases(corpus.aliases(), [lb for lb in labels if lb.source_file not in holdout], registry)
     by_doc: dict[str, list[Label]] = {d: [] for d in extra_documents if d not in holdout}
     for lb in labels:
         if lb.source_file not in holdout:
