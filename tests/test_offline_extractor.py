@@ -14,6 +14,7 @@ from helpers import SHARED_DATA
 from lineagekg import taxonomy
 from lineagekg.agents.tracer import Tracer
 from lineagekg.documents import SourceDocument
+from lineagekg.errors import InputError
 from lineagekg.evaluation import load_labels, same_dataset
 from lineagekg.extract.backend import OfflineBackend, claims_from, forget_texts
 from lineagekg.extract.candidates import document_candidates
@@ -561,3 +562,15 @@ def test_a_sentence_naming_only_a_linked_sibling_also_pairs_it_with_the_document
     # a document about two indexed datasets does not say which one: no such pair
     two = dataclasses.replace(doc, about=("acme/mix", "acme/other"))
     assert not any(c.source == "acme/problems" for c in document_candidates(two, registry).candidates)
+
+
+@pytest.mark.parametrize("broken", [{"format": 1, "intercept": 0.0},                        # no weights
+                                    {"format": 1, "weights": [1.0], "intercept": 0.0},
+                                    {"format": 1, "weights": {"w=built": "high"}, "intercept": 0.0},
+                                    {"format": 1, "weights": {}, "intercept": 0.0, "relation_weights": {"a": 3}}])
+def test_a_malformed_model_file_is_refused_with_the_file_named(tmp_path, broken: dict) -> None:
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(broken))
+    with pytest.raises(InputError) as err:
+        DecisionModel.load(path)
+    assert "malformed" in str(err.value) and str(path) in str(err.value)

@@ -171,13 +171,17 @@ class DecisionModel:
             raise InputError(f"the extractor's model is not JSON: {exc}", file=str(path)) from exc
         if not isinstance(data, dict) or data.get("format") != 1:
             raise InputError("not an extractor model file (format 1)", file=str(path))
-        return cls(weights={str(k): float(v) for k, v in data["weights"].items()},
-                   intercept=float(data["intercept"]),
-                   relation_classes=list(data.get("relation_classes") or []),
-                   relation_weights={str(k): [float(x) for x in v] for k,
-                                     v in (data.get("relation_weights") or {}).items()},
-                   relation_intercepts=[float(x) for x in data.get("relation_intercepts") or []],
-                   trained=data.get("trained") or {}, threshold=float(data.get("threshold", THRESHOLD)))
+        try:
+            return cls(weights={str(k): float(v) for k, v in data["weights"].items()},
+                       intercept=float(data["intercept"]),
+                       relation_classes=list(data.get("relation_classes") or []),
+                       relation_weights={str(k): [float(x) for x in v] for k,
+                                         v in (data.get("relation_weights") or {}).items()},
+                       relation_intercepts=[float(x) for x in data.get("relation_intercepts") or []],
+                       trained=data.get("trained") or {}, threshold=float(data.get("threshold", THRESHOLD)))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"the extractor's model file is malformed: {exc!r}", file=str(path),
+                             hint="run `lineagekg train` (or `make train-extractor`) to make it again") from exc
 
 
 def _binary(x: Any, y: list[int], w: list[float], c: float, class_weight: str | None) -> Any:
