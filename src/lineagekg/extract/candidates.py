@@ -731,8 +731,7 @@ def document_candidates(doc: SourceDocument, registry: NameRegistry, text: str |
         named = list(dict.fromkeys(t for m in target_mentions if (t := targets.of(m))))
         named += [t for t in targets.in_links(links) if t not in named]
         placed = [(t, "sentence") for t in named]
-        if named and len(doc.about) == 1 and doc.about[0] not in named and \
-                not any(t.lower() in indexed for t in named):
+        if named and len(doc.about) == 1 and not any(t.lower() in indexed for t in named):
             # the sentence names only datasets the document links from its organisation ("We use problems
             # from [OpenMathReasoning](...)"): what it names may be a source of the document's own dataset
             placed.append((doc.about[0], "default"))
